@@ -1,0 +1,55 @@
+"""The `spyglass` command. Each subcommand lives in its own module, imported only when it runs
+(so `spyglass migrate` never loads torch)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from spyglass.storage.errors import SpyglassError
+
+# name -> (module with `add_arguments(parser)` and `run(args, settings) -> int`, help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("spyglass.cli.up", "run the embedded stack: broker, ClickHouse, ingest, evaluators, alerts, API, demo"),
+    "migrate": ("spyglass.cli.migrate", "apply ClickHouse schema migrations"),
+    "ingest": ("spyglass.cli.ingest", "consume spans from Kafka into ClickHouse"),
+    "api": ("spyglass.cli.api", "serve the HTTP API"),
+    "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spyglass", description="Observability and evaluation for LLM apps.")
+    parser.add_argument("--config", help="TOML settings file (also SPYGLASS_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module)
+        # each module declares its own arguments; importing it is cheap by rule
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `spyglass` console script; returns the exit code."""
+    from spyglass.cli.settings import load_settings
+
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+        return int(importlib.import_module(args._module).run(args, settings) or 0)
+    except SpyglassError as exc:
+        print(f"spyglass {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Settings: argument, then SPYGLASS_* environment variable, then an optional TOML file, then default.
+
+Built once at the edge (the CLI) and passed down; no other module reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from spyglass.storage.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every setting, with its environment variable SPYGLASS_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="SPYGLASS_", extra="forbid", validate_default=True)
+
+    # storage
+    clickhouse_dsn: str = "chdb://./spyglass-data/clickhouse"
+    clickhouse_database: str = "spyglass"
+    retention_days: int = Field(0, ge=0, description="TTL on spans and rollups; 0 keeps forever")
+
+    # broker
+    kafka_bootstrap: str | None = Field(None, description="unset: start the embedded Tansu broker")
+    spans_topic: str = "spyglass.spans"
+    dlq_topic: str = "spyglass.spans.dlq"
+    partitions: int = Field(4, ge=1, le=1024)
+
+    # ingest
+    ingest_group: str = "ingest"
+    ingest_batch_spans: int = Field(20_000, ge=1)
+    ingest_batch_ms: int = Field(250, ge=1)
+
+    # api
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=0, le=65535)
+    public_url: str | None = Field(None, description="base URL used in links (alerts); default http://host:port")
+    max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+
+    # evaluators
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    evaluator_group: str = "evaluators"
+    evaluators: list[str] = Field(default_factory=lambda: ["toxicity", "pii"])
+    eval_batch_spans: int = Field(256, ge=1)
+    eval_batch_ms: int = Field(500, ge=1)
+    eval_token_budget: int = Field(16_384, ge=64)
+    detoxify_checkpoint: str | None = None
+    detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
+    toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"
+
+    @field_validator("evaluators", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def api_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings; a bad value raises ``ConfigError`` naming the variable and what is wanted.
+
+    ``config_file`` (or SPYGLASS_CONFIG) is a TOML file of the same names in lower case; the
+    environment overrides it, explicit ``overrides`` override both.
+    """
+    path = config_file or os.environ.get("SPYGLASS_CONFIG")
+    from_file: dict[str, Any] = {}
+    if path:
+        try:
+            from_file = tomllib.loads(Path(path).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+    env_names = {name for name in Settings.model_fields if f"SPYGLASS_{name.upper()}" in os.environ}
+    values = {k: v for k, v in from_file.items() if k not in env_names}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"SPYGLASS_{name.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""spyglass.ingest"""

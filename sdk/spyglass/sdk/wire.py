@@ -1,0 +1,375 @@
+"""The span wire format, version 1: the one definition shared by the SDK, HTTP/OTLP ingest and ingest.
+
+A Kafka record on ``spyglass.spans`` is a JSON object ``{"schema_version": 1, "spans": [...]}``
+holding many spans; the producer compresses records (lz4). ``validate_span`` turns one span as
+sent into the normalized row the ``spans`` table stores, or raises ``SpanError`` naming the field.
+It is plain Python with no dependencies, because the SDK ships it too; ``json_schema()`` publishes
+the same rules as JSON Schema (``docs/span.schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+SCHEMA_VERSION = 1
+SPAN_KINDS = ("llm", "chain", "retrieval", "tool", "agent", "embedding", "other")
+STATUSES = ("ok", "error", "unset")
+
+MAX_ID_CHARS = 128
+MAX_NAME_CHARS = 1_000
+MAX_TEXT_CHARS = 1_000_000  # prompt, completion, each context document
+MAX_CONTEXT_DOCS = 256
+MAX_TAGS = 64
+MAX_METADATA_KEYS = 128
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+_KINDS = frozenset(SPAN_KINDS)
+_STATUSES = frozenset(STATUSES)
+_ID_FIELDS = ("trace_id", "span_id")
+_SHORT_FIELDS = ("service", "model", "provider", "conversation_id", "user_id", "prompt_name",
+                 "environment", "release")
+_COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+KNOWN_FIELDS = frozenset((
+    "trace_id", "span_id", "parent_span_id", "project", "service", "name", "kind", "start_time",
+    "end_time", "status", "error", "model", "provider", "prompt", "completion", "prompt_tokens",
+    "completion_tokens", "total_tokens", "cost", "conversation_id", "user_id", "prompt_name",
+    "prompt_version", "context", "tags", "metadata", "environment", "release",
+))
+
+
+class SpanError(ValueError):
+    """A span that breaks the wire format; ``field`` names the offending field."""
+
+    def __init__(self, field: str, message: str, span_id: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        self.span_id = span_id
+        where = f"span {span_id!r}: " if span_id else ""
+        super().__init__(f"{where}{field}: {message}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "error": self.message, "span_id": self.span_id}
+
+
+class RecordError(ValueError):
+    """A Kafka record (or HTTP body) that is not a span batch at all."""
+
+
+# ---------------------------------------------------------------- records
+
+def encode_record(spans: list[dict[str, Any]]) -> bytes:
+    """Encode a batch of spans as one record value (JSON; Kafka compresses it)."""
+    return json.dumps({"schema_version": SCHEMA_VERSION, "spans": spans},
+                      separators=(",", ":"), default=str).encode()
+
+
+def decode_record(value: bytes, loads: Any = json.loads) -> list[Any]:
+    """Decode one record value into its list of (unvalidated) spans; raise ``RecordError``.
+
+    ``loads`` lets the backend pass a faster JSON parser (orjson.loads).
+    """
+    if value is None:
+        raise RecordError("empty record (no value)")
+    if len(value) > MAX_RECORD_BYTES:
+        raise RecordError(f"record of {len(value)} bytes exceeds the {MAX_RECORD_BYTES}-byte limit")
+    try:
+        doc = loads(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RecordError(f"record is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise RecordError(f"record must be a JSON object, got {type(doc).__name__}")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise RecordError(f"unsupported schema_version {version!r}; this build reads {SCHEMA_VERSION}")
+    spans = doc.get("spans")
+    if not isinstance(spans, list):
+        raise RecordError("record field 'spans' must be a list")
+    return spans
+
+
+# ---------------------------------------------------------------- time
+
+def parse_time(value: Any, field: str) -> float:
+    """RFC 3339 string or epoch seconds (int/float) -> epoch seconds as float."""
+    if type(value) is float or type(value) is int:
+        if not math.isfinite(value) or value < 0 or value > 4_102_444_800:  # year 2100
+            raise SpanError(field, f"epoch seconds {value!r} out of range")
+        return float(value)
+    if isinstance(value, str):
+        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise SpanError(field, f"{value!r} is not an RFC 3339 time or epoch seconds") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.timestamp()
+    raise SpanError(field, f"expected an RFC 3339 string or epoch seconds, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- fields
+
+def _text(span: dict, field: str, limit: int, default: str = "") -> str:
+    value = span.get(field)
+    if value is None:
+        return default
+    if type(value) is not str:
+        if type(value) is int and field in ("prompt_version", "release"):
+            return str(value)
+        raise SpanError(field, f"expected a string, got {type(value).__name__}")
+    if len(value) > limit:
+        raise SpanError(field, f"{len(value)} characters exceeds the limit of {limit}")
+    return value
+
+
+def _count(span: dict, field: str) -> int:
+    value = span.get(field)
+    if value is None:
+        return 0
+    if type(value) is not int or value < 0 or value > 2**32 - 1:
+        raise SpanError(field, f"expected a non-negative integer, got {value!r}")
+    return value
+
+
+def _content_text(message: Any, where: str) -> str:
+    if not isinstance(message, dict):
+        raise SpanError(where, "a chat message must be an object with 'role' and 'content'")
+    content = message.get("content")
+    if content is None:
+        return ""
+    if isinstance(content, list):  # multi-part content: keep the text parts
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if not isinstance(content, str):
+        raise SpanError(where, f"message content must be a string or list of parts, got {type(content).__name__}")
+    return content
+
+
+def _message_text(message: Any, where: str) -> str:
+    if isinstance(message, str):
+        return message
+    content = _content_text(message, where)
+    role = message.get("role", "")
+    return f"{role}: {content}" if role else content
+
+
+def _prompt(span: dict) -> tuple[str, str]:
+    """Return (prompt text, chat messages as JSON or '')."""
+    value = span.get("prompt")
+    if value is None:
+        return "", ""
+    if type(value) is str:
+        if len(value) > MAX_TEXT_CHARS:
+            raise SpanError("prompt", f"{len(value)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        return value, ""
+    if isinstance(value, list):
+        text = "\n".join(_message_text(m, f"prompt[{i}]") for i, m in enumerate(value))
+        if len(text) > MAX_TEXT_CHARS:
+            raise SpanError("prompt", f"{len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        return text, json.dumps(value, separators=(",", ":"), default=str)
+    raise SpanError("prompt", f"expected a string or a list of chat messages, got {type(value).__name__}")
+
+
+def _completion(span: dict) -> str:
+    value = span.get("completion")
+    if value is None:
+        return ""
+    if type(value) is not str:
+        if not isinstance(value, dict):
+            raise SpanError("completion", f"expected a string or a chat message, got {type(value).__name__}")
+        value = _content_text(value, "completion")  # a single assistant message
+    if len(value) > MAX_TEXT_CHARS:
+        raise SpanError("completion", f"{len(value)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+    return value
+
+
+def _context(span: dict) -> tuple[list[str], list[str]]:
+    value = span.get("context")
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        raise SpanError("context", f"expected a list of documents, got {type(value).__name__}")
+    if len(value) > MAX_CONTEXT_DOCS:
+        raise SpanError("context", f"{len(value)} documents exceeds the limit of {MAX_CONTEXT_DOCS}")
+    contents, sources = [], []
+    for i, doc in enumerate(value):
+        if isinstance(doc, str):
+            content, source = doc, ""
+        elif isinstance(doc, dict) and isinstance(doc.get("content"), str):
+            content, source = doc["content"], doc.get("source") or ""
+            if not isinstance(source, str):
+                raise SpanError(f"context[{i}].source", "expected a string")
+        else:
+            raise SpanError(f"context[{i}]", "a document must be a string or {\"content\", \"source\"}")
+        if len(content) > MAX_TEXT_CHARS:
+            raise SpanError(f"context[{i}]", f"{len(content)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        contents.append(content)
+        sources.append(source)
+    return contents, sources
+
+
+def _tags(span: dict) -> list[str]:
+    value = span.get("tags")
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        raise SpanError("tags", f"expected a list of at most {MAX_TAGS} strings")
+    for tag in value:
+        if type(tag) is not str or len(tag) > MAX_NAME_CHARS:
+            raise SpanError("tags", f"tag {tag!r} is not a string of at most {MAX_NAME_CHARS} characters")
+    return value
+
+
+def _metadata(span: dict) -> tuple[dict[str, str], dict[str, float]]:
+    """Split metadata into a string map and a numeric map; unknown span fields join it."""
+    value = span.get("metadata")
+    if value is None:
+        value = {}
+    elif not isinstance(value, dict):
+        raise SpanError("metadata", f"expected an object, got {type(value).__name__}")
+    extra = [k for k in span if k not in KNOWN_FIELDS]
+    if extra:
+        value = {**value, **{k: span[k] for k in extra}}
+    if len(value) > MAX_METADATA_KEYS:
+        raise SpanError("metadata", f"{len(value)} keys exceeds the limit of {MAX_METADATA_KEYS}")
+    strings: dict[str, str] = {}
+    numbers: dict[str, float] = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            strings[key] = item
+        elif kind is bool:
+            strings[key] = "true" if item else "false"
+        elif (kind is int or kind is float) and math.isfinite(item):
+            numbers[key] = float(item)
+        else:
+            strings[key] = json.dumps(item, default=str)
+    return strings, numbers
+
+
+# ---------------------------------------------------------------- span
+
+def validate_span(span: Any) -> dict[str, Any]:
+    """Validate one span as sent and return its normalized row (the ``spans`` table's columns).
+
+    Times come back as float epoch seconds, chat prompts as text plus JSON, metadata split into
+    string and numeric maps. Raises ``SpanError`` naming the first bad field.
+    """
+    if not isinstance(span, dict):
+        raise SpanError("span", f"expected an object, got {type(span).__name__}")
+    span_id = span.get("span_id")
+    try:
+        for field in _ID_FIELDS:
+            value = span.get(field)
+            if type(value) is not str or not value or len(value) > MAX_ID_CHARS:
+                raise SpanError(field, f"required: a non-empty string of at most {MAX_ID_CHARS} characters")
+        parent = _text(span, "parent_span_id", MAX_ID_CHARS)
+        project = span.get("project")
+        if type(project) is not str or not project or len(project) > MAX_NAME_CHARS:
+            raise SpanError("project", "required: a non-empty string")
+        name = span.get("name")
+        if type(name) is not str or not name or len(name) > MAX_NAME_CHARS:
+            raise SpanError("name", "required: a non-empty string")
+        kind = span.get("kind") or "other"
+        if kind not in _KINDS:
+            raise SpanError("kind", f"{kind!r} is not one of {', '.join(SPAN_KINDS)}")
+        if "start_time" not in span:
+            raise SpanError("start_time", "required: RFC 3339 string or epoch seconds")
+        start = parse_time(span["start_time"], "start_time")
+        end = parse_time(span["end_time"], "end_time") if span.get("end_time") is not None else start
+        if end < start:
+            raise SpanError("end_time", "is before start_time")
+        error = span.get("error")
+        if error is not None and not isinstance(error, str):
+            if isinstance(error, dict):
+                error = f"{error.get('type', 'Error')}: {error.get('message', '')}"
+            else:
+                raise SpanError("error", f"expected a string, got {type(error).__name__}")
+        status = span.get("status") or ("error" if error else "ok")
+        if status not in _STATUSES:
+            raise SpanError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
+        prompt, messages = _prompt(span)
+        prompt_tokens = _count(span, "prompt_tokens")
+        completion_tokens = _count(span, "completion_tokens")
+        total_tokens = _count(span, "total_tokens") or prompt_tokens + completion_tokens
+        cost = span.get("cost")
+        if cost is None:
+            cost = 0.0
+        elif type(cost) not in (int, float) or not math.isfinite(cost) or cost < 0:
+            raise SpanError("cost", f"expected a non-negative number, got {cost!r}")
+        contents, sources = _context(span)
+        strings, numbers = _metadata(span)
+        row = {
+            "project": project, "trace_id": span["trace_id"], "span_id": span_id,
+            "parent_span_id": parent, "name": name, "kind": kind,
+            "start_time": start, "end_time": end, "duration_ms": (end - start) * 1000.0,
+            "status": status, "error": error or "",
+            "prompt": prompt, "prompt_messages": messages, "completion": _completion(span),
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": total_tokens, "cost": float(cost),
+            "prompt_version": _text(span, "prompt_version", MAX_NAME_CHARS),
+            "context": contents, "context_sources": sources, "tags": _tags(span),
+            "metadata": strings, "metadata_num": numbers,
+        }
+        for field in _SHORT_FIELDS:
+            row[field] = _text(span, field, MAX_NAME_CHARS)
+        return row
+    except SpanError as exc:
+        exc.span_id = span_id if isinstance(span_id, str) else None
+        raise
+
+
+# ---------------------------------------------------------------- JSON Schema
+
+def json_schema() -> dict[str, Any]:
+    """The wire format v1 as JSON Schema (draft 2020-12), published as docs/span.schema.json."""
+    text = {"type": "string"}
+    time = {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "minimum": 0}],
+            "description": "RFC 3339 string or epoch seconds"}
+    count = {"type": "integer", "minimum": 0}
+    message = {"type": "object", "required": ["role", "content"],
+               "properties": {"role": text, "content": {"oneOf": [text, {"type": "array"}]}}}
+    document = {"oneOf": [text, {"type": "object", "required": ["content"],
+                                 "properties": {"content": text, "source": text}}]}
+    span = {
+        "type": "object",
+        "required": ["trace_id", "span_id", "project", "name", "start_time"],
+        "additionalProperties": True,
+        "description": "Unknown fields are kept in metadata, not dropped.",
+        "properties": {
+            "trace_id": {**text, "minLength": 1, "maxLength": MAX_ID_CHARS},
+            "span_id": {**text, "minLength": 1, "maxLength": MAX_ID_CHARS},
+            "parent_span_id": {"type": ["string", "null"], "maxLength": MAX_ID_CHARS},
+            "project": {**text, "minLength": 1}, "service": text,
+            "name": {**text, "minLength": 1},
+            "kind": {"enum": list(SPAN_KINDS), "default": "other"},
+            "start_time": time, "end_time": time,
+            "status": {"enum": list(STATUSES), "default": "ok"},
+            "error": {"type": ["string", "null"]},
+            "model": text, "provider": text,
+            "prompt": {"oneOf": [text, {"type": "array", "items": message}]},
+            "completion": {"oneOf": [text, message]},
+            "prompt_tokens": count, "completion_tokens": count,
+            "total_tokens": {**count, "description": "defaults to prompt + completion tokens"},
+            "cost": {"type": "number", "minimum": 0, "description": "US dollars"},
+            "conversation_id": text, "user_id": text, "prompt_name": text,
+            "prompt_version": {"type": ["string", "integer"]},
+            "context": {"type": "array", "items": document, "maxItems": MAX_CONTEXT_DOCS},
+            "tags": {"type": "array", "items": text, "maxItems": MAX_TAGS},
+            "metadata": {"type": "object", "maxProperties": MAX_METADATA_KEYS,
+                         "description": "strings and numbers; other values are stored as JSON text"},
+            "environment": text, "release": text,
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://spyglass.dev/schema/span-batch-v1.json",
+        "title": "Spyglass span batch, wire format v1",
+        "type": "object",
+        "required": ["schema_version", "spans"],
+        "properties": {"schema_version": {"const": SCHEMA_VERSION},
+                       "spans": {"type": "array", "items": {"$ref": "#/$defs/span"}}},
+        "$defs": {"span": span},
+    }

@@ -1,0 +1,102 @@
+"""The ClickHouse connection: one client API for embedded chDB (`chdb://path`) and a server (`http://`).
+
+chDB allows one data directory per process; several ``Store`` objects on the same DSN share it.
+Each component (ingest, API, evaluators) opens its own ``Store`` so their calls do not serialize
+on one client.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from spyglass.storage.errors import ConfigError, StorageError
+
+_DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _client_args(dsn: str) -> dict[str, Any]:
+    if dsn.startswith("chdb://"):
+        path = dsn[len("chdb://"):]
+        if path and not path.startswith("/"):  # chdb://./relative -> absolute, created on demand
+            path = str(Path(path).resolve())
+        if path:
+            Path(path).mkdir(parents=True, exist_ok=True)
+        return {"dsn": f"chdb://{path}"}
+    if dsn.startswith(("http://", "https://", "clickhouse://", "clickhouses://")):
+        return {"dsn": dsn}
+    raise ConfigError(
+        f"SPYGLASS_CLICKHOUSE_DSN={dsn!r} is not a ClickHouse DSN: use chdb:///path/to/data "
+        "(embedded) or http(s)://user:password@host:8123 (server)")
+
+
+class Store:
+    """A ClickHouse client bound to the Spyglass database; errors come out as ``StorageError``."""
+
+    def __init__(self, dsn: str, database: str = "spyglass") -> None:
+        if not _DATABASE_NAME.match(database):
+            raise ConfigError(f"SPYGLASS_CLICKHOUSE_DATABASE={database!r} is not a plain identifier")
+        self.dsn = dsn
+        self.database = database
+        args = _client_args(dsn)
+        try:
+            bootstrap = clickhouse_connect.get_client(**args)
+            bootstrap.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+            self.client = clickhouse_connect.get_client(**args, database=database)
+        except ClickHouseError as exc:
+            raise StorageError(f"cannot open ClickHouse at {dsn}: {exc}") from exc
+
+    @property
+    def embedded(self) -> bool:
+        return self.dsn.startswith("chdb://")
+
+    def command(self, sql: str, parameters: dict[str, Any] | None = None,
+                settings: dict[str, Any] | None = None) -> Any:
+        """Run a statement that returns no rows (DDL, ALTER, ...)."""
+        try:
+            return self.client.command(sql, parameters=parameters, settings=settings)
+        except ClickHouseError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def rows(self, sql: str, parameters: dict[str, Any] | None = None,
+             settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query; rows as dicts keyed by column name. Parameters are bound, never formatted."""
+        try:
+            result = self.client.query(sql, parameters=parameters, settings=settings)
+        except ClickHouseError as exc:
+            raise StorageError(str(exc)) from exc
+        names = result.column_names
+        return [dict(zip(names, row)) for row in result.result_rows]
+
+    def insert_json_rows(self, table: str, columns: Sequence[str], body: bytes,
+                         dedup_token: str | None = None) -> None:
+        """Insert newline-delimited JSON rows; ClickHouse parses them (much faster than Python).
+
+        ``dedup_token`` makes a retried insert of the same block a no-op.
+        """
+        settings: dict[str, Any] = {"date_time_input_format": "best_effort",
+                                    "input_format_skip_unknown_fields": 1}
+        if dedup_token:
+            settings["insert_deduplication_token"] = dedup_token
+        try:
+            self.client.raw_insert(table, list(columns), body, settings=settings, fmt="JSONEachRow")
+        except ClickHouseError as exc:
+            raise StorageError(f"insert into {table} failed: {exc}") from exc
+
+    def ping(self) -> bool:
+        """True when ClickHouse answers a trivial query."""
+        try:
+            self.client.query("SELECT 1")
+            return True
+        except Exception:  # noqa: BLE001 - readiness probes report, they do not raise
+            return False
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # noqa: BLE001 - closing a dead connection is not an error
+            pass

@@ -1,0 +1,27 @@
+"""Helpers shared by tests: unique names and polling with a deadline (never bare sleeps)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def unique_name(prefix: str) -> str:
+    """A name no other test uses: topics, consumer groups, databases, projects."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def wait_for(check: Callable[[], T], timeout_s: float = 30.0, interval_s: float = 0.1,
+             message: str = "condition") -> T:
+    """Call ``check`` until it returns something truthy; fail the test at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    last: T = check()
+    while not last:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {message}; last value {last!r}")
+        time.sleep(interval_s)
+        last = check()
+    return last
