@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -47,7 +47,8 @@ def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
         raise BrokerError(f"cannot connect a producer to {bootstrap}: {exc}") from exc
 
 
-def make_consumer(bootstrap: str, group: str, topic: str, **overrides: Any) -> KafkaConsumer:
+def make_consumer(bootstrap: str, group: str, topic: str, listener: ConsumerRebalanceListener | None = None,
+                  **overrides: Any) -> KafkaConsumer:
     """A consumer-group member with manual commits, reading from the earliest offset when new.
 
     Tansu completes a group join only after the rebalance timeout, which kafka-python takes
@@ -62,7 +63,7 @@ def make_consumer(bootstrap: str, group: str, topic: str, **overrides: Any) -> K
     options.update(overrides)
     try:
         consumer = KafkaConsumer(**options)
-        consumer.subscribe([topic])
+        consumer.subscribe([topic], listener=listener)
         return consumer
     except KafkaError as exc:
         raise BrokerError(f"cannot join consumer group {group!r} on {bootstrap}: {exc}") from exc

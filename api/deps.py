@@ -1,0 +1,21 @@
+"""What the API's handlers need, built once by whoever starts the API and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Publisher(Protocol):
+    def publish(self, spans: list) -> int: ...
+    def connected(self) -> bool: ...
+
+
+@dataclass
+class ApiDeps:
+    """The API's collaborators: storage for reads, a publisher for ingest, limits."""
+
+    store: "spyglass.storage.Store"  # noqa: F821 - string annotation keeps import light
+    publisher: Publisher
+    max_request_bytes: int = 16 * 1024 * 1024
+    public_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,22 @@
+"""GET /healthz (the process answers) and GET /readyz (broker and ClickHouse reachable)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: broker and ClickHouse reachable")
+def readyz(request: Request) -> JSONResponse:
+    deps = request.app.state.deps
+    checks = {"clickhouse": deps.store.ping(), "broker": deps.publisher.connected()}
+    ready = all(checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)

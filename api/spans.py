@@ -1,0 +1,87 @@
+"""POST /v1/spans: a JSON span batch, validated here and published to the span topic (202)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from spyglass.api.errors import bad_request
+from spyglass.broker.errors import BrokerError
+from spyglass.broker.publish import BrokerBusy
+from spyglass.sdk.wire import MAX_RECORD_BYTES, SCHEMA_VERSION, SpanError, json_schema, validate_span
+
+router = APIRouter(tags=["ingest"])
+
+_SCHEMA = json_schema()
+_REQUEST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [{"$ref": "#/components/schemas/SpanBatch"}, {"type": "array", "items": _SCHEMA["$defs"]["span"]}]}}}}}
+
+
+def span_batch_schemas() -> dict[str, Any]:
+    """OpenAPI component schemas for the wire format (from the one definition in spyglass.sdk.wire)."""
+    batch = {k: v for k, v in _SCHEMA.items() if k not in ("$schema", "$id", "$defs")}
+    batch["properties"] = {**batch["properties"], "spans": {"type": "array", "items": {"$ref": "#/components/schemas/Span"}}}
+    return {"SpanBatch": batch, "Span": _SCHEMA["$defs"]["span"]}
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The request body parsed as JSON; 413 over ``limit`` bytes, 400 when not JSON."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise bad_request(f"body of {declared} bytes exceeds the limit of {limit}", 413)
+    body = await request.body()
+    if len(body) > limit:
+        raise bad_request(f"body of {len(body)} bytes exceeds the limit of {limit}", 413)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"body is not valid JSON: {exc}") from None
+
+
+def spans_of(doc: Any) -> list[Any]:
+    """Accept {"schema_version": 1, "spans": [...]} or a bare list of spans."""
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict) or not isinstance(doc.get("spans"), list):
+        raise bad_request('expected {"schema_version": 1, "spans": [...]} or a JSON array of spans', 422)
+    if doc.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise bad_request(f"unsupported schema_version {doc.get('schema_version')!r}; expected {SCHEMA_VERSION}", 422)
+    return doc["spans"]
+
+
+def publish_valid(request: Request, spans: list[Any]) -> JSONResponse:
+    """Validate every span; publish all (202) or none (422 with one error per bad span)."""
+    errors = []
+    for index, span in enumerate(spans):
+        try:
+            validate_span(span)
+        except SpanError as exc:
+            errors.append({"index": index, **exc.as_dict()})
+    if errors:
+        raise bad_request(f"{len(errors)} of {len(spans)} spans are invalid; nothing was accepted", 422,
+                          errors=errors[:1000], accepted=0)
+    try:
+        accepted = request.app.state.deps.publisher.publish(spans)
+    except BrokerBusy as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+    except BrokerError as exc:
+        return JSONResponse({"detail": f"broker unavailable: {exc}"}, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"accepted": accepted}, status_code=202)
+
+
+@router.post("/v1/spans", status_code=202, openapi_extra=_REQUEST_BODY,
+             summary="Ingest a batch of spans (wire format v1)",
+             responses={202: {"description": "all spans accepted and on the broker"},
+                        413: {"description": "body too large"},
+                        422: {"description": "invalid spans; per-span errors, nothing accepted"},
+                        503: {"description": "broker busy or unreachable; retry after Retry-After"}})
+async def post_spans(request: Request) -> JSONResponse:
+    deps = request.app.state.deps
+    doc = await read_json(request, min(deps.max_request_bytes, MAX_RECORD_BYTES))
+    spans = spans_of(doc)
+    # waiting for broker acks blocks: do it on the thread pool, not the event loop
+    return await run_in_threadpool(publish_valid, request, spans)

@@ -1,0 +1,62 @@
+"""GET /v1/traces (filtered, newest first, cursor pages) and GET /v1/traces/{trace_id} (span tree)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from spyglass.api.errors import bad_request
+from spyglass.api.serialize import json_row
+from spyglass.api.tree import build_tree
+from spyglass.sdk.wire import SpanError, parse_time
+from spyglass.storage.traces import TraceFilter, list_traces, trace_spans
+
+router = APIRouter(tags=["traces"])
+
+
+def _time(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        return parse_time(float(value) if value.replace(".", "", 1).isdigit() else value, name)
+    except SpanError as exc:
+        raise bad_request(f"query parameter {name}: {exc.message}") from None
+
+
+@router.get("/v1/traces", summary="List traces, newest first")
+def get_traces(request: Request,
+               start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 24 hours ago"),
+               end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
+               project: str | None = None, service: str | None = None, model: str | None = None,
+               status: Literal["ok", "error", "unset"] | None = None,
+               conversation_id: str | None = None, user_id: str | None = None, tag: str | None = None,
+               limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
+    now = time.time()
+    window = TraceFilter(start=_time(start, "start", now - 86_400), end=_time(end, "end", now + 60),
+                         project=project, service=service, model=model, status=status,
+                         conversation_id=conversation_id, user_id=user_id, tag=tag)
+    if window.end <= window.start:
+        raise bad_request("query parameter end must be after start")
+    try:
+        traces, next_cursor = list_traces(request.app.state.deps.store, window, limit, cursor)
+    except ValueError:
+        raise bad_request("query parameter cursor is not a cursor this API returned") from None
+    return {"traces": [json_row(t) for t in traces], "next_cursor": next_cursor}
+
+
+@router.get("/v1/traces/{trace_id}", summary="One trace as a span tree")
+def get_trace(request: Request, trace_id: str, project: str | None = None) -> dict[str, Any]:
+    spans = [json_row(s) for s in trace_spans(request.app.state.deps.store, trace_id, project)]
+    if not spans:
+        raise bad_request(f"trace {trace_id!r} not found", 404)
+    return {
+        "trace_id": trace_id,
+        "span_count": len(spans),
+        "start_time": min(s["start_time"] for s in spans),
+        "end_time": max(s["end_time"] for s in spans),
+        "total_tokens": sum(s["total_tokens"] for s in spans),
+        "cost": sum(s["cost"] for s in spans),
+        "spans": build_tree(spans),
+    }

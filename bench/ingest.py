@@ -1,0 +1,107 @@
+"""Ingest throughput: Kafka -> validation -> ClickHouse through the real IngestWorker,
+beside a raw clickhouse-connect columnar insert of the same rows, in the same run.
+
+    python bench/ingest.py [--spans 200000]
+
+Last line: {"spans_per_s": ..., "raw_insert_spans_per_s": ..., "ratio": ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import orjson
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+sys.path.insert(0, os.path.dirname(__file__))
+from traffic import generate_spans  # noqa: E402
+
+from spyglass.broker import EmbeddedBroker, ensure_topics, make_producer  # noqa: E402
+from spyglass.ingest.worker import IngestWorker  # noqa: E402
+from spyglass.sdk.wire import SCHEMA_VERSION, validate_span  # noqa: E402
+from spyglass.storage import Store, migrate  # noqa: E402
+from spyglass.storage.spans import SPAN_COLUMNS  # noqa: E402
+
+SPANS_PER_RECORD = 500
+
+
+def raw_columnar_insert(store: Store, rows: list[dict]) -> float:
+    """clickhouse-connect's columnar insert of already-validated rows; returns spans/s."""
+    columns = []
+    for name in SPAN_COLUMNS:
+        values = [r[name] for r in rows]
+        if name in ("start_time", "end_time"):
+            values = [int(v * 1_000_000) for v in values]  # DateTime64(6) ticks
+        columns.append(values)
+    started = time.perf_counter()
+    for lo in range(0, len(rows), 20_000):  # same block size as ingest's batches
+        store.client.insert("spans", [c[lo:lo + 20_000] for c in columns], column_names=list(SPAN_COLUMNS),
+                            column_oriented=True)
+    return len(rows) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spans", type=int, default=200_000)
+    parser.add_argument("--partitions", type=int, default=4)
+    args = parser.parse_args()
+    console = Console(stderr=True)
+
+    spans = generate_spans(args.spans)
+    payload_bytes = sum(len(orjson.dumps(s)) for s in spans[:2000]) / 2000
+    console.print(f"{len(spans):,} spans, {payload_bytes:,.0f} bytes each on average (JSON)")
+    data_dir = tempfile.mkdtemp(prefix="spyglass-bench-")
+    raw_store = Store(f"chdb://{data_dir}", "bench_raw")
+    migrate(raw_store)
+    raw_rate = raw_columnar_insert(raw_store, [validate_span(s) for s in spans])
+    console.print(f"raw columnar insert: {raw_rate:,.0f} spans/s")
+
+    with EmbeddedBroker() as broker:
+        topic, dlq = f"bench.spans.{uuid.uuid4().hex[:6]}", "bench.dlq"
+        ensure_topics(broker.bootstrap, {topic: args.partitions, dlq: 1})
+        producer = make_producer(broker.bootstrap, linger_ms=20, batch_size=1 << 20)
+        started = time.perf_counter()
+        for lo in range(0, len(spans), SPANS_PER_RECORD):
+            body = orjson.dumps({"schema_version": SCHEMA_VERSION, "spans": spans[lo:lo + SPANS_PER_RECORD]})
+            producer.send(topic, body)
+        producer.flush()
+        console.print(f"produced in {time.perf_counter() - started:.1f}s")
+
+        store = Store(f"chdb://{data_dir}", "bench_ingest")
+        migrate(store)
+        worker = IngestWorker(store, broker.bootstrap, topic, dlq, group="bench",
+                              consumer_options={"max_poll_interval_ms": 2000})
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("ingesting", total=len(spans))
+            while worker.stats.spans < len(spans) and thread.is_alive():
+                progress.update(task, completed=worker.stats.spans)
+                time.sleep(0.05)
+        done = time.monotonic()
+        worker.stop()
+        thread.join()
+        rate = len(spans) / (done - worker.stats.first_record_at)
+        stored = store.rows("SELECT count() AS n FROM spans FINAL")[0]["n"]
+    table = Table(title="Kafka -> ClickHouse ingest (chDB, same run)")
+    for column in ("path", "spans/s"):
+        table.add_column(column)
+    table.add_row("spyglass ingest (poll, decode, validate, insert, commit)", f"{rate:,.0f}")
+    table.add_row("raw clickhouse-connect columnar insert", f"{raw_rate:,.0f}")
+    console.print(table)
+    console.print(f"stored {stored:,} of {len(spans):,}")
+    print(json.dumps({"spans_per_s": round(rate), "raw_insert_spans_per_s": round(raw_rate),
+                      "ratio": round(rate / raw_rate, 3), "spans": len(spans), "stored": stored}))
+
+
+if __name__ == "__main__":
+    main()

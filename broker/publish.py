@@ -1,0 +1,56 @@
+"""Publishing span batches to Kafka from the backend (HTTP and OTLP ingest): one road for every span."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from kafka.errors import KafkaError, KafkaTimeoutError
+
+from spyglass.broker.errors import BrokerError
+from spyglass.broker.topics import make_producer
+from spyglass.sdk.wire import SCHEMA_VERSION
+
+SPANS_PER_RECORD = 500
+
+
+class BrokerBusy(BrokerError):
+    """The producer's buffer is full or the broker is slow: the caller should retry later (HTTP 503)."""
+
+
+class SpanPublisher:
+    """Sends spans as wire-format records and waits until the broker has them. Thread-safe."""
+
+    def __init__(self, bootstrap: str, topic: str, ack_timeout_s: float = 10.0) -> None:
+        self.topic = topic
+        self.ack_timeout_s = ack_timeout_s
+        # max_block_ms bounds how long send() waits for buffer space: full means "busy", not a hang
+        self._producer = make_producer(bootstrap, max_block_ms=1_000, linger_ms=2)
+        self.rejected_busy = 0
+
+    def publish(self, spans: list[Any]) -> int:
+        """Publish spans (as sent, unvalidated or validated); return how many. Raises BrokerError."""
+        futures = []
+        try:
+            for lo in range(0, len(spans), SPANS_PER_RECORD):
+                body = orjson.dumps({"schema_version": SCHEMA_VERSION, "spans": spans[lo:lo + SPANS_PER_RECORD]},
+                                    default=str)
+                futures.append(self._producer.send(self.topic, body))
+            for future in futures:
+                future.get(timeout=self.ack_timeout_s)
+        except KafkaTimeoutError as exc:
+            self.rejected_busy += 1
+            raise BrokerBusy(f"broker busy, retry later: {exc}") from exc
+        except KafkaError as exc:
+            raise BrokerError(f"could not publish to {self.topic}: {exc}") from exc
+        return len(spans)
+
+    def connected(self) -> bool:
+        """Whether the producer can currently reach a broker."""
+        try:
+            return bool(self._producer.bootstrap_connected() or self._producer.partitions_for(self.topic))
+        except KafkaError:
+            return False
+
+    def close(self) -> None:
+        self._producer.close(timeout=5)

@@ -1,0 +1,33 @@
+"""`spyglass ingest`: one ingest consumer-group member against a configured Kafka and ClickHouse."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from spyglass.cli.settings import Settings
+from spyglass.storage.errors import ConfigError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--create-topics", action="store_true", help="create the span and DLQ topics if missing")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from spyglass.broker import ensure_topics
+    from spyglass.ingest.worker import IngestWorker
+    from spyglass.storage import Store, migrate
+
+    if not settings.kafka_bootstrap:
+        raise ConfigError("SPYGLASS_KAFKA_BOOTSTRAP is not set: `spyglass ingest` joins an existing "
+                          "Kafka cluster (use `spyglass up` for the embedded broker)")
+    if args.create_topics:
+        ensure_topics(settings.kafka_bootstrap, {settings.spans_topic: settings.partitions, settings.dlq_topic: 1})
+    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    migrate(store, settings.retention_days)
+    worker = IngestWorker(store, settings.kafka_bootstrap, settings.spans_topic, settings.dlq_topic,
+                          settings.ingest_group, settings.ingest_batch_spans, settings.ingest_batch_ms)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    signal.signal(signal.SIGINT, lambda *_: worker.stop())
+    worker.run()
+    return 0

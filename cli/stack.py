@@ -1,0 +1,135 @@
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest and API in one process.
+
+chDB allows one process per data directory, so everything that touches ClickHouse runs here,
+each service on its own thread. Teardown order (reverse of start): API first (no new spans),
+then ingest (stores what it holds and commits), then the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import ExitStack
+from typing import Callable
+
+from spyglass.broker import EmbeddedBroker, ensure_topics
+from spyglass.cli.settings import Settings
+from spyglass.storage import Store, migrate
+
+log = logging.getLogger(__name__)
+
+
+class ServiceThread:
+    """Run ``target`` on a daemon thread; ``stop`` calls ``request_stop`` and joins."""
+
+    def __init__(self, name: str, target: Callable[[], None], request_stop: Callable[[], None]) -> None:
+        self.name = name
+        self._request_stop = request_stop
+        self.error: BaseException | None = None
+
+        def guarded() -> None:
+            try:
+                target()
+            except BaseException as exc:  # noqa: BLE001 - reported by the supervisor loop
+                self.error = exc
+                log.exception("%s stopped with an error", name)
+
+        self.thread = threading.Thread(target=guarded, name=name, daemon=True)
+
+    def start(self) -> "ServiceThread":
+        self.thread.start()
+        return self
+
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self._request_stop()
+        self.thread.join(timeout_s)
+        if self.thread.is_alive():
+            log.warning("%s did not stop within %ss", self.name, timeout_s)
+
+
+class Stack:
+    """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
+
+    def __init__(self, settings: Settings, api: bool = True) -> None:
+        self.settings = settings
+        self.want_api = api
+        self.services: list[ServiceThread] = []
+        self.bootstrap = settings.kafka_bootstrap or ""
+        self._exit = ExitStack()
+
+    def __enter__(self) -> "Stack":
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._exit.close()
+
+    def _start(self) -> None:
+        s = self.settings
+        if not self.bootstrap:
+            broker = EmbeddedBroker().start()
+            self._exit.callback(broker.stop)
+            self.bootstrap = broker.bootstrap
+            log.info("embedded Kafka broker (Tansu) on %s", self.bootstrap)
+        ensure_topics(self.bootstrap, {s.spans_topic: s.partitions, s.dlq_topic: 1})
+        self.store = Store(s.clickhouse_dsn, s.clickhouse_database)
+        self._exit.callback(self.store.close)
+        applied = migrate(self.store, s.retention_days)
+        log.info("ClickHouse %s database %s: %d migrations applied", s.clickhouse_dsn, s.clickhouse_database,
+                 len(applied))
+        self._start_ingest()
+        if self.want_api:
+            self._start_api()
+
+    def _add(self, service: ServiceThread) -> None:
+        self.services.append(service.start())
+        self._exit.callback(service.stop)
+
+    def _start_ingest(self) -> None:
+        from spyglass.ingest.worker import IngestWorker
+
+        s = self.settings
+        self.ingest = IngestWorker(Store(s.clickhouse_dsn, s.clickhouse_database), self.bootstrap,
+                                   s.spans_topic, s.dlq_topic, s.ingest_group, s.ingest_batch_spans,
+                                   s.ingest_batch_ms, consumer_options={"max_poll_interval_ms": 5_000})
+        self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop))
+
+    def _start_api(self) -> None:
+        import uvicorn
+
+        from spyglass.api.app import create_app
+        from spyglass.api.deps import ApiDeps
+        from spyglass.broker.publish import SpanPublisher
+
+        s = self.settings
+        publisher = SpanPublisher(self.bootstrap, s.spans_topic)
+        self._exit.callback(publisher.close)
+        deps = ApiDeps(store=Store(s.clickhouse_dsn, s.clickhouse_database), publisher=publisher,
+                       max_request_bytes=s.max_request_bytes, public_url=s.api_url)
+        config = uvicorn.Config(create_app(deps), host=s.api_host, port=s.api_port, log_level="warning",
+                                access_log=False)
+        self.api_server = uvicorn.Server(config)
+
+        def request_stop() -> None:
+            self.api_server.should_exit = True
+
+        self._add(ServiceThread("api", self.api_server.run, request_stop))
+        deadline = time.monotonic() + 20
+        while not self.api_server.started:
+            if time.monotonic() > deadline or not self.services[-1].alive():
+                raise RuntimeError(f"API did not start on {s.api_host}:{s.api_port}")
+            time.sleep(0.05)
+        port = self.api_server.servers[0].sockets[0].getsockname()[1]
+        self.api_url = f"http://{s.api_host}:{port}"
+
+    def failed(self) -> ServiceThread | None:
+        """The first service that stopped on its own, if any."""
+        return next((svc for svc in self.services if not svc.alive()), None)
