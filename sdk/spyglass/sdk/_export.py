@@ -1,0 +1,27 @@
+"""What the background worker sends records through: the exporter protocol and its one error."""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+
+class ExportError(Exception):
+    """A record could not be delivered; ``retryable`` says whether trying again may help.
+
+    ``retry_after_s`` carries a server's hint (HTTP ``Retry-After``) for the next attempt.
+    """
+
+    def __init__(self, message: str, *, retryable: bool, retry_after_s: Optional[float] = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+
+class Exporter(Protocol):
+    """Delivers encoded span records; called only from the SDK's background thread."""
+
+    def export(self, record: bytes) -> None:
+        """Deliver one record (a wire-format v1 span batch) or raise ``ExportError``; may block."""
+
+    def close(self) -> None:
+        """Release connections; called once, at shutdown."""

@@ -1,0 +1,46 @@
+"""HTTP exporter: ``POST {api_url}/v1/spans`` with the wire-format body, standard library only."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Optional
+
+from spyglass.sdk._export import ExportError
+
+# Temporary conditions worth another attempt; other 4xx mean the request itself is wrong.
+_RETRYABLE_STATUS = frozenset((408, 429, 500, 502, 503, 504))
+
+
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP-date; the worker's own backoff is good enough
+
+
+class HttpExporter:
+    """Posts records to the Spyglass API; blocking, for the background thread only."""
+
+    def __init__(self, api_url: str, timeout_s: float = 10.0) -> None:
+        self._url = api_url.rstrip("/") + "/v1/spans"
+        self._timeout_s = timeout_s
+
+    def export(self, record: bytes) -> None:
+        """POST one record; success is any 2xx (the API answers 202). Raises ``ExportError``."""
+        request = urllib.request.Request(
+            self._url, data=record, method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "spyglass-sdk"})
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            retryable = exc.code in _RETRYABLE_STATUS
+            detail = exc.read(500).decode(errors="replace")
+            raise ExportError(f"POST {self._url} answered {exc.code}: {detail}", retryable=retryable,
+                              retry_after_s=_retry_after(exc.headers.get("Retry-After"))) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ExportError(f"POST {self._url} failed: {exc}", retryable=True) from exc
+
+    def close(self) -> None:
+        """Nothing to release: each request uses its own connection."""

@@ -1,0 +1,179 @@
+"""The bounded span queue and the one background thread that batches and exports it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Optional
+
+from spyglass.sdk._counter import Counter
+from spyglass.sdk._encode import encode_records
+from spyglass.sdk._export import ExportError, Exporter
+from spyglass.sdk._log import logger, warn_once
+from spyglass.sdk._retry import backoff_s
+
+
+class _FlushMarker(threading.Event):
+    """Queued behind the spans a ``flush`` waits for; set once they are exported or given up."""
+
+
+class BatchWorker:
+    """Accepts finished spans from any thread and exports them in batches on its own thread.
+
+    ``submit`` never blocks and never raises: when ``max_queue_size`` spans are waiting, new
+    ones are dropped and counted. Memory is bounded by the queue plus one batch being retried.
+    ``prepare`` runs on the worker thread on each span (static fields, redaction) and may
+    return None to drop it.
+    """
+
+    def __init__(self, exporter: Exporter, prepare: Callable[[dict[str, Any]], Optional[dict[str, Any]]],
+                 max_queue_size: int, max_batch_size: int, flush_interval_s: float) -> None:
+        self._exporter = exporter
+        self._prepare = prepare
+        self._max_queue_size = max_queue_size
+        self._max_batch_size = max_batch_size
+        self._flush_interval_s = flush_interval_s
+        # deque.append/popleft are atomic under the GIL: the only synchronisation the hot path needs.
+        self._queue: deque[Any] = deque()
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._deadline = float("inf")
+        self._lock = threading.Lock()  # guards shutdown only, never the hot path
+        self.dropped = Counter()  # written by application threads
+        # Written only by the worker thread.
+        self.taken = 0
+        self.sent = 0
+        self.failed = 0
+        self.retries = 0
+        self.discarded = 0  # refused by prepare/encoding on the worker
+        self._thread = threading.Thread(target=self._run, name="spyglass-sdk-export", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------ application threads
+
+    def submit(self, span: dict[str, Any]) -> None:
+        """Queue one finished span; O(1), no I/O, no lock. Drops and counts when full."""
+        queue = self._queue
+        if len(queue) >= self._max_queue_size or self._closing.is_set():
+            self.dropped.add()
+            warn_once("queue-full", "spyglass: span queue full or closed (%d spans); dropping spans "
+                      "until the exporter catches up — see spyglass.sdk.stats()", self._max_queue_size)
+            return
+        queue.append(span)
+        if len(queue) >= self._max_batch_size and not self._wake.is_set():
+            self._wake.set()
+
+    def flush(self, timeout_s: float) -> bool:
+        """Block up to ``timeout_s`` until spans queued before the call are exported or given up.
+
+        Returns True when they were; False on timeout (for example while the broker is down).
+        """
+        if not self._thread.is_alive():
+            return not self._queue
+        marker = _FlushMarker()
+        self._queue.append(marker)  # bypasses the size limit: flushes are rare and block their caller
+        self._wake.set()
+        return marker.wait(timeout_s)
+
+    def shutdown(self, timeout_s: float) -> bool:
+        """Export what is queued within ``timeout_s``, then stop the thread and close the exporter.
+
+        Later spans are dropped. Safe to call twice and from several threads. Returns True when
+        everything queued was exported or given up within the time.
+        """
+        with self._lock:
+            if self._closing.is_set():
+                return not self._thread.is_alive()
+            self._deadline = time.monotonic() + timeout_s
+            self._closing.set()
+        self._wake.set()
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def pending(self) -> int:
+        """Spans queued and not yet taken by the worker (flush markers aside)."""
+        return sum(1 for item in list(self._queue) if type(item) is not _FlushMarker)
+
+    # ------------------------------------------------------------ worker thread
+
+    def _run(self) -> None:
+        try:
+            while not self._closing.is_set():
+                self._wake.wait(self._flush_interval_s)
+                self._wake.clear()
+                self._drain()
+            self._drain()  # what was queued before shutdown
+            self._exporter.close()
+        except Exception:  # a bug here must not take the process down with a thread traceback
+            logger.exception("spyglass: export thread stopped; spans will be dropped")
+
+    def _drain(self) -> None:
+        queue = self._queue
+        while queue:
+            batch: list[dict[str, Any]] = []
+            markers: list[_FlushMarker] = []
+            while queue and len(batch) < self._max_batch_size:
+                item = queue.popleft()
+                if type(item) is _FlushMarker:
+                    markers.append(item)
+                    break  # export what came before it, then release its waiter
+                batch.append(item)
+            if batch:
+                self.taken += len(batch)
+                self._export_batch(batch)
+            for marker in markers:
+                marker.set()
+
+    def _export_batch(self, batch: list[dict[str, Any]]) -> None:
+        prepared = []
+        for span in batch:
+            try:
+                ready = self._prepare(span)
+            except Exception:
+                # A failing redaction hook must not let the unredacted span leave the app.
+                warn_once("prepare", "spyglass: the redaction hook raised; dropping the span", exc_info=True)
+                ready = None
+            if ready is None:
+                self.discarded += 1
+            else:
+                prepared.append(ready)
+        records, unencodable = encode_records(prepared)
+        if unencodable:
+            self.discarded += unencodable
+            warn_once("encode", "spyglass: dropped %d span(s) that cannot be encoded as JSON under "
+                      "the record size limit (reference cycles or huge fields)", unencodable)
+        for record, count in records:
+            self._send(record, count)
+
+    def _send(self, record: bytes, count: int) -> None:
+        attempt = 0
+        while True:
+            if self._closing.is_set() and time.monotonic() >= self._deadline:
+                self.failed += count
+                warn_once("shutdown-unsent", "spyglass: shutdown timed out; %d span(s) not delivered", count)
+                return
+            try:
+                self._exporter.export(record)
+                self.sent += count
+                return
+            except ExportError as exc:
+                if not exc.retryable:
+                    self.failed += count
+                    warn_once(f"refused:{type(self._exporter).__name__}",
+                              "spyglass: %d span(s) refused and dropped: %s", count, exc)
+                    return
+                delay = backoff_s(attempt, exc.retry_after_s)
+                warn_once(f"retry:{type(self._exporter).__name__}",
+                          "spyglass: export failed, retrying with backoff (spans queue up to the "
+                          "limit meanwhile): %s", exc)
+            except Exception as exc:  # an exporter bug: retrying would loop on it forever
+                self.failed += count
+                warn_once("exporter-bug", "spyglass: exporter raised %r; dropping the batch", exc, exc_info=True)
+                return
+            attempt += 1
+            self.retries += 1
+            if self._closing.is_set():
+                time.sleep(max(0.0, min(delay, self._deadline - time.monotonic())))
+            else:
+                self._closing.wait(delay)  # shutdown cuts the wait short
