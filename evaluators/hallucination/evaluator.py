@@ -1,0 +1,78 @@
+"""The hallucination evaluator: claim-level groundedness of the completion against the span's context."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol, Sequence
+
+from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.hallucination.evidence import SpanInput, Verdicts
+
+SNIPPET_CHARS = 300
+
+
+class GroundednessBackend(Protocol):
+    """A model that decides, claim by claim, whether the context supports the completion."""
+
+    name: str
+    version: str
+    threshold: float
+
+    def score(self, inputs: Sequence[SpanInput], ctx: EvalContext) -> list[Verdicts | None]:
+        """One ``Verdicts`` per evaluable input, ``None`` for inputs without context."""
+        ...
+
+
+def _snippet(text: str) -> str:
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1] + "…"
+
+
+class HallucinationEvaluator(Evaluator):
+    """Scores how ungrounded a completion is (higher = less grounded); lists the unsupported claims.
+
+    Spans without context documents (and without a prompt long enough to carry the context) are
+    labelled ``not_evaluable`` with a NaN score and never flagged.
+    """
+
+    name = "hallucination"
+    version = "1"
+
+    def __init__(self, backend: GroundednessBackend | None = None) -> None:
+        if backend is None:
+            from spyglass.evaluators.hallucination.offline import FeatureBackend
+
+            backend = FeatureBackend()
+        self.backend = backend
+
+    def applies_to(self, span: dict[str, Any]) -> bool:
+        """Every span with a completion: spans without context still get a ``not_evaluable`` record."""
+        return bool(span.get("completion"))
+
+    def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
+        """One score per span, in order; the backend sees the whole batch at once."""
+        inputs = [SpanInput.from_span(span) for span in spans]
+        verdicts = self.backend.score(inputs, ctx)
+        return [self._score(item, verdict) for item, verdict in zip(inputs, verdicts)]
+
+    def _score(self, item: SpanInput, verdict: Verdicts | None) -> Score:
+        base = {"backend": self.backend.name, "model_version": self.backend.version,
+                "threshold": self.backend.threshold}
+        if verdict is None:
+            reason = "empty completion" if not item.completion.strip() else "no context documents on the span"
+            return Score(score=math.nan, label="not_evaluable", flagged=False, details={**base, "reason": reason})
+        claims, unsupported_claims = [], []
+        for i, claim in enumerate(verdict.claims):
+            probability = float(verdict.unsupported[i])
+            is_unsupported = probability >= self.backend.threshold
+            claims.append({"text": claim, "support": round(1.0 - probability, 4), "unsupported": is_unsupported})
+            if is_unsupported:
+                chunk = verdict.chunks[verdict.best_chunk[i]]
+                unsupported_claims.append({"claim": claim, "support": round(1.0 - probability, 4),
+                                           "evidence": _snippet(chunk.text), "source": chunk.source,
+                                           "document": chunk.doc_index})
+        score = float(max(verdict.unsupported))
+        flagged = score >= self.backend.threshold
+        details = {**base, "claims": claims, "unsupported_claims": unsupported_claims,
+                   "documents": len(item.documents), "chunks_checked": len(verdict.chunks)}
+        return Score(score=min(max(score, 0.0), 1.0), label="hallucinated" if flagged else "grounded",
+                     flagged=flagged, details=details)

@@ -1,0 +1,61 @@
+"""The offline groundedness classifier: standardized features -> logistic regression, numpy only.
+
+Weights, the IDF table and the decision threshold live in ``models/groundedness_lr.json``,
+written by ``train.py``; nothing here needs scikit-learn at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("models") / "groundedness_lr.json"
+
+
+@dataclass(frozen=True)
+class GroundednessModel:
+    """Maps claim feature rows to the probability that the claim is unsupported."""
+
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+    idf: dict[str, float]
+    chunk_tokens: int
+    version: str
+
+    def unsupported_probability(self, features: np.ndarray) -> np.ndarray:
+        """P(unsupported) per row of ``features`` (columns in ``feature_names`` order)."""
+        z = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        """A JSON-serializable form (what ``save`` writes)."""
+        return {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
+                "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
+                "threshold": self.threshold, "chunk_tokens": self.chunk_tokens, "version": self.version,
+                "idf": self.idf}
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        """Write the model as compact JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), separators=(",", ":"), sort_keys=True))
+
+
+def load_model(path: str | Path | None = None) -> GroundednessModel:
+    """Load the shipped (or a given) model file; raises FileNotFoundError naming the path."""
+    path = Path(path) if path else MODEL_PATH
+    if not path.exists():
+        raise FileNotFoundError(f"groundedness model not found at {path}: run "
+                                "python -m spyglass.evaluators.hallucination.train")
+    raw = json.loads(path.read_text())
+    return GroundednessModel(feature_names=tuple(raw["feature_names"]), mean=np.asarray(raw["mean"]),
+                             scale=np.asarray(raw["scale"]), coef=np.asarray(raw["coef"]),
+                             intercept=float(raw["intercept"]), threshold=float(raw["threshold"]),
+                             idf=dict(raw["idf"]), chunk_tokens=int(raw["chunk_tokens"]),
+                             version=str(raw["version"]))
