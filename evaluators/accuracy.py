@@ -1,0 +1,124 @@
+"""Reproduce the evaluators' accuracy figures on the held-out test splits.
+
+    python -m spyglass.evaluators.accuracy toxicity [--checkpoint PATH --model original]
+    python -m spyglass.evaluators.accuracy pii
+
+Prints a table, then one JSON line with the figures (the last line of output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
+
+
+def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", checkpoint: str | None = None,
+                      model: str = "original", device: str = "cpu") -> dict[str, Any]:
+    """ROC AUC, and precision / recall / F1 at the shipped threshold, on the test split, per source."""
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+    from spyglass.evaluators.base import EvalContext
+    from spyglass.evaluators.encoder import SentenceEncoder
+    from spyglass.evaluators.toxicity import build_toxicity_evaluator
+    from spyglass.evaluators.training.toxicity_data import load_toxicity_data
+
+    settings = SimpleNamespace(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
+                               device=device, eval_token_budget=16_384)
+    evaluator = build_toxicity_evaluator(settings)
+    ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
+    rows = [r for r in load_toxicity_data(datasets_dir) if r.split == "test"]
+    started = time.perf_counter()
+    scores = []
+    for i in range(0, len(rows), 1024):
+        chunk = rows[i:i + 1024]
+        scores += evaluator.evaluate([{"span_id": str(j), "completion": r.text} for j, r in enumerate(chunk)], ctx)
+    seconds = time.perf_counter() - started
+    probs = np.array([s.score for s in scores])
+    flags = np.array([s.flagged for s in scores])
+    labels = np.array([r.toxic for r in rows])
+    sources = np.array([r.source for r in rows])
+    out: dict[str, Any] = {"evaluator": "toxicity", "backend": evaluator.version, "split": "test",
+                           "texts_per_s": round(len(rows) / seconds, 1), "by_source": {}}
+    for name, mask in [("davidson", sources == "davidson"), ("hatexplain", sources == "hatexplain"),
+                       ("all", np.ones(len(rows), bool))]:
+        p, r, f, _ = precision_recall_fscore_support(labels[mask], flags[mask], average="binary", zero_division=0)
+        out["by_source"][name] = {"n": int(mask.sum()), "positives": int(labels[mask].sum()),
+                                  "roc_auc": round(float(roc_auc_score(labels[mask], probs[mask])), 4),
+                                  "precision": round(float(p), 4), "recall": round(float(r), 4),
+                                  "f1": round(float(f), 4)}
+    out["roc_auc"] = out["by_source"]["all"]["roc_auc"]
+    return out
+
+
+def pii_accuracy(datasets_dir: Path) -> dict[str, Any]:
+    """Entity-level precision, recall and F2 per type and overall on the test split."""
+    from spyglass.evaluators.pii import PIIEvaluator
+    from spyglass.evaluators.training.pii_data import Entity, load_pii_data, score_entities
+
+    evaluator = PIIEvaluator()
+    examples = [x for x in load_pii_data(datasets_dir) if x.split == "test"]
+    started = time.perf_counter()
+    results = evaluator.analyze_texts([x.text for x in examples])
+    seconds = time.perf_counter() - started
+    predicted = [[Entity(r.entity_type, r.start, r.end) for r in found] for found in results]
+    counts = score_entities([x.entities for x in examples], predicted)
+    per_type = {t: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f2": round(c.f_beta(2), 4),
+                    "gold": c.tp_gold + c.fn, "predicted": c.tp_pred + c.fp} for t, c in sorted(counts.items())}
+    overall = per_type.pop("ALL")
+    return {"evaluator": "pii", "backend": evaluator.version, "split": "test", "n_texts": len(examples),
+            "texts_per_s": round(len(examples) / seconds, 1), "precision": overall["precision"],
+            "recall": overall["recall"], "f2": overall["f2"], "by_type": per_type}
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if result["evaluator"] == "toxicity":
+        table = Table(title=f"toxicity ({result['backend']}), test split")
+        for col in ("source", "n", "toxic", "ROC AUC", "precision", "recall", "F1"):
+            table.add_column(col)
+        for name, m in result["by_source"].items():
+            table.add_row(name, str(m["n"]), str(m["positives"]), f"{m['roc_auc']:.4f}",
+                          f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    else:
+        table = Table(title=f"PII ({result['backend']}), test split, {result['n_texts']} texts")
+        for col in ("type", "gold", "predicted", "precision", "recall", "F2"):
+            table.add_column(col)
+        for name, m in result["by_type"].items():
+            table.add_row(name, str(m["gold"]), str(m["predicted"]), f"{m['precision']:.3f}",
+                          f"{m['recall']:.3f}", f"{m['f2']:.3f}")
+        table.add_row("ALL", "", "", f"{result['precision']:.3f}", f"{result['recall']:.3f}", f"{result['f2']:.3f}")
+    Console(stderr=True).print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry; prints the table (stderr) and the JSON line (stdout)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("evaluator", choices=["toxicity", "pii"])
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--backend", default="embedding-head", choices=["embedding-head", "detoxify"])
+    parser.add_argument("--checkpoint", help="Detoxify checkpoint (.ckpt) for --backend detoxify")
+    parser.add_argument("--model", default="original", choices=["original", "unbiased", "multilingual"])
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    if args.evaluator == "toxicity":
+        result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device)
+    else:
+        result = pii_accuracy(args.datasets)
+    _print_table(result)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The toxicity evaluator: probability that a completion is toxic (higher = worse).
+
+Two backends behind one name:
+- ``embedding-head`` (the offline default): a linear head on the shared MiniLM embeddings,
+  stacked with a hashed n-gram model, trained by ``training/train_toxicity.py``; its files
+  ship in ``models/``;
+- ``detoxify``: Detoxify's ``original`` / ``unbiased`` / ``multilingual`` checkpoints, run
+  through our own length-sorted, token-budget batching (see ``toxicity_detoxify.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.toxicity_text import normalize_text
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class EmbeddingHeadToxicity(Evaluator):
+    """Offline toxicity: MiniLM-embedding logistic head + hashed n-gram logistic model, stacked."""
+
+    name = "toxicity"
+    version = "embedding-head-1"
+
+    def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None) -> None:
+        model_dir = Path(model_dir)
+        weights = np.load(model_dir / "toxicity_head.npz")
+        self.meta: dict[str, Any] = json.loads((model_dir / "toxicity_head.json").read_text())
+        self.emb_coef = weights["emb_coef"].astype(np.float32)
+        self.emb_bias = float(weights["emb_bias"])
+        self.ngram_coef = weights["ngram_coef"].astype(np.float32)
+        self.ngram_bias = float(weights["ngram_bias"])
+        self.stack_coef = weights["stack_coef"].astype(np.float32)
+        self.stack_bias = float(weights["stack_bias"])
+        self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
+        self.version = f"embedding-head-{self.meta.get('version', '1')}"
+
+    def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
+        """P(toxic) per text; embeddings come from (and are cached in) the shared encoder."""
+        from spyglass.evaluators.toxicity_ngrams import ngram_features
+
+        cleaned = [normalize_text(t) for t in texts]
+        emb_logit = ctx.encoder.embed(cleaned) @ self.emb_coef + self.emb_bias
+        ngram_logit = ngram_features(cleaned, self.meta["ngrams"]) @ self.ngram_coef + self.ngram_bias
+        # the stacker was fit on clipped probabilities' logits; clip the same way
+        stacked = (np.clip(emb_logit, -13.8, 13.8) * self.stack_coef[0]
+                   + np.clip(ngram_logit, -13.8, 13.8) * self.stack_coef[1] + self.stack_bias)
+        return _sigmoid(np.asarray(stacked, dtype=np.float64))
+
+    def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
+        """One score per span: P(completion is toxic), flagged above the validation-tuned threshold."""
+        probs = self.probabilities([s["completion"] for s in spans], ctx)
+        return [_score(float(p), self.threshold, {"backend": "embedding-head"}) for p in probs]
+
+
+def _score(p: float, threshold: float, details: dict[str, Any]) -> Score:
+    flagged = p >= threshold
+    return Score(score=p, label="toxic" if flagged else "ok", flagged=flagged,
+                 details={**details, "threshold": threshold})
+
+
+def build_toxicity_evaluator(settings: Any = None) -> Evaluator:
+    """The configured backend: Detoxify when chosen (or 'auto' with a checkpoint set), else the head."""
+    backend = getattr(settings, "toxicity_backend", "auto")
+    checkpoint = getattr(settings, "detoxify_checkpoint", None)
+    if backend == "detoxify" or (backend == "auto" and checkpoint):
+        from spyglass.evaluators.encoder import pick_device
+        from spyglass.evaluators.toxicity_detoxify import DetoxifyToxicity
+
+        return DetoxifyToxicity(model_type=getattr(settings, "detoxify_model", "original"),
+                                checkpoint=checkpoint,
+                                device=pick_device(getattr(settings, "device", "auto")),
+                                token_budget=getattr(settings, "eval_token_budget", 16_384))
+    return EmbeddingHeadToxicity()

@@ -1,0 +1,1 @@
+"""Training and data-split code for the evaluators' offline models (not imported at run time)."""

@@ -1,0 +1,119 @@
+"""Train the offline toxicity model (``evaluators/models/toxicity_head.*``).
+
+Two linear models, stacked:
+1. a logistic-regression head on the shared encoder's MiniLM embeddings;
+2. a logistic regression over hashed character and word n-grams (catches spellings of slurs
+   the sentence encoder smooths over);
+their logits are combined by a 2-weight logistic regression fit on the validation split, and
+the flag threshold maximizes F1 on the validation split. The test split is never touched here.
+
+    nice -n 10 python -m spyglass.evaluators.training.train_toxicity [--datasets DIR] [--out DIR]
+
+Embeddings of the data are cached under /tmp (by content hash) so re-runs skip the encoder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from spyglass.evaluators.toxicity_text import normalize_text
+from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS, load_toxicity_data
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+
+
+def cached_embeddings(texts: list[str], cache_dir: Path = Path("/tmp/spyglass-embeddings")) -> np.ndarray:
+    """MiniLM embeddings of ``texts``, read from / written to an .npy file keyed by their hash."""
+    digest = hashlib.sha1("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    path = cache_dir / f"minilm-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    from spyglass.evaluators.encoder import SentenceEncoder
+
+    vectors = SentenceEncoder(device="cpu").embed(texts)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability threshold that maximizes F1 on (y, p)."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, p)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def train(datasets_dir: Path, out_dir: Path) -> dict:
+    """Fit both models and the stacker; write ``toxicity_head.npz`` + ``.json``; return the metadata."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
+
+    rows = load_toxicity_data(datasets_dir)
+    train_rows = [r for r in rows if r.split == "train"]
+    val_rows = [r for r in rows if r.split == "validation"]
+    texts_tr = [normalize_text(r.text) for r in train_rows]
+    texts_va = [normalize_text(r.text) for r in val_rows]
+    y_tr = np.array([r.toxic for r in train_rows])
+    y_va = np.array([r.toxic for r in val_rows])
+
+    emb_tr, emb_va = cached_embeddings(texts_tr), cached_embeddings(texts_va)
+    head = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced").fit(emb_tr, y_tr)
+    p_emb_va = head.predict_proba(emb_va)[:, 1]
+
+    x_tr, x_va = ngram_features(texts_tr), ngram_features(texts_va)
+    ngram = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced", solver="liblinear").fit(x_tr, y_tr)
+    p_ng_va = ngram.predict_proba(x_va)[:, 1]
+
+    stack_x = np.column_stack([_logit(p_emb_va), _logit(p_ng_va)])
+    stacker = LogisticRegression(C=1.0).fit(stack_x, y_va)
+    p_va = stacker.predict_proba(stack_x)[:, 1]
+    threshold = best_f1_threshold(y_va, p_va)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out_dir / "toxicity_head.npz",
+        emb_coef=head.coef_[0].astype(np.float32), emb_bias=np.float32(head.intercept_[0]),
+        ngram_coef=ngram.coef_[0].astype(np.float16), ngram_bias=np.float32(ngram.intercept_[0]),
+        stack_coef=stacker.coef_[0].astype(np.float32), stack_bias=np.float32(stacker.intercept_[0]),
+    )
+    meta = {
+        "version": "1",
+        "threshold": threshold,
+        "ngrams": NGRAM_CONFIG,
+        "trained_on": "davidson_hate_offensive + hatexplain, train split (see training/toxicity_data.py)",
+        "n_train": int(len(y_tr)), "n_validation": int(len(y_va)),
+        "validation_auc": {
+            "embedding_head": float(roc_auc_score(y_va, p_emb_va)),
+            "ngram": float(roc_auc_score(y_va, p_ng_va)),
+            "stacked": float(roc_auc_score(y_va, p_va)),
+        },
+    }
+    (out_dir / "toxicity_head.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def main() -> None:
+    """Command-line entry: train and print the validation figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    args = parser.parse_args()
+    print(json.dumps(train(args.datasets, args.out), indent=2))
+
+
+if __name__ == "__main__":
+    main()
