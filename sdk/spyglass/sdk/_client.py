@@ -98,7 +98,7 @@ def init(*, project: Optional[str] = None, service: Optional[str] = None,
     drop it. Calling ``init`` again flushes and replaces the previous setup. Never raises: bad
     values are logged and replaced by the next source. Starts one daemon thread.
     """
-    global active, _atexit_registered
+    global active, _atexit_registered, _last_stats
     try:
         given = dict(project=project, service=service, environment=environment, release=release,
                      kafka_bootstrap=kafka_bootstrap, kafka_topic=kafka_topic, api_url=api_url,
@@ -111,6 +111,7 @@ def init(*, project: Optional[str] = None, service: Optional[str] = None,
             redact = None
         chosen = _choose_exporter(settings, exporter)
         shutdown()
+        _last_stats = {}  # counts start afresh with each setup
         if chosen is None:
             logger.warning("spyglass: no destination configured (set SPYGLASS_KAFKA_BOOTSTRAP or "
                            "SPYGLASS_API_URL, or pass one to init); spans will not be recorded")
