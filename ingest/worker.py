@@ -97,6 +97,7 @@ class IngestWorker:
         self.batch_spans = batch_spans
         self.batch_s = batch_ms / 1000
         self.stats = IngestStats()
+        self.partitions: set[TopicPartition] = set()  # assigned to this member now
         self._consumer_options = consumer_options or {}
         self._stop = threading.Event()
         self._recent = _RecentIds(recent_ids)
@@ -117,9 +118,11 @@ class IngestWorker:
         class _Listener(ConsumerRebalanceListener):
             def on_partitions_revoked(self, revoked: Any) -> None:
                 worker._drain()  # store and commit what we hold before another member takes over
+                worker.partitions = set()
 
             def on_partitions_assigned(self, assigned: Any) -> None:
                 worker._suspect = True
+                worker.partitions = set(assigned)
 
         self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=_Listener(),
                                        **self._consumer_options)
@@ -127,7 +130,9 @@ class IngestWorker:
         last_report = time.monotonic()
         try:
             while not self._stop.is_set():
-                polled = self._consumer.poll(timeout_ms=100, max_records=2_000)
+                # few records per poll (each holds hundreds of spans) so batches stay near batch_spans;
+                # the rest waits in the client's fetch buffer
+                polled = self._consumer.poll(timeout_ms=100, max_records=50)
                 for tp, messages in polled.items():
                     self._first.setdefault(tp, messages[0].offset)
                     for message in messages:
@@ -229,7 +234,7 @@ class IngestWorker:
     def _failed(self, exc: Exception, batches: list[_Batch]) -> None:
         """Rewind every partition to the earliest offset not yet stored, and back off."""
         self.stats.insert_failures += 1
-        log.warning("ingest: batch not stored, will fetch it again: %s", exc)
+        log.warning("ingest: batch not stored, will fetch it again: %.300s", exc)
         earliest = dict(self._first)
         for batch in batches:
             for tp, offset in batch.first.items():
