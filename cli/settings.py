@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from spyglass.storage.errors import ConfigError
 
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # evaluators
     device: Literal["auto", "cpu", "cuda"] = "auto"
     evaluator_group: str = "evaluators"
-    evaluators: list[str] = Field(default_factory=lambda: ["toxicity", "pii"])
+    evaluators: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii"])
     eval_batch_spans: int = Field(256, ge=1)
     eval_batch_ms: int = Field(500, ge=1)
     eval_token_budget: int = Field(16_384, ge=64)
@@ -87,6 +87,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings(**values)
+    except SettingsError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
