@@ -13,10 +13,10 @@ from spyglass.sdk.wire import MAX_RECORD_BYTES
 _PRODUCER_OPTIONS: dict[str, Any] = dict(
     compression_type="lz4", acks=1, linger_ms=0,
     max_request_size=MAX_RECORD_BYTES + 1024 * 1024,
-    max_block_ms=5_000, request_timeout_ms=5_000, delivery_timeout_ms=10_000,
+    max_block_ms=5_000, request_timeout_ms=5_000, delivery_timeout_ms=6_000,
     bootstrap_timeout_ms=5_000, reconnect_backoff_max_ms=2_000,
 )
-_WAIT_S = 12.0  # a little beyond delivery_timeout_ms, after which the producer reports failure
+_WAIT_S = 8.0  # a little beyond delivery_timeout_ms, after which the producer reports failure
 
 
 class KafkaExporter:
