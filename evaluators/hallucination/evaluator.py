@@ -6,6 +6,8 @@ import math
 from typing import Any, Protocol, Sequence
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.hallucination import lexical
+from spyglass.evaluators.hallucination.claims import split_sentences
 from spyglass.evaluators.hallucination.evidence import SpanInput, Verdicts
 
 SNIPPET_CHARS = 300
@@ -23,8 +25,14 @@ class GroundednessBackend(Protocol):
         ...
 
 
-def _snippet(text: str) -> str:
-    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1] + "…"
+def evidence_snippet(chunk_text: str, claim: str) -> str:
+    """The chunk itself when short, else its sentence sharing the most words with the claim (capped)."""
+    if len(chunk_text) <= SNIPPET_CHARS:
+        return chunk_text
+    wanted = set(lexical.content_tokens(claim))
+    sentences = split_sentences(chunk_text) or [chunk_text]
+    best = max(sentences, key=lambda s: len(wanted & set(lexical.content_tokens(s))))
+    return best if len(best) <= SNIPPET_CHARS else best[:SNIPPET_CHARS - 1] + "…"
 
 
 class HallucinationEvaluator(Evaluator):
@@ -68,7 +76,7 @@ class HallucinationEvaluator(Evaluator):
             if is_unsupported:
                 chunk = verdict.chunks[verdict.best_chunk[i]]
                 unsupported_claims.append({"claim": claim, "support": round(1.0 - probability, 4),
-                                           "evidence": _snippet(chunk.text), "source": chunk.source,
+                                           "evidence": evidence_snippet(chunk.text, claim), "source": chunk.source,
                                            "document": chunk.doc_index})
         score = float(max(verdict.unsupported))
         flagged = score >= self.backend.threshold

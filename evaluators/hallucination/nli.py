@@ -50,7 +50,8 @@ class CrossEncoderBackend:
         self.device = pick_device(device)
         kwargs = {"torch_dtype": torch.float16} if self.device == "cuda" else {}
         self.model = CrossEncoder(model_path, device=self.device, max_length=max_length, model_kwargs=kwargs)
-        self.max_length = int(self.model.max_length or min(self.model.tokenizer.model_max_length, 512))
+        limit = getattr(self.model, "max_seq_length", None) or getattr(self.model, "max_length", None)
+        self.max_length = int(limit or min(self.model.tokenizer.model_max_length, 512))
         config = self.model.model.config
         self.num_labels = int(config.num_labels)
         self.support = support_column(dict(config.id2label or {}), self.num_labels)
