@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from spyglass.sdk._instrument import instrument, read
-from spyglass.sdk._llm import normalize_messages
+from spyglass.sdk._messages import normalize_messages
 from spyglass.sdk._log import warn_once
 
 C = TypeVar("C")

@@ -14,6 +14,7 @@ from spyglass.sdk._counter import Counter
 from spyglass.sdk._export import Exporter
 from spyglass.sdk._http import HttpExporter
 from spyglass.sdk._kafka import KafkaExporter
+from spyglass.sdk._messages import normalize_messages
 from spyglass.sdk._log import logger, warn_once
 from spyglass.sdk._sampling import trace_sampled
 from spyglass.sdk._worker import BatchWorker
@@ -44,8 +45,12 @@ class Client:
         return trace_sampled(trace_id, self.sample_rate)
 
     def _prepare(self, span: dict[str, Any]) -> Optional[dict[str, Any]]:
-        # Runs on the worker thread, so the application pays for neither copy nor redaction.
-        ready = {**self._static, **span}
+        # Runs on the worker thread, so the application pays for none of this.
+        ready = dict(self._static)
+        ready.update((key, value) for key, value in span.items() if value is not None)
+        prompt = ready.get("prompt")
+        if type(prompt) is list:
+            ready["prompt"] = normalize_messages(prompt)
         if self._redact is not None:
             ready = self._redact(ready)
             if ready is not None and not isinstance(ready, dict):

@@ -5,26 +5,13 @@ from __future__ import annotations
 from time import time as _now
 from typing import Any, Optional, Sequence, Union
 
+from spyglass.sdk import _client
+from spyglass.sdk._ids import new_span_id, new_trace_id
 from spyglass.sdk._log import warn_once
-from spyglass.sdk._span import Span, check_fields
+from spyglass.sdk._scope import current_scope, merge_scope
+from spyglass.sdk._span import check_fields, current_span_var, describe_error
 
 Prompt = Union[str, Sequence[Any]]
-
-
-def normalize_messages(messages: Any) -> Any:
-    """Chat messages as ``{"role", "content"}`` dicts; provider SDK objects are read by attribute.
-
-    Anything else is returned as is (the exporter turns unknown objects into text).
-    """
-    if isinstance(messages, (str, dict)) or not isinstance(messages, (list, tuple)):
-        return messages
-    normalized = []
-    for message in messages:
-        if isinstance(message, dict) or isinstance(message, str):
-            normalized.append(message)
-        else:
-            normalized.append({"role": getattr(message, "role", ""), "content": getattr(message, "content", "")})
-    return normalized
 
 
 def record_llm(*, model: str, prompt: Optional[Prompt] = None, messages: Optional[Sequence[Any]] = None,
@@ -43,26 +30,44 @@ def record_llm(*, model: str, prompt: Optional[Prompt] = None, messages: Optiona
     ``"Type: message"`` string) marks the call failed.
     Extra ``fields`` (tags, metadata, conversation_id, ...) go on the span as well. To time a
     call as it runs, use ``with span(name, kind="llm") as s: ...; s.set(model=...)`` instead.
-    Never raises; no I/O.
+    Never raises; no I/O; does nothing before ``init``.
     """
+    client = _client.active
+    if client is None:
+        return
     try:
+        # Built straight into the span dict, without a Span object: this is the hot path of
+        # LLM-heavy code. None values are dropped on the worker thread, not here.
+        parent = current_span_var.get()
+        if parent is None:
+            trace_id = new_trace_id()
+            parent_id = None
+            sampled = client.sample(trace_id)
+        else:
+            trace_id, parent_id, sampled = parent.trace_id, parent.span_id, parent.sampled
+        if not sampled:
+            client.sampled_out.add()
+            return
         end = _now() if end_time is None else end_time
-        span = Span(name if isinstance(name, str) and name else "llm", "llm")
-        span.start_time = end if start_time is None else start_time
-        values: dict[str, Any] = {"model": model}
-        chosen_prompt = messages if prompt is None else prompt
-        for key, value in (("prompt", normalize_messages(chosen_prompt)), ("completion", completion),
-                           ("provider", provider), ("prompt_tokens", prompt_tokens),
-                           ("completion_tokens", completion_tokens), ("total_tokens", total_tokens),
-                           ("cost", cost), ("context", context), ("prompt_name", prompt_name),
-                           ("prompt_version", prompt_version)):
-            if value is not None:
-                values[key] = value
+        chosen = messages if prompt is None else prompt
+        record = {"trace_id": trace_id, "span_id": new_span_id(), "parent_span_id": parent_id,
+                  "name": name if type(name) is str and name else "llm", "kind": "llm",
+                  "start_time": end if start_time is None else start_time, "end_time": end,
+                  "model": model, "provider": provider,
+                  # A copy: chat apps often append to the same list for the next turn.
+                  "prompt": list(chosen) if type(chosen) is list else chosen,
+                  "completion": completion, "prompt_tokens": prompt_tokens,
+                  "completion_tokens": completion_tokens, "total_tokens": total_tokens, "cost": cost,
+                  "context": context, "prompt_name": prompt_name, "prompt_version": prompt_version}
         if fields:
-            values.update(check_fields(fields))
-        if isinstance(error, str):
-            values["status"], values["error"], error = "error", error, None
-        span.fields = values
-        span.end(error, end)
+            record.update(check_fields(fields))
+        if error is not None:
+            record["status"] = "error"
+            record["error"] = error if isinstance(error, str) else describe_error(error)
+        scope = current_scope.get()
+        if scope is not None:
+            merge_scope(record, scope)
+        client.submit(record)
     except Exception:
+        client.errors.add()
         warn_once("record-llm", "spyglass: record_llm failed", exc_info=True)

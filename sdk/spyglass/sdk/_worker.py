@@ -38,6 +38,7 @@ class BatchWorker:
         self._queue: deque[Any] = deque()
         self._wake = threading.Event()
         self._closing = threading.Event()
+        self._accepting = True  # a plain attribute: cheaper to read per span than Event.is_set()
         self._deadline = float("inf")
         self._lock = threading.Lock()  # guards shutdown only, never the hot path
         self.dropped = Counter()  # written by application threads
@@ -55,7 +56,7 @@ class BatchWorker:
     def submit(self, span: dict[str, Any]) -> None:
         """Queue one finished span; O(1), no I/O, no lock. Drops and counts when full."""
         queue = self._queue
-        if len(queue) >= self._max_queue_size or self._closing.is_set():
+        if len(queue) >= self._max_queue_size or not self._accepting:
             self.dropped.add()
             warn_once("queue-full", "spyglass: span queue full or closed (%d spans); dropping spans "
                       "until the exporter catches up — see spyglass.sdk.stats()", self._max_queue_size)
@@ -86,6 +87,7 @@ class BatchWorker:
             if self._closing.is_set():
                 return not self._thread.is_alive()
             self._deadline = time.monotonic() + timeout_s
+            self._accepting = False
             self._closing.set()
         self._wake.set()
         self._thread.join(timeout_s)
