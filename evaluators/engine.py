@@ -22,7 +22,13 @@ def run_evaluators(spans: Sequence[dict[str, Any]], evaluators: Sequence[Evaluat
     """
     results: dict[str, dict[str, Score]] = {str(s["span_id"]): {} for s in spans}
     for evaluator in evaluators:
-        chosen = [s for s in spans if _applies(evaluator, s)]
+        chosen = []
+        for span in spans:
+            try:
+                if evaluator.applies_to(span):
+                    chosen.append(span)
+            except Exception as exc:  # noqa: BLE001 - a broken predicate fails that evaluator on that span only
+                results[str(span["span_id"])][evaluator.name] = error_score(exc)
         if not chosen:
             continue
         try:
@@ -37,14 +43,6 @@ def run_evaluators(spans: Sequence[dict[str, Any]], evaluators: Sequence[Evaluat
     return results
 
 
-def _applies(evaluator: Evaluator, span: dict[str, Any]) -> bool:
-    try:
-        return bool(evaluator.applies_to(span))
-    except Exception as exc:  # noqa: BLE001 - a broken predicate is that evaluator's failure only
-        log.warning("evaluator %s applies_to raised on span %s: %s", evaluator.name, span.get("span_id"), exc)
-        return False
-
-
 def torch_dtype_for(device: str):
     """The dtype models run in on ``device``: bf16 on CUDA with bf16 support, else fp16; fp32 on CPU."""
     import torch
@@ -52,3 +50,25 @@ def torch_dtype_for(device: str):
     if not device.startswith("cuda"):
         return torch.float32
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+class LazyEncoder:
+    """The shared ``SentenceEncoder``, built on first use (a PII-only run never loads MiniLM)."""
+
+    def __init__(self, device: str = "cpu", model_path: str | None = None) -> None:
+        self.device = device
+        self.model_path = model_path
+        self._encoder: Any = None
+
+    @property
+    def encoder(self) -> Any:
+        """The underlying ``SentenceEncoder`` (loaded now if it was not)."""
+        if self._encoder is None:
+            from spyglass.evaluators.encoder import SentenceEncoder
+
+            self._encoder = SentenceEncoder(self.model_path, device=self.device)
+        return self._encoder
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """L2-normalized embeddings, one row per text (see ``SentenceEncoder.embed``)."""
+        return self.encoder.embed(texts)

@@ -63,7 +63,7 @@ class PIIEvaluator(Evaluator):
 
     def analyze_texts(self, texts: list[str]) -> list[list[Any]]:
         """Presidio results per text, in order; the spaCy step runs batched over distinct texts."""
-        from spyglass.evaluators.pii_recognizers import refine_results
+        from spyglass.evaluators.pii_refine import refine_results
 
         distinct = sorted({t[:MAX_ANALYZED_CHARS] for t in texts if t}, key=len)
         found: dict[str, list[Any]] = {}

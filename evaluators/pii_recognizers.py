@@ -1,10 +1,8 @@
-"""Recognizers added to Presidio's defaults, and the clean-up applied to its raw results.
+"""Recognizers added to Presidio's defaults (tuned on the training split of pii-presidio-synth only).
 
-Added (tuned on the training split of pii-presidio-synth only): an offline e-mail validator,
-street / military addresses as LOCATION, 12-19 digit card numbers that fail the Luhn check
-(the e-mail recognizer's sibling keeps only Luhn-valid ones) when a card word is near.
-Clean-up: spaCy's sm model tags bare numbers as DATE_TIME and digits as PERSON; a domain
-inside an e-mail address is not a separate URL.
+An offline e-mail validator; street, corner and military addresses as LOCATION; names after a
+cue ("my name is", "Dr."); international phone shapes and 12-19 digit card numbers (Presidio's
+card recognizer keeps only Luhn-valid ones) when a phone or card word is near.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 
@@ -34,18 +32,22 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 _STREET_WORDS = (r"(?:St|Street|Str|Ave|Avenue|Av|Road|Rd|Lane|Ln|Way|Drive|Dr|Blvd|Boulevard|Court|Ct|"
                  r"Place|Pl|Square|Sq|Terrace|Parkway|Pkwy|Circle|Highway|Hwy|Alley|Row|Crescent|Close)")
-_CAP = r"[A-ZÀ-ÖØ-Þ][\w'.-]*"
+_CAP = r"\p{Lu}[\w'.-]*"  # Presidio compiles with the `regex` module: \p{Lu} is any capital
 # following lines of an address block: "Suwałki", "Poland 11248", ", NI" (no colons, e-mails, phones)
 _LINES = (r"(?:[ \t]*(?:,|\n)[ \t]*(?:>+|\?+)?[ \t]*,?[ \t]*"
           r"[^\W\d_](?:[^\n\d:;@!?]{0,29}[^\s\d:;@!?])?(?:[ \t]+\d{4,6})?){0,3}")
 _UNIT = r"(?:[ \t]*(?:,|\n)?[ \t]*(?:Apt\.?|Suite|Unit)\s*\d+)?"
+# "Mandasoft in 2019", "During 2017": prose, not "Tylova 285" or "Via dei Fiorentini 17"
+_NOT_PROSE = r"(?!(?:in|at|on|the|and|for|to|from|with|is|was|by|since|until)\b)"
+_NOT_YEAR = r"(?!(?:1[89]|20)\d\d\b)"
 ADDRESS_PATTERNS = [
     # "217 Lovers Lane", "1987 74 Diakou Street Suite 680", then up to three short lines
-    Pattern("street address", rf"\b\d{{1,5}}(?:\s\d{{1,4}})?\s+(?:{_CAP}\s+){{0,4}}{_STREET_WORDS}\b\.?"
+    Pattern("street address", rf"\b\d{{1,5}}(?:\s\d{{1,4}})?\s+(?:[\w'.-]+\s+){{0,4}}{_STREET_WORDS}\b\.?"
             + _UNIT + _LINES, 0.6),
     # "3037 ul. Północna 73", "Tylova 285" (European order: name then number)
-    Pattern("street then number", rf"\b(?:\d{{1,5}}\s)?{_CAP}(?:\s(?:[a-zà-ÿ]{{1,3}}\.?|{_CAP})){{0,5}}\s\d{{1,4}}[a-z]?\b\.?"
+    Pattern("street then number", rf"\b(?:\d{{1,5}}\s)?{_CAP}(?:\s(?:{_NOT_PROSE}\p{{Ll}}{{1,5}}\.?|{_CAP})){{0,5}}\s{_NOT_YEAR}\d{{1,4}}[a-z]?\b\.?"
             + r"(?=\s*(?:,|\n|Apt|Suite|$))" + _UNIT + _LINES, 0.3),
+    Pattern("street corner", r"\bthe corner of [^\n,;:!?]{3,60}? and [^\n,;:!?]{3,40}", 0.6),
     Pattern("apartment", r"\b(?:Apt\.?|Suite|Unit)\s\d{1,5}\b" + _LINES, 0.4),
     Pattern("military", r"\b(?:PSC|Unit)\s\d{4},?\sBox\s\d{4}\s*\n?\s*[AD]PO\s[A-Z]{2}\s\d{5}\b", 0.85),
     Pattern("military ship", r"\b(?:USNS|USNV|USS|USCGC)\s[A-Z][a-z]+\s*\n?\s*FPO\s[A-Z]{2}\s\d{5}\b", 0.85),
@@ -84,57 +86,3 @@ def extra_recognizers() -> list[PatternRecognizer]:
         PatternRecognizer(supported_entity="PHONE_NUMBER", name="PhoneContextRecognizer",
                           patterns=[PHONE_PATTERN], context=PHONE_CONTEXT),
     ]
-
-
-_DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$")
-_LETTER = re.compile(r"[^\W\d_]")
-_NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                        r"oct|nov|dec)[a-z]*\b")
-_AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
-# below these scores a result is dropped (tuned on the training split)
-MIN_SCORES = {"US_DRIVER_LICENSE": 0.5, "CREDIT_CARD": 0.4, "US_BANK_NUMBER": 0.5, "LOCATION": 0.3}
-DEFAULT_MIN_SCORE = 0.3
-
-
-def refine_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Drop implausible results (number-only dates, persons with digits, URLs inside e-mails, low scores)."""
-    emails = [(r.start, r.end) for r in results if r.entity_type == "EMAIL_ADDRESS"]
-    kept = []
-    for r in results:
-        value = text[r.start:r.end]
-        if r.score < MIN_SCORES.get(r.entity_type, DEFAULT_MIN_SCORE):
-            continue
-        if r.entity_type == "DATE_TIME" and not _plausible_date(value.strip()):
-            continue
-        if r.entity_type == "PERSON" and any(ch.isdigit() for ch in value):
-            continue
-        if r.entity_type == "URL" and any(s <= r.start and r.end <= e for s, e in emails):
-            continue
-        kept.append(r)
-    return _drop_nested(kept)
-
-
-def _plausible_date(value: str) -> bool:
-    """A date or time a person could be identified by: digits in date shape, or a named day / month."""
-    if _AGE.search(value):
-        return False  # ages ("69 years old") are not dates
-    if _LETTER.search(value):
-        return bool(_NAMED_DAY.search(value) or re.search(r"\d", value))
-    return bool(_DATE_SHAPE.search(value))
-
-
-def _drop_nested(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Merge overlapping results of one type (union span, best score); across types keep the best."""
-    merged: list[RecognizerResult] = []
-    for r in sorted(results, key=lambda r: (r.entity_type, r.start)):
-        last = merged[-1] if merged else None
-        if last is not None and last.entity_type == r.entity_type and r.start < last.end:
-            merged[-1] = RecognizerResult(r.entity_type, last.start, max(last.end, r.end), max(last.score, r.score))
-        else:
-            merged.append(RecognizerResult(r.entity_type, r.start, r.end, r.score))
-    ordered = sorted(merged, key=lambda r: (-r.score, -(r.end - r.start)))
-    chosen: list[RecognizerResult] = []
-    for r in ordered:
-        if all(r.end <= c.start or r.start >= c.end for c in chosen):
-            chosen.append(r)
-    return sorted(chosen, key=lambda r: r.start)

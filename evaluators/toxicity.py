@@ -27,7 +27,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class EmbeddingHeadToxicity(Evaluator):
-    """Offline toxicity: MiniLM-embedding logistic head + hashed n-gram logistic model, stacked."""
+    """Offline toxicity: MLP head on MiniLM embeddings + hashed n-gram logistic model, stacked."""
 
     name = "toxicity"
     version = "embedding-head-1"
@@ -36,8 +36,8 @@ class EmbeddingHeadToxicity(Evaluator):
         model_dir = Path(model_dir)
         weights = np.load(model_dir / "toxicity_head.npz")
         self.meta: dict[str, Any] = json.loads((model_dir / "toxicity_head.json").read_text())
-        self.emb_coef = weights["emb_coef"].astype(np.float32)
-        self.emb_bias = float(weights["emb_bias"])
+        self.emb_w1, self.emb_b1 = weights["emb_w1"], weights["emb_b1"]
+        self.emb_w2, self.emb_b2 = weights["emb_w2"], float(weights["emb_b2"])
         self.ngram_coef = weights["ngram_coef"].astype(np.float32)
         self.ngram_bias = float(weights["ngram_bias"])
         self.stack_coef = weights["stack_coef"].astype(np.float32)
@@ -50,7 +50,8 @@ class EmbeddingHeadToxicity(Evaluator):
         from spyglass.evaluators.toxicity_ngrams import ngram_features
 
         cleaned = [normalize_text(t) for t in texts]
-        emb_logit = ctx.encoder.embed(cleaned) @ self.emb_coef + self.emb_bias
+        hidden = np.maximum(ctx.encoder.embed(cleaned) @ self.emb_w1 + self.emb_b1, 0.0)
+        emb_logit = hidden @ self.emb_w2 + self.emb_b2
         ngram_logit = ngram_features(cleaned, self.meta["ngrams"]) @ self.ngram_coef + self.ngram_bias
         # the stacker was fit on clipped probabilities' logits; clip the same way
         stacked = (np.clip(emb_logit, -13.8, 13.8) * self.stack_coef[0]

@@ -1,0 +1,102 @@
+"""Clean-up of Presidio's raw results (tuned on the training split of pii-presidio-synth only).
+
+spaCy's sm model tags bare numbers and ages as DATE_TIME, address parts and multi-line runs as
+PERSON, and finds one name of a list ("Torpy and Salinas"); a domain inside an e-mail address is
+not a separate URL; overlapping results are merged or the weaker one dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+import regex
+from presidio_analyzer import RecognizerResult
+
+_DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$")
+_LETTER = re.compile(r"[^\W\d_]")
+_NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+                        r"oct|nov|dec)[a-z]*\b")
+_AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
+# below these scores a result is dropped (tuned on the training split)
+MIN_SCORES = {"US_DRIVER_LICENSE": 0.5, "CREDIT_CARD": 0.4, "US_BANK_NUMBER": 0.5, "LOCATION": 0.3}
+DEFAULT_MIN_SCORE = 0.3
+
+
+def refine_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Drop implausible results (number-only dates, persons with digits, URLs inside e-mails, low scores)."""
+    emails = [(r.start, r.end) for r in results if r.entity_type == "EMAIL_ADDRESS"]
+    kept = []
+    for r in results:
+        value = text[r.start:r.end]
+        if r.score < MIN_SCORES.get(r.entity_type, DEFAULT_MIN_SCORE):
+            continue
+        if r.entity_type == "DATE_TIME" and not _plausible_date(value.strip()):
+            continue
+        if r.entity_type == "PERSON":
+            if any(ch.isdigit() for ch in value):
+                continue
+            if "\n" in value.strip():  # "Anđa Tomić\nAddress": a name does not run across lines
+                first_line = value.strip().split("\n")[0]
+                start = r.start + value.index(first_line)
+                r = RecognizerResult("PERSON", start, start + len(first_line), r.score)
+        if r.entity_type == "URL" and any(s <= r.start and r.end <= e for s, e in emails):
+            continue
+        kept.append(r)
+    return _drop_nested(kept + _coordinated_names(text, kept))
+
+
+_NAME_WORD = r"\p{Lu}[\p{Ll}'-]+(?:\s\p{Lu}[\p{Ll}'-]+)?"
+_AFTER = regex.compile(rf"^(?:,\s*|\s+and\s+|\s*&\s*)({_NAME_WORD})")
+_BEFORE = regex.compile(rf"({_NAME_WORD})(?:,\s*|\s+and\s+|\s*&\s*)$")
+
+
+def _coordinated_names(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Names listed with a found name ("Torpy and Salinas", "Monjeau, Graves and Reed") are names too."""
+    found = [r for r in results if r.entity_type == "PERSON"]
+    added: list[RecognizerResult] = []
+    seen = {(r.start, r.end) for r in found}
+    while found:
+        r = found.pop()
+        candidate = None
+        after = _AFTER.match(text[r.end:r.end + 60])
+        before = None if after else _BEFORE.search(text[max(0, r.start - 60):r.start])
+        if after:
+            candidate = (r.end + after.start(1), r.end + after.end(1))
+        elif before:
+            offset = max(0, r.start - 60)
+            candidate = (offset + before.start(1), offset + before.end(1))
+        if candidate and candidate not in seen:
+            seen.add(candidate)
+            new = RecognizerResult("PERSON", candidate[0], candidate[1], r.score * 0.8)
+            added.append(new)
+            found.append(new)
+    return added
+
+
+def _plausible_date(value: str) -> bool:
+    """A date or time a person could be identified by: digits in date shape, or a named day / month."""
+    if _AGE.search(value):
+        return False  # ages ("69 years old") are not dates
+    if _LETTER.search(value):
+        return bool(_NAMED_DAY.search(value) or re.search(r"\d", value))
+    return bool(_DATE_SHAPE.search(value))
+
+
+def _drop_nested(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Merge overlapping results of one type; a result inside another type's longer one goes
+    (a name inside an address block is part of the address); other overlaps keep the best score."""
+    merged: list[RecognizerResult] = []
+    for r in sorted(results, key=lambda r: (r.entity_type, r.start)):
+        last = merged[-1] if merged else None
+        if last is not None and last.entity_type == r.entity_type and r.start < last.end:
+            merged[-1] = RecognizerResult(r.entity_type, last.start, max(last.end, r.end), max(last.score, r.score))
+        else:
+            merged.append(RecognizerResult(r.entity_type, r.start, r.end, r.score))
+    outer = [r for r in merged
+             if not any(o is not r and o.start <= r.start and r.end <= o.end and (o.end - o.start) > (r.end - r.start)
+                        for o in merged)]
+    chosen: list[RecognizerResult] = []
+    for r in sorted(outer, key=lambda r: (-r.score, -(r.end - r.start))):
+        if all(r.end <= c.start or r.start >= c.end for c in chosen):
+            chosen.append(r)
+    return sorted(chosen, key=lambda r: r.start)

@@ -1,0 +1,99 @@
+"""The engine: each evaluator scores what it applies to; one that raises leaves the others intact."""
+
+from __future__ import annotations
+
+import math
+import sys
+import textwrap
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from evaluator_spans import make_span
+from spyglass.evaluators import registry
+from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.engine import LazyEncoder, run_evaluators
+
+
+class Exploding(Evaluator):
+    name = "exploding"
+    version = "1"
+
+    def evaluate(self, spans, ctx):
+        raise RuntimeError("model fell over")
+
+
+class Length(Evaluator):
+    name = "length"
+    version = "1"
+
+    def applies_to(self, span):
+        if span["span_id"] == "bad-predicate":
+            raise ValueError("cannot decide")
+        return bool(span.get("completion"))
+
+    def evaluate(self, spans, ctx):
+        return [Score(score=min(len(s["completion"]) / 100, 1.0), label="ok", flagged=False) for s in spans]
+
+
+class Short(Evaluator):
+    name = "short"
+    version = "1"
+
+    def evaluate(self, spans, ctx):
+        return [Score(0.0, "ok", False)] * (len(spans) - 1)
+
+
+def test_raising_evaluator_leaves_the_others_scores_intact(toxicity, ctx):
+    spans = [make_span("a", "You are a worthless idiot."), make_span("b", "Thanks, here is the summary.")]
+    results = run_evaluators(spans, [Exploding(), toxicity, Length()], ctx)
+    for span_id in ("a", "b"):
+        assert results[span_id]["exploding"].label == "error"
+        assert "model fell over" in results[span_id]["exploding"].details["error"]
+        assert math.isnan(results[span_id]["exploding"].score)
+        assert 0.0 <= results[span_id]["toxicity"].score <= 1.0
+        assert results[span_id]["length"].label == "ok"
+    assert results["a"]["toxicity"].score > results["b"]["toxicity"].score
+
+
+def test_applies_to_and_wrong_length_results():
+    spans = [make_span("with", "hello"), make_span("empty", ""), make_span("bad-predicate", "x")]
+    ctx = EvalContext(encoder=LazyEncoder(), device="cpu")
+    results = run_evaluators(spans, [Length(), Short()], ctx)
+    assert results["with"]["length"].score == pytest.approx(0.05)
+    assert "length" not in results["empty"]  # does not apply: no entry
+    assert results["bad-predicate"]["length"].label == "error"
+    # Short returns one score too few: all its spans get an error, never a misaligned score
+    assert {results[s]["short"].label for s in ("with", "bad-predicate")} == {"error"}
+    assert ctx.encoder._encoder is None  # nothing asked for embeddings: MiniLM never loaded
+
+
+def test_registry_finds_builtins_and_entry_points(tmp_path, monkeypatch):
+    module = tmp_path / "spyglass_test_plugin.py"
+    module.write_text(textwrap.dedent("""
+        from spyglass.evaluators.base import Evaluator, Score
+
+        class Shouting(Evaluator):
+            name = "shouting"
+            version = "0.1"
+
+            def __init__(self, settings=None):
+                self.settings = settings
+
+            def evaluate(self, spans, ctx):
+                return [Score(float(s["completion"].isupper()), "loud", s["completion"].isupper()) for s in spans]
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    eps = [EntryPoint(name="shouting", value="spyglass_test_plugin:Shouting", group=registry.ENTRY_POINT_GROUP),
+           EntryPoint(name="pii", value="spyglass_test_plugin:Shouting", group=registry.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
+    known = registry.available_evaluators()
+    assert {"toxicity", "pii", "shouting"} <= set(known)
+    assert known["pii"] is registry.BUILTINS["pii"]  # a plugin cannot shadow a built-in
+    (shouting,) = registry.load_evaluators(["shouting"], settings="S")
+    assert shouting.settings == "S"
+    scores = run_evaluators([make_span("x", "STOP")], [shouting], EvalContext(encoder=LazyEncoder()))
+    assert scores["x"]["shouting"].flagged
+    with pytest.raises(KeyError, match="nope"):
+        registry.load_evaluators(["nope"])
+    sys.modules.pop("spyglass_test_plugin", None)

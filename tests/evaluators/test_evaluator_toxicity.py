@@ -1,0 +1,67 @@
+"""Toxicity: the offline head ranks toxic above benign text; Detoxify loads offline and batches exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluator_spans import make_span
+
+TOXIC = ["You are a worthless idiot and everyone hates you.", "Shut up, you stupid bitch.",
+         "Go kill yourself, loser."]
+BENIGN = ["Here is a summary of the quarterly report you asked for.",
+          "The capital of France is Paris.", "Sure! To reverse a list in Python, use reversed() or slicing."]
+
+
+def test_head_ranks_toxic_above_benign_and_flags(toxicity, ctx):
+    spans = [make_span(str(i), text) for i, text in enumerate(TOXIC + BENIGN)]
+    scores = toxicity.evaluate(spans, ctx)
+    toxic, benign = scores[:len(TOXIC)], scores[len(TOXIC):]
+    assert min(s.score for s in toxic) > max(s.score for s in benign)
+    assert all(s.flagged and s.label == "toxic" for s in toxic)
+    assert not any(s.flagged for s in benign)
+    assert all(0.0 <= s.score <= 1.0 for s in scores)
+
+
+def test_head_uses_the_shared_encoder_cache(toxicity, ctx, encoder):
+    spans = [make_span("c1", "A perfectly polite sentence about gardening tomatoes.")]
+    toxicity.evaluate(spans, ctx)
+    before = encoder.encoded
+    again = toxicity.evaluate(spans, ctx)
+    assert encoder.encoded == before  # second pass: embedding came from the cache
+    assert again[0].score == pytest.approx(toxicity.evaluate(spans, ctx)[0].score)
+
+
+def test_detoxify_tiny_checkpoint_loads_offline_and_batches_exactly(tiny_detoxify_checkpoint):
+    from detoxify import Detoxify
+
+    from spyglass.evaluators.toxicity_detoxify import DetoxifyToxicity
+
+    texts = ["you are a nice person", "i hate this", "the weather is lovely today thank you for the help " * 3,
+             "stupid", "great answer", "you are an idiot " * 5]
+    small = DetoxifyToxicity(checkpoint=str(tiny_detoxify_checkpoint), device="cpu", token_budget=40, max_batch=2)
+    big = DetoxifyToxicity(checkpoint=str(tiny_detoxify_checkpoint), device="cpu", token_budget=100_000)
+    reference = Detoxify(checkpoint=str(tiny_detoxify_checkpoint), device="cpu").predict(texts)
+    packed, one_batch = small.predict(texts), big.predict(texts)
+    assert small.class_names[0] == "toxicity"  # Detoxify's renaming of "toxic"
+    for i in range(len(texts)):
+        for name in small.class_names:
+            # attention masks make padding irrelevant: budget-packed batches == one batch == Detoxify
+            assert packed[i][name] == pytest.approx(one_batch[i][name], abs=1e-5)
+            assert packed[i][name] == pytest.approx(reference[name][i], abs=1e-5)
+    scores = small.evaluate([make_span(str(i), t) for i, t in enumerate(texts)], ctx=None)
+    assert [s.score for s in scores] == pytest.approx([p["toxicity"] for p in packed])
+    assert set(scores[0].details["classes"]) == set(small.class_names)
+
+
+def test_build_picks_backend_from_settings(tiny_detoxify_checkpoint):
+    from types import SimpleNamespace
+
+    from spyglass.evaluators.toxicity import EmbeddingHeadToxicity, build_toxicity_evaluator
+    from spyglass.evaluators.toxicity_detoxify import DetoxifyToxicity
+
+    auto = SimpleNamespace(toxicity_backend="auto", detoxify_checkpoint=None, detoxify_model="original",
+                           device="cpu", eval_token_budget=1024)
+    assert isinstance(build_toxicity_evaluator(auto), EmbeddingHeadToxicity)
+    auto.detoxify_checkpoint = str(tiny_detoxify_checkpoint)
+    chosen = build_toxicity_evaluator(auto)
+    assert isinstance(chosen, DetoxifyToxicity) and chosen.token_budget == 1024
