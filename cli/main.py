@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("spyglass.cli.ingest", "consume spans from Kafka into ClickHouse"),
     "api": ("spyglass.cli.api", "serve the HTTP API"),
     "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
+    "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),
     "schema": ("spyglass.cli.schema", "print the span wire format as JSON Schema"),
 }
 
