@@ -84,8 +84,8 @@ def main() -> None:
         thread.start()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("ingesting", total=len(spans))
-            while worker.stats.spans < len(spans) and thread.is_alive():
-                progress.update(task, completed=worker.stats.spans)
+            while worker.stats.stored < len(spans) and thread.is_alive():
+                progress.update(task, completed=worker.stats.stored)
                 time.sleep(0.05)
         done = time.monotonic()
         worker.stop()

@@ -113,11 +113,11 @@ def test_records_delivered_twice_show_once(store, producer, topics, start_worker
     producer.send(topics[0], record)  # the same record again, as a producer retry would
     producer.flush()
     running = start_worker()
-    wait_for(lambda: running.worker.stats.duplicates_skipped >= 300, 60, message="duplicates skipped")
+    wait_for(lambda: running.worker.span_sink.duplicates_skipped >= 300, 60, message="duplicates skipped")
     # a second delivery after the first batch was stored, and a restart of the worker
     producer.send(topics[0], record)
     producer.flush()
-    wait_for(lambda: running.worker.stats.duplicates_skipped >= 600, 60, message="late duplicate skipped")
+    wait_for(lambda: running.worker.span_sink.duplicates_skipped >= 600, 60, message="late duplicate skipped")
     assert count(store, project) == (300, 300)
     raw = store.rows("SELECT count() AS n FROM spans WHERE project = {p:String}", parameters={"p": project})[0]["n"]
     assert raw == 300, "duplicates were filtered before insert, so rollups stay exact"
@@ -137,8 +137,8 @@ def test_two_workers_share_partitions(store, producer, topics, start_worker):
     producer.flush()
     wait_for(lambda: count(store, project)[0] == 3000, 90, message="3000 spans stored")
     assert count(store, project) == (3000, 3000)
-    wait_for(lambda: first.worker.stats.spans + second.worker.stats.spans == 3000, 30, message="both settled")
-    assert first.worker.stats.spans > 0 and second.worker.stats.spans > 0
+    wait_for(lambda: first.worker.stats.stored + second.worker.stats.stored == 3000, 30, message="both settled")
+    assert first.worker.stats.stored > 0 and second.worker.stats.stored > 0
 
 
 def test_insert_failure_commits_nothing_and_recovers(store, producer, topics, start_worker, broker):
@@ -152,7 +152,7 @@ def test_insert_failure_commits_nothing_and_recovers(store, producer, topics, st
     try:
         producer.send(topics[0], encode_record(make_spans(200, project, "during")))
         producer.flush()
-        wait_for(lambda: running.worker.stats.insert_failures >= 2, 60, message="failed inserts")
+        wait_for(lambda: running.worker.stats.failures >= 2, 60, message="failed inserts")
         assert committed_offsets(broker, group, topics[0]) == 1, "only the warm-up record is committed"
     finally:
         store.command("RENAME TABLE spans_away TO spans")
