@@ -9,9 +9,9 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from spyglass.broker.errors import BrokerError
+from spyglass.sdk.wire import SPANS_TOPIC
 
-SPANS_TOPIC = "spyglass.spans"
-DLQ_TOPIC = "spyglass.spans.dlq"
+DLQ_TOPIC = f"{SPANS_TOPIC}.dlq"
 
 
 def ensure_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 15.0) -> None:

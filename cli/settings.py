@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from spyglass.sdk.wire import SPANS_TOPIC
 from spyglass.storage.errors import ConfigError
 
 
@@ -28,8 +29,8 @@ class Settings(BaseSettings):
 
     # broker
     kafka_bootstrap: str | None = Field(None, description="unset: start the embedded Tansu broker")
-    spans_topic: str = "spyglass.spans"
-    dlq_topic: str = "spyglass.spans.dlq"
+    spans_topic: str = SPANS_TOPIC
+    dlq_topic: str = f"{SPANS_TOPIC}.dlq"
     partitions: int = Field(4, ge=1, le=1024)
 
     # ingest

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 from spyglass.sdk._log import logger
+from spyglass.sdk.wire import SPANS_TOPIC
 
-DEFAULT_TOPIC = "spyglass.spans"  # the backend's SPANS_TOPIC; the SDK may not import the backend
+DEFAULT_TOPIC = SPANS_TOPIC
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 SCHEMA_VERSION = 1
+SPANS_TOPIC = "spyglass.spans"  # the Kafka topic every span travels on (backend default too)
 SPAN_KINDS = ("llm", "chain", "retrieval", "tool", "agent", "embedding", "other")
 STATUSES = ("ok", "error", "unset")
 
