@@ -23,19 +23,23 @@ from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
 
 def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", checkpoint: str | None = None,
                       model: str = "original", device: str = "cpu") -> dict[str, Any]:
-    """ROC AUC, and precision / recall / F1 at the shipped threshold, on the test split, per source."""
+    """ROC AUC, and precision / recall / F1 at the shipped threshold, on the test split, per source.
+
+    ``roc_auc`` is over the labelled sets (davidson + hatexplain); ``benign_llm`` (non-toxic
+    LLM-style text) adds the false-positive rate on text like a model's answers.
+    """
     from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder
     from spyglass.evaluators.toxicity import build_toxicity_evaluator
-    from spyglass.evaluators.training.toxicity_data import load_toxicity_data
+    from spyglass.evaluators.training.toxicity_data import load_benign_text, load_toxicity_data
 
     settings = SimpleNamespace(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
                                device=device, eval_token_budget=16_384)
     evaluator = build_toxicity_evaluator(settings)
     ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
-    rows = [r for r in load_toxicity_data(datasets_dir) if r.split == "test"]
+    rows = [r for r in load_toxicity_data(datasets_dir) + load_benign_text(datasets_dir) if r.split == "test"]
     started = time.perf_counter()
     scores = []
     for i in range(0, len(rows), 1024):
@@ -48,14 +52,18 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     sources = np.array([r.source for r in rows])
     out: dict[str, Any] = {"evaluator": "toxicity", "backend": evaluator.version, "split": "test",
                            "texts_per_s": round(len(rows) / seconds, 1), "by_source": {}}
+    labelled = sources != "benign_llm"
     for name, mask in [("davidson", sources == "davidson"), ("hatexplain", sources == "hatexplain"),
-                       ("all", np.ones(len(rows), bool))]:
+                       ("labelled", labelled), ("labelled+benign_llm", np.ones(len(rows), bool))]:
         p, r, f, _ = precision_recall_fscore_support(labels[mask], flags[mask], average="binary", zero_division=0)
         out["by_source"][name] = {"n": int(mask.sum()), "positives": int(labels[mask].sum()),
                                   "roc_auc": round(float(roc_auc_score(labels[mask], probs[mask])), 4),
                                   "precision": round(float(p), 4), "recall": round(float(r), 4),
                                   "f1": round(float(f), 4)}
-    out["roc_auc"] = out["by_source"]["all"]["roc_auc"]
+    benign = ~labelled
+    out["benign_llm_false_positive_rate"] = round(float(flags[benign].mean()), 4)
+    out["benign_llm_n"] = int(benign.sum())
+    out["roc_auc"] = out["by_source"]["labelled"]["roc_auc"]
     return out
 
 
@@ -90,6 +98,8 @@ def _print_table(result: dict[str, Any]) -> None:
         for name, m in result["by_source"].items():
             table.add_row(name, str(m["n"]), str(m["positives"]), f"{m['roc_auc']:.4f}",
                           f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+        table.caption = (f"benign LLM-style text: {result['benign_llm_false_positive_rate']:.1%} flagged "
+                         f"(n={result['benign_llm_n']}); ROC AUC headline = labelled sets")
     else:
         table = Table(title=f"PII ({result['backend']}), test split, {result['n_texts']} texts")
         for col in ("type", "gold", "predicted", "precision", "recall", "F2"):

@@ -5,6 +5,11 @@ Two public sets from ``../shared/datasets`` (tweets and social-media posts, not 
 - hatexplain: its official ``val`` split is halved (by id hash) into train and validation,
   its official ``test`` split is test only.
 The test split is never used for training or threshold tuning.
+
+Neither set looks like LLM output, and a head trained on tweets alone scores plain technical
+answers as toxic. So benign LLM-style text is added as negatives (``load_benign_text``): model
+responses and Wikipedia knowledge from begin_wow, ChatGPT answers and knowledge from
+halueval_qa, answers from truthfulqa — none of it toxic, split 70 / 15 / 15 by text hash.
 """
 
 from __future__ import annotations
@@ -58,4 +63,37 @@ def load_toxicity_data(datasets_dir: str | Path = DEFAULT_DATASETS) -> list[Labe
             doc = json.loads(line)
             rows.append(LabelledText(doc["text"], int(doc["toxic"]), "hatexplain",
                                      _hatexplain_split(str(doc["id"]), doc["split"])))
+    return rows
+
+
+BENIGN_CAPS = {"begin_wow": 4000, "halueval_qa": 2000, "truthfulqa": 2000}
+
+
+def load_benign_text(datasets_dir: str | Path = DEFAULT_DATASETS) -> list[LabelledText]:
+    """Non-toxic LLM-style texts (label 0, source ``benign_llm``) from the hallucination sets, deduplicated."""
+    root = Path(datasets_dir)
+    picked: dict[str, list[str]] = {name: [] for name in BENIGN_CAPS}
+    with open(root / "begin_wow" / "data.jsonl", encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            picked["begin_wow"] += [doc["answer"], doc["context"]]
+    with open(root / "halueval_qa" / "data.jsonl", encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            picked["halueval_qa"] += [doc["answer"], doc["knowledge"]]
+    with open(root / "truthfulqa" / "answers.jsonl", encoding="utf-8") as f:
+        for line in f:
+            picked["truthfulqa"].append(json.loads(line)["answer"])
+    seen: set[str] = set()
+    rows: list[LabelledText] = []
+    for name, texts in picked.items():
+        kept = 0
+        # a stable pseudo-random order, so the cap takes a spread of each set
+        for text in sorted(texts, key=lambda t: _bucket(f"order:{t}")):
+            if kept >= BENIGN_CAPS[name] or len(text.split()) < 4 or text in seen:
+                continue
+            seen.add(text)
+            kept += 1
+            b = _bucket(f"benign:{text}")
+            rows.append(LabelledText(text, 0, "benign_llm", "train" if b < 0.70 else "validation" if b < 0.85 else "test"))
     return rows

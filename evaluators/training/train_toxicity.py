@@ -5,6 +5,7 @@ Two linear models, stacked:
 2. a logistic regression over hashed character and word n-grams (catches spellings of slurs
    the sentence encoder smooths over), with HateXplain rows weighted x4 (they are 5% of the
    training rows but closer to ordinary prose than the tweets);
+   both also see benign LLM-style text as negatives (see ``toxicity_data.load_benign_text``);
 their logits are combined by a 2-weight logistic regression fit on the validation split, and
 the flag threshold maximizes F1 on the validation split. The test split is never touched here.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from spyglass.evaluators.toxicity_text import normalize_text
-from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS, load_toxicity_data
+from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS, load_benign_text, load_toxicity_data
 
 HATEXPLAIN_WEIGHT = 4.0
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -65,15 +66,19 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
 
     from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
 
-    rows = load_toxicity_data(datasets_dir)
-    train_rows = [r for r in rows if r.split == "train"]
-    val_rows = [r for r in rows if r.split == "validation"]
+    labelled, benign = load_toxicity_data(datasets_dir), load_benign_text(datasets_dir)
+    groups = {split: ([r for r in labelled if r.split == split], [r for r in benign if r.split == split])
+              for split in ("train", "validation")}
+    # embedded per group, so adding or changing one group leaves the other's cache valid
+    emb_tr, emb_va = (np.vstack([cached_embeddings([normalize_text(r.text) for r in g]) for g in groups[split]])
+                      for split in ("train", "validation"))
+    train_rows = groups["train"][0] + groups["train"][1]
+    val_rows = groups["validation"][0] + groups["validation"][1]
     texts_tr = [normalize_text(r.text) for r in train_rows]
     texts_va = [normalize_text(r.text) for r in val_rows]
     y_tr = np.array([r.toxic for r in train_rows])
     y_va = np.array([r.toxic for r in val_rows])
 
-    emb_tr, emb_va = cached_embeddings(texts_tr), cached_embeddings(texts_va)
     head = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-3, early_stopping=True, max_iter=200,
                          random_state=0).fit(emb_tr, y_tr)
     p_emb_va = head.predict_proba(emb_va)[:, 1]
@@ -102,7 +107,8 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
         "version": "2",
         "threshold": threshold,
         "ngrams": NGRAM_CONFIG,
-        "trained_on": "davidson_hate_offensive + hatexplain, train split (see training/toxicity_data.py)",
+        "trained_on": "davidson_hate_offensive + hatexplain (+ benign LLM-style negatives from begin_wow, "
+                      "halueval_qa, truthfulqa), train split (see training/toxicity_data.py)",
         "n_train": int(len(y_tr)), "n_validation": int(len(y_va)),
         "validation_auc": {
             "embedding_head": float(roc_auc_score(y_va, p_emb_va)),
