@@ -11,6 +11,7 @@ from spyglass.api.errors import bad_request
 from spyglass.api.serialize import json_row
 from spyglass.api.tree import build_tree
 from spyglass.sdk.wire import SpanError, parse_time
+from spyglass.storage.evaluations import scores_by_span
 from spyglass.storage.traces import TraceFilter, list_traces, trace_spans
 
 router = APIRouter(tags=["traces"])
@@ -32,11 +33,12 @@ def get_traces(request: Request,
                project: str | None = None, service: str | None = None, model: str | None = None,
                status: Literal["ok", "error", "unset"] | None = None,
                conversation_id: str | None = None, user_id: str | None = None, tag: str | None = None,
+               flagged: str | None = Query(None, description="evaluator name, e.g. toxicity: traces it flagged"),
                limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
     now = time.time()
     window = TraceFilter(start=_time(start, "start", now - 86_400), end=_time(end, "end", now + 60),
                          project=project, service=service, model=model, status=status,
-                         conversation_id=conversation_id, user_id=user_id, tag=tag)
+                         conversation_id=conversation_id, user_id=user_id, tag=tag, flagged=flagged)
     if window.end <= window.start:
         raise bad_request("query parameter end must be after start")
     try:
@@ -48,9 +50,13 @@ def get_traces(request: Request,
 
 @router.get("/v1/traces/{trace_id}", summary="One trace as a span tree")
 def get_trace(request: Request, trace_id: str, project: str | None = None) -> dict[str, Any]:
-    spans = [json_row(s) for s in trace_spans(request.app.state.deps.store, trace_id, project)]
+    store = request.app.state.deps.store
+    spans = [json_row(s) for s in trace_spans(store, trace_id, project)]
     if not spans:
         raise bad_request(f"trace {trace_id!r} not found", 404)
+    scores = scores_by_span(store, trace_id)
+    for span in spans:
+        span["scores"] = {name: json_row(score) for name, score in scores.get(span["span_id"], {}).items()}
     return {
         "trace_id": trace_id,
         "span_count": len(spans),

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("spyglass.cli.up", "run the embedded stack: broker, ClickHouse, ingest, evaluators, alerts, API, demo"),
     "migrate": ("spyglass.cli.migrate", "apply ClickHouse schema migrations"),
     "ingest": ("spyglass.cli.ingest", "consume spans from Kafka into ClickHouse"),
+    "evaluate": ("spyglass.cli.evaluate", "score spans from Kafka with the evaluators, into ClickHouse"),
     "api": ("spyglass.cli.api", "serve the HTTP API"),
     "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
     "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),

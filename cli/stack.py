@@ -1,8 +1,8 @@
-"""The embedded all-in-one: broker, ClickHouse (chDB), ingest and API in one process.
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators and API in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
 each service on its own thread. Teardown order (reverse of start): API first (no new spans),
-then ingest (stores what it holds and commits), then the broker.
+then evaluators and ingest (each stores what it holds and commits), then the broker.
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ class ServiceThread:
 class Stack:
     """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
 
-    def __init__(self, settings: Settings, api: bool = True) -> None:
+    def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True) -> None:
         self.settings = settings
         self.want_api = api
+        self.want_evaluators = evaluators and bool(settings.evaluators)
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.kafka_bootstrap or ""
         self._exit = ExitStack()
@@ -86,6 +87,8 @@ class Stack:
         log.info("ClickHouse %s database %s: %d migrations applied", s.clickhouse_dsn, s.clickhouse_database,
                  len(applied))
         self._start_ingest()
+        if self.want_evaluators:
+            self._start_evaluators()
         if self.want_api:
             self._start_api()
 
@@ -101,6 +104,12 @@ class Stack:
                                    s.spans_topic, s.dlq_topic, s.ingest_group, s.ingest_batch_spans,
                                    s.ingest_batch_ms, consumer_options={"max_poll_interval_ms": 5_000})
         self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop))
+
+    def _start_evaluators(self) -> None:
+        from spyglass.cli.evaluate import build_worker
+
+        self.evaluator = build_worker(self.settings, self.bootstrap)
+        self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop))
 
     def _start_api(self) -> None:
         import uvicorn

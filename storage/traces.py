@@ -30,6 +30,7 @@ class TraceFilter:
     conversation_id: str | None = None
     user_id: str | None = None
     tag: str | None = None
+    flagged: str | None = None  # an evaluator name: only traces with a span it flagged
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """SQL conditions on ``spans`` and their bound parameters."""
@@ -44,6 +45,11 @@ class TraceFilter:
         if self.tag is not None:
             clauses.append("has(tags, {tag:String})")
             params["tag"] = self.tag
+        if self.flagged is not None:
+            clauses.append("span_id IN (SELECT span_id FROM evaluations FINAL WHERE evaluator = {flagged:String} "
+                           "AND flagged AND span_start >= fromUnixTimestamp64Micro({start:Int64}) "
+                           "AND span_start < fromUnixTimestamp64Micro({end:Int64}))")
+            params["flagged"] = self.flagged
         return " AND ".join(clauses), params
 
 
@@ -95,11 +101,23 @@ def list_traces(store: Store, where: TraceFilter, limit: int = 50,
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["start_us"], rows[-1]["trace_id"])
+    flags = flagged_evaluators(store, [row["trace_id"] for row in rows])
     for row in rows:
         row.pop("start_us")
         row["start_time"], row["end_time"] = row.pop("trace_start"), row.pop("trace_end")
         row["status"] = "error" if row["error_count"] else "ok"
+        row["flagged"] = flags.get(row["trace_id"], [])
     return rows, next_cursor
+
+
+def flagged_evaluators(store: Store, trace_ids: list[str]) -> dict[str, list[str]]:
+    """For each trace, the evaluators that flagged one of its spans (sorted)."""
+    if not trace_ids:
+        return {}
+    rows = store.rows("SELECT trace_id, arraySort(groupUniqArray(evaluator)) AS evaluators FROM evaluations FINAL "
+                      "WHERE trace_id IN {ids:Array(String)} AND flagged GROUP BY trace_id",
+                      parameters={"ids": trace_ids})
+    return {row["trace_id"]: row["evaluators"] for row in rows}
 
 
 def trace_spans(store: Store, trace_id: str, project: str | None = None) -> list[dict[str, Any]]:

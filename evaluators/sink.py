@@ -1,0 +1,63 @@
+"""Scores batches of spans and stores the evaluations: the evaluator consumer group's sink.
+
+It implements the span consumer loop's sink interface (prepare/store/forget) and knows nothing
+else of Kafka. Scoring runs on the loop's helper thread, so the next batch is fetched meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Sequence
+
+from spyglass.evaluators.base import EvalContext, Evaluator
+from spyglass.evaluators.engine import run_evaluators
+from spyglass.storage import Store
+from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
+
+log = logging.getLogger(__name__)
+
+
+class EvaluationSink:
+    """Runs ``evaluators`` over each batch and writes one row per (span, evaluator)."""
+
+    def __init__(self, store: Store, evaluators: Sequence[Evaluator], ctx: EvalContext) -> None:
+        self.db = store
+        self.evaluators = list(evaluators)
+        self.ctx = ctx
+        self.versions = {e.name: e.version for e in self.evaluators}
+        self.skipped = 0  # spans already scored by every current evaluator version
+
+    def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+        """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored."""
+        spans = list({row["span_id"]: row for row in batch.decoded.rows}.values())
+        done: set[tuple[str, str]] = set()
+        if batch.may_repeat and spans:
+            done = evaluated_keys(self.db, (s["span_id"] for s in spans), self.versions)
+            before = len(spans)
+            spans = [s for s in spans if any((s["span_id"], name) not in done for name in self.versions)]
+            self.skipped += before - len(spans)
+        return spans, done
+
+    def store(self, batch: Any) -> int:
+        """Score and insert; runs the models (blocking). Raises StorageError to be fetched again."""
+        spans, done = batch.prepared
+        if not spans:
+            return 0
+        results = run_evaluators(spans, self.evaluators, self.ctx)
+        rows = []
+        for span in spans:
+            for name, score in results[span["span_id"]].items():
+                if (span["span_id"], name) in done:
+                    continue
+                value = score.score if score.score == score.score else None  # NaN: no score
+                rows.append({"project": span["project"], "trace_id": span["trace_id"], "span_id": span["span_id"],
+                             "service": span["service"], "model": span["model"],
+                             "environment": span["environment"], "span_start": span["start_time"],
+                             "evaluator": name, "version": self.versions[name], "score": value,
+                             "label": score.label, "flagged": bool(score.flagged), "details": score.details})
+        insert_evaluations(self.db, rows, hashlib.sha1(f"eval|{batch.token}".encode()).hexdigest())
+        return len(rows)
+
+    def forget(self) -> None:
+        pass  # nothing is remembered between batches

@@ -1,0 +1,44 @@
+"""Writing and reading evaluator scores (table ``evaluations``)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import orjson
+
+from spyglass.storage.store import Store
+
+EVALUATION_COLUMNS = ("project", "trace_id", "span_id", "service", "model", "environment", "span_start",
+                      "evaluator", "version", "score", "label", "flagged", "details")
+
+
+def insert_evaluations(store: Store, rows: list[dict[str, Any]], dedup_token: str | None = None) -> None:
+    """Insert evaluation rows (``details`` as a dict, ``span_start`` in epoch seconds, ``score`` or None)."""
+    if rows:
+        body = b"\n".join(orjson.dumps({**r, "details": orjson.dumps(r["details"]).decode()}) for r in rows)
+        store.insert_json_rows("evaluations", EVALUATION_COLUMNS, body, dedup_token)
+
+
+def evaluated_keys(store: Store, span_ids: Iterable[str], versions: dict[str, str]) -> set[tuple[str, str]]:
+    """Which (span_id, evaluator) pairs already have a score from the evaluator's current version."""
+    ids = sorted(set(span_ids))
+    if not ids or not versions:
+        return set()
+    found = store.rows(
+        "SELECT DISTINCT span_id, evaluator FROM evaluations WHERE span_id IN {ids:Array(String)} "
+        "AND (evaluator, version) IN {pairs:Array(Tuple(String, String))}",
+        parameters={"ids": ids, "pairs": list(versions.items())})
+    return {(row["span_id"], row["evaluator"]) for row in found}
+
+
+def scores_by_span(store: Store, trace_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Latest score of every evaluator version for each span of a trace: {span_id: {evaluator: score}}."""
+    rows = store.rows(
+        "SELECT span_id, evaluator, version, score, label, flagged, details, evaluated_at "
+        "FROM evaluations FINAL WHERE trace_id = {t:String} ORDER BY evaluated_at",
+        parameters={"t": trace_id})
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row.pop("span_id"), {})[row.pop("evaluator")] = {
+            **row, "details": orjson.loads(row["details"]) if row["details"] else {}}
+    return out
