@@ -1,0 +1,1 @@
+"""spyglass.alerts: rules over rollups and drift, states, silences, and delivery to channels."""
