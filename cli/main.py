@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("spyglass.cli.api", "serve the HTTP API"),
     "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
     "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),
+    "demo": ("spyglass.cli.demo", "run the instrumented sample app: realistic traffic and scripted incidents"),
     "schema": ("spyglass.cli.schema", "print the span wire format as JSON Schema"),
 }
 

@@ -1,0 +1,1 @@
+"""spyglass.demo: an instrumented sample LLM application that generates realistic traffic and incidents."""
