@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
     toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"
 
+    # alerts
+    alert_interval_s: float = Field(2.0, gt=0, description="seconds between rule evaluations")
+    alert_rules: str | None = Field(None, description="comma-separated YAML rule files; unset: the packaged defaults")
+    alert_renotify_s: float = Field(3600.0, ge=0, description="re-page an unacknowledged firing alert; 0 = never")
+    alert_log_path: str | None = Field("./spyglass-data/alerts.jsonl", description="log channel file; unset: logger")
+
     @field_validator("evaluators", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:

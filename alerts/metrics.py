@@ -1,0 +1,103 @@
+"""Alertable metrics and the SQL that reads them from the per-minute rollups and drift reports.
+
+Pure builders: each returns (sql, parameters) for ``Store.rows``; values are bound, never
+formatted in. Every query yields rows of the group columns plus ``samples`` and ``value``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+DIMENSIONS = ("project", "service", "model", "environment")
+DRIFT_DIMENSIONS = ("project", "service", "model", "feature")
+_QUANTILES = {"latency_p50": 1, "latency_p90": 2, "latency_p95": 3, "latency_p99": 4}
+_SPAN_VALUES = {
+    **{name: f"quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[{i}]" for name, i in _QUANTILES.items()},
+    "error_rate": "sum(errors) / sum(spans)",
+    "request_rate": "sum(spans) / {minutes:Float64}",
+    "tokens": "sum(total_tokens)",
+    "cost": "sum(cost)",
+}
+_EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
+                "mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
+                "flagged": ("sum(flagged)", "sum(evaluated)")}
+_DRIFT_VALUES = {"effect_size": "max(effect_size)", "drifted": "max(toFloat64(drifted))"}
+ALIASES = {"pii_leaks": "evaluator:pii:flagged"}
+METRIC_HELP = ("latency_p50|p90|p95|p99 (ms), error_rate, request_rate (spans/min), tokens, cost, "
+               "evaluator:<name>:flag_rate|mean|flagged, pii_leaks, drift:effect_size|drifted")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A parsed metric name: which table it reads and what it computes."""
+
+    text: str
+    source: str  # spans | evaluations | drift
+    stat: str
+    evaluator: str = ""
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return DRIFT_DIMENSIONS if self.source == "drift" else DIMENSIONS
+
+
+def parse_metric(text: str) -> MetricSpec:
+    """``latency_p95``, ``evaluator:toxicity:flag_rate``, ``pii_leaks``, ``drift:effect_size``...
+
+    Raises ValueError with the list of known metrics.
+    """
+    name = ALIASES.get(text.strip(), text.strip())
+    if name in _SPAN_VALUES:
+        return MetricSpec(text.strip(), "spans", name)
+    parts = name.split(":")
+    if len(parts) == 3 and parts[0] == "evaluator" and parts[1] and parts[2] in _EVAL_VALUES:
+        return MetricSpec(text.strip(), "evaluations", parts[2], parts[1])
+    if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
+        return MetricSpec(text.strip(), "drift", parts[1])
+    raise ValueError(f"unknown metric {text!r}; known: {METRIC_HELP}")
+
+
+def _filters(filters: Mapping[str, Sequence[str]], params: dict[str, Any]) -> list[str]:
+    clauses = []
+    for dim, values in sorted(filters.items()):
+        params[f"f_{dim}"] = list(values)
+        clauses.append(f"{dim} IN {{f_{dim}:Array(String)}}")
+    return clauses
+
+
+def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group_by: Sequence[str],
+                 start_s: float, end_s: float, per_minute: bool = False) -> tuple[str, dict[str, Any]]:
+    """Aggregate ``metric`` per group over [start_s, end_s] (epoch seconds).
+
+    Rollups are per minute, so the window starts at the minute holding ``start_s`` and includes
+    the current, partial minute. ``per_minute`` adds a ``minute`` column (for baselines).
+    """
+    params: dict[str, Any] = {"start": int(start_s), "end": int(end_s),
+                              "minutes": max((end_s - start_s) / 60.0, 1.0)}
+    keys = list(group_by)
+    if metric.source == "drift":
+        table = "drift_reports"
+        value, samples = _DRIFT_VALUES[metric.stat], "count()"
+        where = ["computed_at >= fromUnixTimestamp({start:UInt32})", "computed_at <= fromUnixTimestamp({end:UInt32})"]
+        bucket = "toStartOfMinute(computed_at)"
+    else:
+        where = ["minute >= toStartOfMinute(fromUnixTimestamp({start:UInt32}))",
+                 "minute <= fromUnixTimestamp({end:UInt32})"]
+        bucket = "minute"
+        if metric.source == "spans":
+            table, value, samples = "spans_1m", _SPAN_VALUES[metric.stat], "sum(spans)"
+            if per_minute:
+                value = value.replace("{minutes:Float64}", "1")
+        else:
+            table, (value, samples) = "evaluations_1m", _EVAL_VALUES[metric.stat]
+            where.append("evaluator = {evaluator:String}")
+            params["evaluator"] = metric.evaluator
+    where += _filters(filters, params)
+    columns = [*keys, f"{bucket} AS minute"] if per_minute else keys
+    group = [*keys, "minute"] if per_minute else keys
+    sql = (f"SELECT {', '.join([*columns, f'toUInt64({samples}) AS samples', f'toFloat64({value}) AS value'])} "
+           f"FROM {table} WHERE {' AND '.join(where)}")
+    if group:
+        sql += f" GROUP BY {', '.join(group)}"
+    return sql, params
