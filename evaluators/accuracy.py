@@ -22,7 +22,7 @@ from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
 
 
 def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", checkpoint: str | None = None,
-                      model: str = "original", device: str = "cpu") -> dict[str, Any]:
+                      model: str = "original", device: str = "cpu", cascade: bool = True) -> dict[str, Any]:
     """ROC AUC, and precision / recall / F1 at the shipped threshold, on the test split, per source.
 
     ``roc_auc`` is over the labelled sets (davidson + hatexplain); ``benign_llm`` (non-toxic
@@ -38,6 +38,8 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     settings = SimpleNamespace(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
                                device=device, eval_token_budget=16_384)
     evaluator = build_toxicity_evaluator(settings)
+    if hasattr(evaluator, "cascade"):
+        evaluator.cascade = cascade
     ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
     rows = [r for r in load_toxicity_data(datasets_dir) + load_benign_text(datasets_dir) if r.split == "test"]
     started = time.perf_counter()
@@ -51,6 +53,7 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     labels = np.array([r.toxic for r in rows])
     sources = np.array([r.source for r in rows])
     out: dict[str, Any] = {"evaluator": "toxicity", "backend": evaluator.version, "split": "test",
+                           "cascade": bool(getattr(evaluator, "cascade", False)),
                            "texts_per_s": round(len(rows) / seconds, 1), "by_source": {}}
     labelled = sources != "benign_llm"
     for name, mask in [("davidson", sources == "davidson"), ("hatexplain", sources == "hatexplain"),
@@ -120,9 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", help="Detoxify checkpoint (.ckpt) for --backend detoxify")
     parser.add_argument("--model", default="original", choices=["original", "unbiased", "multilingual"])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-cascade", action="store_true", help="embed every text (toxicity head)")
     args = parser.parse_args(argv)
     if args.evaluator == "toxicity":
-        result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device)
+        result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device,
+                                   cascade=not args.no_cascade)
     else:
         result = pii_accuracy(args.datasets)
     _print_table(result)

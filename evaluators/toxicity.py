@@ -32,7 +32,8 @@ class EmbeddingHeadToxicity(Evaluator):
     name = "toxicity"
     version = "embedding-head-1"
 
-    def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None) -> None:
+    def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None,
+                 cascade: bool = True) -> None:
         model_dir = Path(model_dir)
         weights = np.load(model_dir / "toxicity_head.npz")
         self.meta: dict[str, Any] = json.loads((model_dir / "toxicity_head.json").read_text())
@@ -43,20 +44,33 @@ class EmbeddingHeadToxicity(Evaluator):
         self.stack_coef = weights["stack_coef"].astype(np.float32)
         self.stack_bias = float(weights["stack_bias"])
         self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
+        # cascade: texts the n-gram model finds clearly benign skip the encoder (see training)
+        self.cascade = cascade
+        self.gate = float(self.meta["gate_ngram_logit"])
+        self.gate_coef, self.gate_bias = float(weights["gate_coef"]), float(weights["gate_bias"])
         self.version = f"embedding-head-{self.meta.get('version', '1')}"
 
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
-        """P(toxic) per text; embeddings come from (and are cached in) the shared encoder."""
+        """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
+
+        With the cascade on, a text whose n-gram logit is at or below the gate is not embedded
+        and gets the n-gram-only probability (below the flag threshold by construction).
+        """
         from spyglass.evaluators.toxicity_ngrams import ngram_features
 
         cleaned = [normalize_text(t) for t in texts]
-        hidden = np.maximum(ctx.encoder.embed(cleaned) @ self.emb_w1 + self.emb_b1, 0.0)
-        emb_logit = hidden @ self.emb_w2 + self.emb_b2
-        ngram_logit = ngram_features(cleaned, self.meta["ngrams"]) @ self.ngram_coef + self.ngram_bias
-        # the stacker was fit on clipped probabilities' logits; clip the same way
-        stacked = (np.clip(emb_logit, -13.8, 13.8) * self.stack_coef[0]
-                   + np.clip(ngram_logit, -13.8, 13.8) * self.stack_coef[1] + self.stack_bias)
-        return _sigmoid(np.asarray(stacked, dtype=np.float64))
+        ngram_logit = np.asarray(ngram_features(cleaned, self.meta["ngrams"]) @ self.ngram_coef + self.ngram_bias,
+                                 dtype=np.float64)
+        ngram_logit = np.clip(ngram_logit, -13.8, 13.8)  # the stacker was fit on clipped probabilities
+        probs = _sigmoid(self.gate_coef * ngram_logit + self.gate_bias)
+        embed = ngram_logit > self.gate if self.cascade else np.ones(len(texts), dtype=bool)
+        if embed.any():
+            vectors = ctx.encoder.embed([t for t, e in zip(cleaned, embed) if e])
+            hidden = np.maximum(vectors @ self.emb_w1 + self.emb_b1, 0.0)
+            emb_logit = np.clip(hidden @ self.emb_w2 + self.emb_b2, -13.8, 13.8)
+            stacked = emb_logit * self.stack_coef[0] + ngram_logit[embed] * self.stack_coef[1] + self.stack_bias
+            probs[embed] = _sigmoid(np.asarray(stacked, dtype=np.float64))
+        return probs
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
         """One score per span: P(completion is toxic), flagged above the validation-tuned threshold."""

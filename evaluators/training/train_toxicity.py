@@ -7,7 +7,9 @@ Two linear models, stacked:
    training rows but closer to ordinary prose than the tweets);
    both also see benign LLM-style text as negatives (see ``toxicity_data.load_benign_text``);
 their logits are combined by a 2-weight logistic regression fit on the validation split, and
-the flag threshold maximizes F1 on the validation split. The test split is never touched here.
+the flag threshold maximizes F1 on the validation split. A cascade gate (the n-gram logit below
+which 0.5% of the toxic validation rows lie) lets clearly benign texts skip the encoder; they are
+scored by an n-gram-only calibration. The test split is never touched here.
 
     nice -n 10 python -m spyglass.evaluators.training.train_toxicity [--datasets DIR] [--out DIR]
 
@@ -27,6 +29,7 @@ from spyglass.evaluators.toxicity_text import normalize_text
 from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS, load_benign_text, load_toxicity_data
 
 HATEXPLAIN_WEIGHT = 4.0
+GATE_RECALL = 0.995
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 
 
@@ -94,6 +97,11 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
     stacker = LogisticRegression(C=1.0).fit(stack_x, y_va)
     p_va = stacker.predict_proba(stack_x)[:, 1]
     threshold = best_f1_threshold(y_va, p_va)
+    # cascade gate: below this n-gram logit the embedding is skipped and an n-gram-only
+    # calibration scores the text; set so GATE_RECALL of the toxic validation rows stay above it
+    ng_logit_va = _logit(p_ng_va)
+    gate = float(np.quantile(ng_logit_va[y_va == 1], 1.0 - GATE_RECALL))
+    ngram_only = LogisticRegression(C=1.0).fit(ng_logit_va[:, None], y_va)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
@@ -102,10 +110,13 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
         emb_w2=head.coefs_[1][:, 0].astype(np.float32), emb_b2=np.float32(head.intercepts_[1][0]),
         ngram_coef=ngram.coef_[0].astype(np.float16), ngram_bias=np.float32(ngram.intercept_[0]),
         stack_coef=stacker.coef_[0].astype(np.float32), stack_bias=np.float32(stacker.intercept_[0]),
+        gate_coef=np.float32(ngram_only.coef_[0][0]), gate_bias=np.float32(ngram_only.intercept_[0]),
     )
     meta = {
-        "version": "2",
+        "version": "3",
         "threshold": threshold,
+        "gate_ngram_logit": gate,
+        "gate_skip_rate_validation": float(np.mean(ng_logit_va <= gate)),
         "ngrams": NGRAM_CONFIG,
         "trained_on": "davidson_hate_offensive + hatexplain (+ benign LLM-style negatives from begin_wow, "
                       "halueval_qa, truthfulqa), train split (see training/toxicity_data.py)",
