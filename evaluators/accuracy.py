@@ -70,12 +70,15 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     return out
 
 
-def pii_accuracy(datasets_dir: Path) -> dict[str, Any]:
-    """Entity-level precision, recall and F2 per type and overall on the test split."""
+def pii_accuracy(datasets_dir: Path, tuned: bool = True) -> dict[str, Any]:
+    """Entity-level precision, recall and F2 per type and overall on the test split.
+
+    ``tuned=False`` measures Presidio's defaults on the same model, split, mapping and matching.
+    """
     from spyglass.evaluators.pii import PIIEvaluator
     from spyglass.evaluators.training.pii_data import Entity, load_pii_data, score_entities
 
-    evaluator = PIIEvaluator()
+    evaluator = PIIEvaluator(tuned=tuned)
     examples = [x for x in load_pii_data(datasets_dir) if x.split == "test"]
     started = time.perf_counter()
     results = evaluator.analyze_texts([x.text for x in examples])
@@ -123,13 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", help="Detoxify checkpoint (.ckpt) for --backend detoxify")
     parser.add_argument("--model", default="original", choices=["original", "unbiased", "multilingual"])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--presidio-defaults", action="store_true", help="PII baseline: Presidio as shipped")
     parser.add_argument("--no-cascade", action="store_true", help="embed every text (toxicity head)")
     args = parser.parse_args(argv)
     if args.evaluator == "toxicity":
         result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device,
                                    cascade=not args.no_cascade)
     else:
-        result = pii_accuracy(args.datasets)
+        result = pii_accuracy(args.datasets, tuned=not args.presidio_defaults)
     _print_table(result)
     print(json.dumps(result))
     return 0

@@ -51,11 +51,14 @@ class PIIEvaluator(Evaluator):
     name = "pii"
     version = "presidio-sm-1"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, tuned: bool = True) -> None:
         from spyglass.evaluators.pii_analyzer import build_analyzer
 
-        self.analyzer = build_analyzer()
+        self.analyzer = build_analyzer(tuned)
+        self.tuned = tuned
         self.batch_size = batch_size
+        if not tuned:
+            self.version = "presidio-sm-defaults"
 
     def applies_to(self, span: dict[str, Any]) -> bool:
         """Spans with a prompt or a completion."""
@@ -70,7 +73,7 @@ class PIIEvaluator(Evaluator):
         artifacts = self.analyzer.nlp_engine.process_batch(distinct, language="en", batch_size=self.batch_size)
         for text, nlp_artifacts in artifacts:
             raw = self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp_artifacts)
-            found[text] = refine_results(text, raw)
+            found[text] = refine_results(text, raw) if self.tuned else raw
         return [found.get(t[:MAX_ANALYZED_CHARS], []) if t else [] for t in texts]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
