@@ -38,7 +38,7 @@ _LINES = (r"(?:[ \t]*(?:,|\n)[ \t]*(?:>+|\?+)?[ \t]*,?[ \t]*"
           r"[^\W\d_](?:[^\n\d:;@!?]{0,29}[^\s\d:;@!?])?(?:[ \t]+\d{4,6})?){0,3}")
 _UNIT = r"(?:[ \t]*(?:,|\n)?[ \t]*(?:Apt\.?|Suite|Unit)\s*\d+)?"
 # "Mandasoft in 2019", "During 2017": prose, not "Tylova 285" or "Via dei Fiorentini 17"
-_NOT_PROSE = r"(?!(?:in|at|on|the|and|for|to|from|with|is|was|by|since|until)\b)"
+_NOT_PROSE = r"(?!(?:in|at|on|the|and|for|to|from|with|is|was|by|since|until|turn|aged|age)\b)"
 _NOT_YEAR = r"(?!(?:1[89]|20)\d\d\b)"
 ADDRESS_PATTERNS = [
     # "217 Lovers Lane", "1987 74 Diakou Street Suite 680", then up to three short lines
@@ -46,7 +46,11 @@ ADDRESS_PATTERNS = [
             + _UNIT + _LINES, 0.6),
     # "3037 ul. Północna 73", "Tylova 285" (European order: name then number)
     Pattern("street then number", rf"\b(?:\d{{1,5}}\s)?{_CAP}(?:\s(?:{_NOT_PROSE}\p{{Ll}}{{1,5}}\.?|{_CAP})){{0,5}}\s{_NOT_YEAR}\d{{1,4}}[a-z]?\b\.?"
-            + r"(?=\s*(?:,|\n|Apt|Suite|$))" + _UNIT + _LINES, 0.3),
+            + r"(?=\s*(?:,|\n|Apt|Suite|street\b|St\b|$))" + _UNIT + _LINES, 0.3),
+    # a place right after a cue that introduces one: "lives on Hansinegata 120", "I'm in Den Haag"
+    Pattern("place after cue", r"(?<=\b(?:[Ll]ives? (?:on|at|in)|[Ll]ived (?:on|at|in)|[Mm]oved (?:here )?(?:from|to)|"
+            r"flew to|travel(?:l?ing)? to|I'm in|I am in|based in|originally from|born in)\s)"
+            r"\p{Lu}[\w'.-]*(?:\s(?:\p{Ll}{1,3}\s)?\p{Lu}[\w'.-]*){0,3}(?:\s\d{1,4}\b)?", 0.9),
     Pattern("street corner", r"\bthe corner of [^\n,;:!?]{3,60}? and [^\n,;:!?]{3,40}", 0.6),
     Pattern("apartment", r"\b(?:Apt\.?|Suite|Unit)\s\d{1,5}\b" + _LINES, 0.4),
     Pattern("military", r"\b(?:PSC|Unit)\s\d{4},?\sBox\s\d{4}\s*\n?\s*[AD]PO\s[A-Z]{2}\s\d{5}\b", 0.85),
