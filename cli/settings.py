@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # evaluators
     device: Literal["auto", "cpu", "cuda"] = "auto"
     evaluator_group: str = "evaluators"
-    evaluators: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii"])
+    evaluators: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii", "hallucination"])
     eval_batch_spans: int = Field(256, ge=1)
     eval_batch_ms: int = Field(500, ge=1)
     eval_token_budget: int = Field(16_384, ge=64)

@@ -30,7 +30,13 @@ def _pii(settings: Any = None) -> Evaluator:
     return PIIEvaluator()
 
 
-BUILTINS: dict[str, Callable[..., Evaluator]] = {"toxicity": _toxicity, "pii": _pii}
+def _hallucination(settings: Any = None) -> Evaluator:
+    from spyglass.evaluators.hallucination import HallucinationEvaluator
+
+    return HallucinationEvaluator()
+
+
+BUILTINS: dict[str, Callable[..., Evaluator]] = {"toxicity": _toxicity, "pii": _pii, "hallucination": _hallucination}
 
 
 def available_evaluators() -> dict[str, Callable[..., Evaluator]]:
