@@ -39,6 +39,8 @@ _LINES = (r"(?:[ \t]*(?:,|\n)[ \t]*(?:>+|\?+)?[ \t]*,?[ \t]*"
 _UNIT = r"(?:[ \t]*(?:,|\n)?[ \t]*(?:Apt\.?|Suite|Unit)\s*\d+)?"
 # "Mandasoft in 2019", "During 2017": prose, not "Tylova 285" or "Via dei Fiorentini 17"
 _NOT_PROSE = r"(?!(?:in|at|on|the|and|for|to|from|with|is|was|by|since|until|turn|aged|age)\b)"
+# lower-case words inside place names ("Ostrov nad Ohrí", "Via dei Fiorentini"), not "on Saturday"
+_PARTICLES = r"(?:de|del|dei|della|da|do|dos|das|van|von|der|den|nad|la|le|di|du|y|e|am|an)"
 _NOT_YEAR = r"(?!(?:1[89]|20)\d\d\b)"
 ADDRESS_PATTERNS = [
     # "217 Lovers Lane", "1987 74 Diakou Street Suite 680", then up to three short lines
@@ -50,7 +52,7 @@ ADDRESS_PATTERNS = [
     # a place right after a cue that introduces one: "lives on Hansinegata 120", "I'm in Den Haag"
     Pattern("place after cue", r"(?<=\b(?:[Ll]ives? (?:on|at|in)|[Ll]ived (?:on|at|in)|[Mm]oved (?:here )?(?:from|to)|"
             r"flew to|travel(?:l?ing)? to|I'm in|I am in|based in|originally from|born in)\s)"
-            r"\p{Lu}[\w'.-]*(?:\s(?:\p{Ll}{1,3}\s)?\p{Lu}[\w'.-]*){0,3}(?:\s\d{1,4}\b)?", 0.9),
+            r"\p{Lu}[\w'.-]*(?:\s(?:" + _PARTICLES + r"\s)?\p{Lu}[\w'.-]*){0,3}(?:\s\d{1,4}\b)?", 0.9),
     Pattern("street corner", r"\bthe corner of [^\n,;:!?]{3,60}? and [^\n,;:!?]{3,40}", 0.6),
     Pattern("apartment", r"\b(?:Apt\.?|Suite|Unit)\s\d{1,5}\b" + _LINES, 0.4),
     Pattern("military", r"\b(?:PSC|Unit)\s\d{4},?\sBox\s\d{4}\s*\n?\s*[AD]PO\s[A-Z]{2}\s\d{5}\b", 0.85),
