@@ -88,6 +88,8 @@ def main() -> None:
                 progress.update(task, completed=worker.stats.stored)
                 time.sleep(0.05)
         done = time.monotonic()
+        if not thread.is_alive():
+            console.print("[red]the ingest worker stopped early; see the log above[/]")
         worker.stop()
         thread.join()
         rate = len(spans) / (done - worker.stats.first_record_at)
@@ -98,7 +100,8 @@ def main() -> None:
     table.add_row("spyglass ingest (poll, decode, validate, insert, commit)", f"{rate:,.0f}")
     table.add_row("raw clickhouse-connect columnar insert", f"{raw_rate:,.0f}")
     console.print(table)
-    console.print(f"stored {stored:,} of {len(spans):,}")
+    console.print(f"stored {stored:,} of {len(spans):,} (worker: {worker.stats}, "
+                  f"duplicates skipped {worker.span_sink.duplicates_skipped})")
     print(json.dumps({"spans_per_s": round(rate), "raw_insert_spans_per_s": round(raw_rate),
                       "ratio": round(rate / raw_rate, 3), "spans": len(spans), "stored": stored}))
 
