@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
         _measure(make_spans(32, seed=999), evaluators, ctx, 32)
 
+    sample = make_spans(200, seed=12345)
+    mean_tokens = sum(ctx.encoder.tokenizer_lengths([s["completion"] for s in sample])) / len(sample)
     figures: dict[str, dict[str, float]] = {}
     seed = 0
     with Progress(console=console, transient=True) as progress:
@@ -129,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, f in figures.items():
         table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x")
     console.print(table)
+    # the machine is shared: the load average says how much of it the run had
     summary = {**figures["all"], "device": device, "spans": args.spans, "batch": args.batch,
-               "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}
+               "mean_completion_tokens": round(mean_tokens, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
+               "cpu_count": os.cpu_count(), "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}
     print(json.dumps(summary))
     return 0
 
