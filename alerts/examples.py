@@ -41,7 +41,8 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
         if metric.stat == "error_rate":
             sql = f"SELECT trace_id FROM spans WHERE status = 'error' AND {where} ORDER BY start_time DESC"
         elif metric.stat in ("tokens", "cost"):
-            sql = f"SELECT trace_id FROM spans WHERE {where} ORDER BY {'total_tokens' if metric.stat == 'tokens' else 'cost'} DESC"
+            column = "total_tokens" if metric.stat == "tokens" else "cost"
+            sql = f"SELECT trace_id FROM spans WHERE {where} ORDER BY {column} DESC"
         else:
             sql = f"SELECT trace_id FROM spans WHERE {where} ORDER BY duration_ms DESC"
         sql += " LIMIT {limit:UInt32}"

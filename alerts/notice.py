@@ -72,7 +72,8 @@ def summarize(rule: AlertRule, status: str, value: float, z: float, group: dict[
     return f"[{status.upper()}] {rule.name}: {what} over {window} ({where})"
 
 
-def trace_links(public_url: str, rule: AlertRule, group: dict[str, str], trace_ids: Sequence[str]) -> list[dict[str, str]]:
+def trace_links(public_url: str, rule: AlertRule, group: dict[str, str],
+                trace_ids: Sequence[str]) -> list[dict[str, str]]:
     """Links into the API: the filtered trace list, then a few offending traces."""
     base = public_url.rstrip("/")
     query: dict[str, str] = {k: v for k, v in group.items() if k in ("project", "service", "model")}

@@ -20,7 +20,7 @@ KINDS = ("threshold", "baseline")
 DIRECTIONS = ("above", "below", "both")
 _KEYS = {"id", "name", "description", "metric", "filters", "group_by", "window", "kind", "comparison", "threshold",
          "for", "severity", "labels", "channels", "min_samples", "renotify", "baseline", "z_threshold",
-         "direction", "min_baseline_points", "enabled"}
+         "direction", "min_baseline_points", "enabled", "keep_firing_for"}
 
 
 class RuleError(SpyglassError):
@@ -39,6 +39,7 @@ class AlertRule:
     comparison: str = ">"
     threshold: float = 0.0
     for_s: float = 0.0
+    keep_firing_for_s: float = 0.0  # resolve only after the condition stayed false this long (anti-flap)
     severity: str = "warning"
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     group_by: tuple[str, ...] = ("project",)
@@ -63,7 +64,7 @@ class AlertRule:
         out["metric"] = self.metric.text
         out["filters"] = {k: list(v) for k, v in self.filters.items()}
         out["group_by"], out["channels"] = list(self.group_by), list(self.channels)
-        for name in ("window", "for", "baseline", "renotify"):
+        for name in ("window", "for", "baseline", "renotify", "keep_firing_for"):
             out[name] = out.pop(f"{name}_s")
         return out
 
@@ -161,6 +162,7 @@ def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
     return AlertRule(
         id=rule_id, name=name.strip(), metric=metric, window_s=window_s, kind=kind, comparison=comparison,
         threshold=_number(raw, "threshold", where, 0.0), for_s=parse_duration(raw.get("for", 0), f"{where}.for"),
+        keep_firing_for_s=parse_duration(raw.get("keep_firing_for", 0), f"{where}.keep_firing_for"),
         severity=severity, filters=filters, group_by=group_by, labels={k: str(v) for k, v in labels.items()},
         channels=_strings(raw.get("channels", ["log"]), f"{where}.channels"), min_samples=min_samples,
         renotify_s=None if renotify is None else parse_duration(renotify, f"{where}.renotify"),

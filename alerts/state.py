@@ -47,6 +47,7 @@ class AlertState:
     notified_at: float | None = None
     acked_at: float | None = None
     resolved_at: float | None = None
+    clear_since: float | None = None  # when the condition last stopped holding (keep_firing_for)
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,18 @@ def step(rule: AlertRule, observations: Sequence[Observation], states: Mapping[s
         obs, old = seen.get(key), states.get(key)
         if obs is not None and obs.breaching:
             base = old or AlertState(str(uuid.uuid4()), key, rule.id, dict(obs.group), "pending", now)
-            current = replace(base, value=obs.value, samples=obs.samples, score=obs.score)
+            current = replace(base, value=obs.value, samples=obs.samples, score=obs.score, clear_since=None)
             muted = is_silenced(alert_labels(rule, current.group), silences, now)
             new, made = _advance(rule, current, old is None, now, muted, acked, renotify)
             out[key] = new
             transitions.extend(made)
         elif old is not None:
             current = old if obs is None else replace(old, value=obs.value, samples=obs.samples, score=obs.score)
+            if old.status == "firing" and rule.keep_firing_for_s > 0:
+                current = replace(current, clear_since=old.clear_since or now)
+                if now - current.clear_since < rule.keep_firing_for_s:
+                    out[key] = current  # still firing: a brief dip is not a recovery
+                    continue
             transitions.append(_close(rule, current, now, silences))
     return out, transitions
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import random
 import statistics
 import tempfile
 import threading
@@ -108,9 +109,12 @@ def main() -> None:
         try:
             with console.status("warm-up trial (model load)..."):
                 trial(pages, stack.bootstrap, settings.spans_topic, "warmup", 120)
+            rng = random.Random(7)
             with Progress(console=console) as progress:
                 task = progress.add_task("toxic span -> page", total=args.trials)
                 for _ in range(args.trials):
+                    # a random phase against the engine's ticks: trials must not all start right after one
+                    time.sleep(rng.uniform(0, args.interval))
                     seconds = trial(pages, stack.bootstrap, settings.spans_topic, "trial", args.timeout)
                     if seconds is None:
                         missed += 1

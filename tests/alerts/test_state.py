@@ -119,3 +119,12 @@ def test_baseline_rule_fires_on_departure_and_waits_for_enough_history():
     young = decide(rule, [{"project": "p1", "samples": 500, "value": 400.0}], history[:10])
     assert spike[0].breaching and spike[0].score > 4
     assert not normal[0].breaching and not young[0].breaching
+
+
+def test_keep_firing_for_stops_flapping_around_the_threshold():
+    rule = parse_rule({"name": "h", "metric": "evaluator:hallucination:flag_rate", "threshold": 0.4,
+                       "keep_firing_for": "30s"})
+    events, states = run(rule, [0.42, 0.39, 0.41, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39], every=5)
+    flat = [e for tick in events for e in tick]
+    assert flat == [("firing", True), ("resolved", True)]
+    assert [i for i, tick in enumerate(events) if tick] == [0, 3 + 6], "resolves 30 s after the last breach"
