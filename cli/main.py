@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),
     "demo": ("spyglass.cli.demo", "run the instrumented sample app: realistic traffic and scripted incidents"),
     "schema": ("spyglass.cli.schema", "print the span wire format as JSON Schema"),
+    "drift": ("spyglass.cli.drift", "run the drift monitor once: reference vs current window per project/service/model"),
     "alerts": ("spyglass.cli.alerts", "evaluate alert rules and page the configured channels (--check: validate)"),
 }
 

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
     toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"
 
+    # drift
+    drift_interval_s: float = Field(900.0, ge=1.0, description="seconds between drift passes in spyglass up")
+    drift_current_minutes: float = Field(60.0, gt=0, description="length of the current window")
+    drift_reference_minutes: float = Field(1440.0, gt=0, description="trailing reference window before it")
+    drift_min_samples: int = Field(100, ge=10, description="spans needed in each window to test a feature")
+    drift_embed_sample: int = Field(1000, ge=0, description="texts embedded per window and field; 0: no embeddings")
+    drift_max_rows: int = Field(200_000, ge=1_000, description="values sampled per numeric feature and window")
+    drift_alpha: float = Field(0.01, gt=0, lt=1, description="false-alarm rate per group and run (Bonferroni)")
+
     # alerts
     alert_interval_s: float = Field(2.0, gt=0, description="seconds between rule evaluations")
     alert_rules: str | None = Field(None, description="comma-separated YAML rule files; unset: the packaged defaults")
