@@ -33,9 +33,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
 _STREET_WORDS = (r"(?:St|Street|Str|Ave|Avenue|Av|Road|Rd|Lane|Ln|Way|Drive|Dr|Blvd|Boulevard|Court|Ct|"
                  r"Place|Pl|Square|Sq|Terrace|Parkway|Pkwy|Circle|Highway|Hwy|Alley|Row|Crescent|Close)")
 _CAP = r"\p{Lu}[\w'.-]*"  # Presidio compiles with the `regex` module: \p{Lu} is any capital
-# following lines of an address block: "Suwałki", "Poland 11248", ", NI" (no colons, e-mails, phones)
+# following lines of an address block: "Suwałki", "Poland 11248", ", NI" (no colons, e-mails,
+# phones; a full stop ends the address, so "Springfield. Thanks!" stops at "Springfield")
 _LINES = (r"(?:[ \t]*(?:,|\n)[ \t]*(?:>+|\?+)?[ \t]*,?[ \t]*"
-          r"[^\W\d_](?:[^\n\d:;@!?]{0,29}[^\s\d:;@!?])?(?:[ \t]+\d{4,6})?){0,3}")
+          r"[^\W\d_](?:[^\n\d:;@!?.]{0,29}[^\s\d:;@!?.])?(?:[ \t]+\d{4,6})?){0,3}")
 _UNIT = r"(?:[ \t]*(?:,|\n)?[ \t]*(?:Apt\.?|Suite|Unit)\s*\d+)?"
 # "Mandasoft in 2019", "During 2017": prose, not "Tylova 285" or "Via dei Fiorentini 17"
 _NOT_PROSE = r"(?!(?:in|at|on|the|and|for|to|from|with|is|was|by|since|until|turn|aged|age)\b)"

@@ -58,3 +58,13 @@ def test_batched_equals_one_at_a_time(pii, ctx):
     batched = pii.evaluate(spans, ctx)
     single = [pii.evaluate([s], ctx)[0] for s in spans]
     assert [b.details for b in batched] == [s.details for s in single]
+
+
+def test_street_address_is_a_leak_and_a_city_alone_is_not(pii, ctx):
+    address = "12 Oak Street, Springfield"
+    leak, city = pii.evaluate([make_span("a", f"Ship it to {address}. Thanks!"),
+                               make_span("b", "Paris is lovely in spring.")], ctx)
+    (entity,) = [e for e in leak.details["entities"] if e["type"] == "LOCATION"]
+    assert f"Ship it to {address}. Thanks!"[entity["start"]:entity["end"]] == address
+    assert leak.flagged and leak.details["redacted_preview"] == "Ship it to <LOCATION>. Thanks!"
+    assert not city.flagged and city.label == "none" or city.details["leaked_types"] == []
