@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from spyglass.api import alerts, drift, health, otlp, spans, traces
+from spyglass.api import alerts, drift, health, metrics, otlp, spans, sql, traces
 from spyglass.api.deps import ApiDeps
 from spyglass.storage.errors import StorageError
 
@@ -17,7 +17,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title="Spyglass", version="0.1.0",
                   description="Traces, scores, metrics and alerts for LLM applications.")
     app.state.deps = deps
-    for module in (health, spans, otlp, traces, alerts, drift):
+    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics):
         app.include_router(module.router)
 
     @app.exception_handler(StorageError)

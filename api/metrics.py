@@ -1,0 +1,50 @@
+"""GET /v1/metrics: time series from the per-minute rollups, aligned to the step, optionally grouped."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from spyglass.api.errors import bad_request
+from spyglass.api.serialize import iso
+from spyglass.sdk.wire import SpanError, parse_time
+from spyglass.storage.metrics import MetricQuery, metric_series, parse_group_by, parse_metric, parse_step
+
+router = APIRouter(tags=["metrics"])
+
+
+def _time(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        return parse_time(float(value) if value.replace(".", "", 1).isdigit() else value, name)
+    except SpanError as exc:
+        raise bad_request(f"query parameter {name}: {exc.message}") from None
+
+
+@router.get("/v1/metrics", summary="A metric as time series from the rollups")
+def get_metrics(request: Request,
+                project: str = Query(..., min_length=1, max_length=256, description="the caller's project"),
+                metric: str = Query(..., description="requests, errors, error_rate, latency_p50, latency_p95, "
+                                    "latency_p99, tokens, cost, flag_rate:<evaluator>, score_mean:<evaluator>"),
+                start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 1 hour before end"),
+                end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
+                step: str = Query("60s", description="bucket width: 60s, 5m, 1h, 1d (whole minutes)"),
+                group_by: str | None = Query(None, description="comma-separated: service, model, environment"),
+                ) -> dict[str, Any]:
+    until = _time(end, "end", time.time())
+    since = _time(start, "start", until - 3600)
+    if until <= since:
+        raise bad_request("query parameter end must be after start")
+    try:
+        parse_metric(metric)
+        query = MetricQuery(project=project, metric=metric, start=since, end=until, step_s=parse_step(step),
+                            group_by=parse_group_by(group_by))
+        series = metric_series(request.app.state.deps.store, query)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    return {"project": project, "metric": metric, "step_s": query.step_s, "group_by": list(query.group_by),
+            "series": [{"group": s.group, "points": [{"time": iso(t), "value": v} for t, v in s.points]}
+                       for s in series]}

@@ -1,0 +1,74 @@
+"""POST /v1/sql: an analyst's read-only query on one project's rows, as JSON, CSV or Arrow."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from spyglass.api.errors import bad_request
+from spyglass.api.serialize import iso
+from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
+
+router = APIRouter(tags=["sql"])
+
+DEFAULT_ROWS = 10_000
+MAX_ROWS = 100_000
+MAX_SECONDS = 10.0
+MAX_MEMORY_BYTES = 1 << 30
+# A refusal's kind -> HTTP status: the query is wrong (400), not allowed (403), or over a limit.
+STATUS = {"invalid": 400, "forbidden": 403, "too_slow": 408, "too_many_rows": 413, "too_much_memory": 413}
+MEDIA = {"csv": ("CSVWithNames", "text/csv; charset=utf-8"),
+         "arrow": ("ArrowStream", "application/vnd.apache.arrow.stream")}
+
+
+class SqlRequest(BaseModel):
+    """One SELECT over the Spyglass tables; rows of other projects are invisible to it."""
+
+    query: str = Field(..., min_length=1, max_length=100_000, description="one SELECT statement")
+    format: Literal["json", "csv", "arrow"] = "json"
+    max_rows: int = Field(DEFAULT_ROWS, ge=1, le=MAX_ROWS, description="more result rows than this is an error (413)")
+
+
+def json_value(value: Any) -> Any:
+    """A ClickHouse value as JSON: datetimes RFC 3339, non-finite floats null, odd types as strings."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)  # Decimal, UUID, IP addresses
+
+
+@router.post("/v1/sql", summary="Run a read-only SQL query on one project's rows",
+             responses={400: {"description": "not a valid query"}, 403: {"description": "writes, DDL, system "
+                        "tables, table functions or SETTINGS"}, 408: {"description": "over the time limit"},
+                        413: {"description": "over the row or memory limit"}})
+def post_sql(request: Request, body: SqlRequest,
+             project: str = Query(..., min_length=1, max_length=256, description="the caller's project")) -> Response:
+    store = request.app.state.deps.store
+    limits = SqlLimits(body.max_rows, MAX_SECONDS, MAX_MEMORY_BYTES)
+    try:
+        if body.format in MEDIA:
+            fmt, media_type = MEDIA[body.format]
+            return Response(export_readonly_sql(store, body.query, project, fmt, limits), media_type=media_type)
+        result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
+                                  limits.max_memory_bytes)
+    except SqlRefused as exc:
+        raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
+    rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
+    return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
+                         "rows": rows, "row_count": len(rows)})
