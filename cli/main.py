@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("spyglass.cli.schema", "print the span wire format as JSON Schema"),
     "drift": ("spyglass.cli.drift", "run the drift monitor once: reference vs current window per project/service/model"),
     "alerts": ("spyglass.cli.alerts", "evaluate alert rules and page the configured channels (--check: validate)"),
+    "query": ("spyglass.cli.query", "run a read-only SQL query on one project's rows (table, JSON or CSV)"),
+    "dashboards": ("spyglass.cli.dashboards", "provision the Grafana data source and dashboards (push)"),
 }
 
 
