@@ -1,8 +1,9 @@
-"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators and API in one process.
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API and alerts in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
-each service on its own thread. Teardown order (reverse of start): API first (no new spans),
-then evaluators and ingest (each stores what it holds and commits), then the broker.
+each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
+queued), the API (no new spans), then evaluators and ingest (each stores what it holds and
+commits), then the broker.
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ class ServiceThread:
 class Stack:
     """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
 
-    def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True) -> None:
+    def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True, alerts: bool = True) -> None:
         self.settings = settings
         self.want_api = api
         self.want_evaluators = evaluators and bool(settings.evaluators)
+        self.want_alerts = alerts
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.kafka_bootstrap or ""
         self._exit = ExitStack()
@@ -91,6 +93,8 @@ class Stack:
             self._start_evaluators()
         if self.want_api:
             self._start_api()
+        if self.want_alerts:
+            self._start_alerts()
 
     def _add(self, service: ServiceThread) -> None:
         self.services.append(service.start())
@@ -110,6 +114,14 @@ class Stack:
 
         self.evaluator = build_worker(self.settings, self.bootstrap)
         self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop))
+
+    def _start_alerts(self) -> None:
+        from spyglass.cli.alerts import build_engine
+
+        s = self.settings
+        url = getattr(self, "api_url", s.api_url)
+        self.alerts = build_engine(s, Store(s.clickhouse_dsn, s.clickhouse_database), url)
+        self._add(ServiceThread("alerts", self.alerts.run, self.alerts.stop))
 
     def _start_api(self) -> None:
         import uvicorn

@@ -23,6 +23,9 @@ def stack_table(stack: Any, traffic: Any | None) -> Table:
     table.add_row("dead letters", f"{stack.ingest.stats.dead_letters:,}")
     if getattr(stack, "evaluator", None) is not None:
         table.add_row("evaluations stored", f"{stack.evaluator.stats.stored:,}")
+    if getattr(stack, "alerts", None) is not None:
+        firing = [s.rule_id for s in list(stack.alerts.states.values()) if s.status == "firing"]
+        table.add_row("alerts firing", ", ".join(sorted(set(firing))) or "none")
     if traffic is not None:
         table.add_row("demo requests", f"{traffic.stats.requests:,}  (phase: [bold]{traffic.stats.phase}[/])")
     return table

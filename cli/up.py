@@ -13,6 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="API port (default SPYGLASS_API_PORT or 8000; 0 = any free port)")
     parser.add_argument("--no-api", action="store_true", help="run without the HTTP API")
     parser.add_argument("--no-evaluators", action="store_true", help="run without the evaluators")
+    parser.add_argument("--no-alerts", action="store_true", help="run without the alert engine")
     parser.add_argument("--no-demo", action="store_true", help="no demo traffic")
     parser.add_argument("--demo-rate", type=float, default=4.0, help="demo requests per second (default 4)")
     parser.add_argument("--no-incidents", action="store_true", help="demo traffic without scripted incidents")
@@ -32,7 +33,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with console.status("starting Spyglass: broker, ClickHouse, ingest, evaluators (loading models), API..."):
-        stack = Stack(settings, api=not args.no_api, evaluators=not args.no_evaluators).__enter__()
+        stack = Stack(settings, api=not args.no_api, evaluators=not args.no_evaluators,
+                      alerts=not args.no_alerts).__enter__()
     traffic = demo = None
     try:
         console.print(f"[bold green]Spyglass is up[/]  Kafka {stack.bootstrap}  ClickHouse {settings.clickhouse_dsn}")
@@ -42,6 +44,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "
                           "(toxic, PII leak, unsupported answers, latency, errors, drift)")
+        if not args.no_alerts:
+            console.print(f"alerts page the local log channel: {settings.alert_log_path}  "
+                          f"(and GET {getattr(stack, 'api_url', '')}/v1/alerts)")
         console.print("Ctrl-C stops everything.")
         with Live(stack_table(stack, traffic), console=console, refresh_per_second=1) as live:
             while not stopping.wait(1.0):
