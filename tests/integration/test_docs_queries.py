@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from spyglass.sdk.wire import validate_span
+from spyglass.storage.evaluations import insert_evaluations
 from spyglass.storage.spans import insert_spans
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
@@ -37,6 +38,12 @@ def seeded(chdb_path):
         if i % 7 == 0:
             span["conversation_id"] = "conv-1"
     insert_spans(store, [validate_span(s) for s in spans])
+    insert_evaluations(store, [
+        {"project": s["project"], "trace_id": s["trace_id"], "span_id": s["span_id"], "service": s["service"],
+         "model": s["model"], "environment": s["environment"], "span_start": s["start_time"], "evaluator": evaluator,
+         "version": "1", "score": (i % 10) / 10, "label": "flagged" if i % 10 >= 8 else "ok", "flagged": i % 10 >= 8,
+         "details": {}}
+        for i, s in enumerate(spans) if s["kind"] == "llm" for evaluator in ("toxicity", "pii", "hallucination")])
     yield store
     store.command("DROP DATABASE docs_examples")
 
