@@ -30,7 +30,7 @@ class EmbeddingHeadToxicity(Evaluator):
     """Offline toxicity: MLP head on MiniLM embeddings + hashed n-gram logistic model, stacked."""
 
     name = "toxicity"
-    version = "embedding-head-1"
+    version = "embedding-head"  # replaced by the artifact's version on load
 
     def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None,
                  cascade: bool = True) -> None:
@@ -44,17 +44,19 @@ class EmbeddingHeadToxicity(Evaluator):
         self.stack_coef = weights["stack_coef"].astype(np.float32)
         self.stack_bias = float(weights["stack_bias"])
         self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
-        # cascade: texts the n-gram model finds clearly benign skip the encoder (see training)
-        self.cascade = cascade
+        # cascade: texts the n-gram model finds clearly benign skip the encoder (see training);
+        # only while a skipped text cannot reach the threshold (a lowered threshold turns it off)
         self.gate = float(self.meta["gate_ngram_logit"])
         self.gate_coef, self.gate_bias = float(weights["gate_coef"]), float(weights["gate_bias"])
+        self.cascade = cascade and float(_sigmoid(np.float64(self.gate_coef * self.gate + self.gate_bias))) < self.threshold
         self.version = f"embedding-head-{self.meta.get('version', '1')}"
 
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
 
         With the cascade on, a text whose n-gram logit is at or below the gate is not embedded
-        and gets the n-gram-only probability (below the flag threshold by construction).
+        and gets the n-gram-only probability (at most 0.08 for the shipped model; the cascade is
+        off whenever that could reach the threshold, so a skipped text is never flagged).
         """
         from spyglass.evaluators.toxicity_ngrams import ngram_features
 

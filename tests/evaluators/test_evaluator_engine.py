@@ -88,7 +88,7 @@ def test_registry_finds_builtins_and_entry_points(tmp_path, monkeypatch):
            EntryPoint(name="pii", value="spyglass_test_plugin:Shouting", group=registry.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
     known = registry.available_evaluators()
-    assert {"toxicity", "pii", "shouting"} <= set(known)
+    assert {"toxicity", "pii", "hallucination", "shouting"} <= set(known)
     assert known["pii"] is registry.BUILTINS["pii"]  # a plugin cannot shadow a built-in
     (shouting,) = registry.load_evaluators(["shouting"], settings="S")
     assert shouting.settings == "S"
