@@ -98,11 +98,21 @@ def window_scores(store: Store, project: str, service: str, model: str, start: f
     return {row["evaluator"]: row["scores"] for row in rows}
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars (statistics come from scipy/numpy) as Python numbers."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_NUMPY = {"option": orjson.OPT_SERIALIZE_NUMPY, "default": _plain}
+
+
 def insert_drift_reports(store: Store, rows: list[dict[str, Any]]) -> None:
     """Insert report rows (times in epoch seconds, ``details`` as a dict)."""
     if rows:
-        body = b"\n".join(orjson.dumps({**r, "details": orjson.dumps(r["details"]).decode()},
-                                       option=orjson.OPT_SERIALIZE_NUMPY) for r in rows)
+        body = b"\n".join(orjson.dumps({**r, "details": orjson.dumps(r["details"], **_NUMPY).decode()}, **_NUMPY)
+                           for r in rows)
         store.insert_json_rows("drift_reports", REPORT_COLUMNS, body)
 
 

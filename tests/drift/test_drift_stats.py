@@ -55,8 +55,8 @@ def test_domain_auc_separates_clusters_and_not_identical_sources():
     base = rng.normal(size=(800, 384))
     shifted = domain_auc(base[:400], base[400:] + 0.5)
     same = domain_auc(base[:400], base[400:])
-    assert shifted.statistic > 0.95 and shifted.p_value < 1e-20
-    assert abs(same.effect_size) < 0.06 and same.p_value > 0.001
+    assert shifted.statistic > 0.95 and shifted.p_value < 1e-20 and shifted.effect_size > 0.4
+    assert abs(same.statistic - 0.5) < 0.06 and same.effect_size < 0.15 and same.p_value > 0.001
 
 
 def test_domain_auc_is_not_fooled_by_repeated_prompts():
