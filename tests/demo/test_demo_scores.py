@@ -1,0 +1,50 @@
+"""The evaluators catch the demo's incidents and stay quiet on its normal traffic."""
+
+from __future__ import annotations
+
+import pytest
+
+import spyglass.sdk as spyglass
+from spyglass.demo.traffic import DemoTraffic
+from spyglass.evaluators.base import EvalContext
+from spyglass.evaluators.engine import LazyEncoder, run_evaluators
+from spyglass.evaluators.registry import load_evaluators
+from spyglass.sdk.wire import validate_span
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    evaluators = load_evaluators(["toxicity", "pii", "hallucination"])
+    ctx = EvalContext(LazyEncoder("cpu"))
+
+    def flag_rates(phase: str, requests: int = 40) -> dict[str, float]:
+        sink = spyglass.InMemorySink()
+        spyglass.init(project="demo", exporter=sink)
+        traffic = DemoTraffic(seed=5)
+        for _ in range(requests):
+            traffic.step(phase)
+        spyglass.shutdown()
+        spans = [validate_span(s) for s in sink.spans]
+        answers = [s for s in spans if s["kind"] == "llm" and s["completion"] and s["name"] != "plan"]
+        scores = run_evaluators(answers, evaluators, ctx)
+        rates = {name: sum(scores[s["span_id"]][name].flagged for s in answers) / len(answers)
+                 for name in ("toxicity", "pii", "hallucination")}
+        print(f"\n{phase}: flag rates over {len(answers)} answers: {rates}")
+        return rates
+
+    return flag_rates
+
+
+def test_normal_traffic_is_mostly_clean(evaluate):
+    rates = evaluate("normal")
+    assert rates["toxicity"] <= 0.05 and rates["pii"] <= 0.05 and rates["hallucination"] <= 0.15
+
+
+# The offline toxicity head misses one of the four scripted insults (a milder one, 0.19), so a
+# toxic burst is flagged about 75% of the time: plenty for a flag-rate alert, and reported.
+@pytest.mark.parametrize("phase, evaluator, rate", [("toxic", "toxicity", 0.7), ("pii", "pii", 0.9),
+                                                     ("unsupported", "hallucination", 0.9)])
+def test_incidents_are_flagged(evaluate, phase, evaluator, rate):
+    assert evaluate(phase)[evaluator] >= rate
