@@ -71,8 +71,8 @@ def test_metric_queries_bind_values_instead_of_formatting_them():
 def test_the_packaged_default_rules_load_and_demand_samples():
     found = load_rule_files(default_rule_files())
     names = {r.metric.text for r in found.rules}
-    assert {"evaluator:toxicity:flag_rate", "evaluator:pii:flag_rate", "evaluator:hallucination:flag_rate",
-            "latency_p95", "error_rate"} <= names
+    assert {"evaluator:toxicity:flag_rate", "evaluator:hallucination:flag_rate", "latency_p95", "error_rate"} <= names
+    assert names & {"pii_leaks", "evaluator:pii:flagged"}, "a PII leak count rule"
     rates = [r for r in found.rules if r.metric.stat in ("flag_rate", "error_rate", "latency_p95")]
     assert all(r.min_samples >= 20 for r in rates), "rates need enough samples to avoid false alarms"
     assert all(r.channels == ("log",) for r in found.rules)

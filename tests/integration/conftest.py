@@ -11,11 +11,11 @@ from support import unique_name
 
 
 @pytest.fixture(scope="session")
-def stack(broker, chdb_path):
+def stack(broker, chdb_path, tmp_path_factory):
     settings = load_settings(
         clickhouse_dsn=f"chdb://{chdb_path}", clickhouse_database=unique_name("api"), kafka_bootstrap=broker.bootstrap,
         spans_topic=unique_name("spans"), dlq_topic=unique_name("dlq"), api_port=0, ingest_batch_ms=50,
-        ingest_group=unique_name("ingest"))
+        ingest_group=unique_name("ingest"), alert_log_path=str(tmp_path_factory.mktemp("alerts") / "alerts.jsonl"))
     with Stack(settings) as running:
         yield running
 
