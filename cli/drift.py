@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    import sys
     from dataclasses import replace
     from pathlib import Path
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
     migrate(store, settings.retention_days)
     run_id, reports = DriftMonitor(store, options, encoder, args.project).run_once(write=not args.dry_run)
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     for report in reports:
         table = Table(title=f"{report.project} / {report.service} / {report.model}")
         for column in ("feature", "method", "statistic", "p-value", "effect", "min effect", "ref n", "cur n", "drifted"):

@@ -20,8 +20,8 @@ from spyglass.drift.stats import TestResult, categorical_drift, numeric_drift
 
 # Minimum effect size per method (see drift/README.md for how they were chosen):
 # wasserstein: shift of 0.1 reference sigma; js: Jensen-Shannon distance 0.05;
-# domain_auc: the current window's share of the top-decile classifier scores exceeds by 0.1 its share of
-# all texts (a 10% new topic gives about 0.25; sampling noise at 1,000 texts a side about 0.035).
+# domain_auc: AUC 0.6, or the current window's share of the top-decile classifier scores 0.1 above
+# its share of all texts (a 10% new topic gives about 0.25; noise at 1,000 texts a side ~0.035).
 MIN_EFFECT = {"wasserstein": 0.1, "js": 0.05, "domain_auc": 0.1}
 
 

@@ -74,9 +74,9 @@ def domain_auc(reference: np.ndarray, current: np.ndarray, max_n: int = 1000, fo
     current window's share of the top ``tail`` of scores (catches a small new cluster, e.g. a
     10% new topic, which moves the AUC by 0.05 at most).
 
-    Effect size: the current window's excess share of the top ``tail`` of scores (its share there
-    minus its share overall): 0 without drift, 0.25 when a 10% new topic fills half the top
-    decile, 0.5 when the windows separate completely.
+    Effect size: the larger of AUC - 0.5 (a broad shift) and the current window's excess share of
+    the top ``tail`` of scores (its share there minus its share overall; 0.25 when a 10% new topic
+    fills half the top decile). Both are 0 without drift and 0.5 when the windows separate.
     """
     rng = np.random.default_rng(seed)
     ref, cur = _subsample(reference, max_n, rng), _subsample(current, max_n, rng)
@@ -91,8 +91,8 @@ def domain_auc(reference: np.ndarray, current: np.ndarray, max_n: int = 1000, fo
     in_top = int(y[top].sum())
     p_tail = float(stats.hypergeom.sf(in_top - 1, len(y), len(cur), len(top)))
     excess = in_top / len(top) - len(cur) / len(y)
-    return TestResult("domain_auc", auc, min(1.0, 2 * min(p_rank, p_tail)), excess, {
-        "test": "mann_whitney+top_tail", "p_rank": p_rank, "p_tail": p_tail, "auc_minus_half": auc - 0.5,
+    return TestResult("domain_auc", auc, min(1.0, 2 * min(p_rank, p_tail)), max(auc - 0.5, excess), {
+        "test": "mann_whitney+top_tail", "p_rank": p_rank, "p_tail": p_tail, "auc_minus_half": auc - 0.5, "top_excess_share": excess,
         "current_share_of_top": in_top / len(top), "folds": folds, "dims": dims,
         "reference_sampled": len(ref), "current_sampled": len(cur),
         "histogram": _histogram(scores[y == 0], scores[y == 1]), "histogram_of": "classifier score"})
