@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from spyglass.api import alerts, drift, health, metrics, otlp, spans, sql, traces
+from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
+from spyglass.api.auth import AuthMiddleware
 from spyglass.api.deps import ApiDeps
 from spyglass.storage.errors import StorageError
 
@@ -17,8 +18,10 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title="Spyglass", version="0.1.0",
                   description="Traces, scores, metrics and alerts for LLM applications.")
     app.state.deps = deps
-    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics):
+    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
+    if deps.auth is not None:
+        app.add_middleware(AuthMiddleware, verifier=deps.auth)
 
     @app.exception_handler(StorageError)
     async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:

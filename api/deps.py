@@ -19,3 +19,4 @@ class ApiDeps:
     publisher: Publisher
     max_request_bytes: int = 16 * 1024 * 1024
     public_url: str = "http://127.0.0.1:8000"
+    auth: "spyglass.api.auth.KeyVerifier | None" = None  # noqa: F821 - None: no API keys (tests of routes)

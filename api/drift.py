@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from spyglass.api.auth import require_project
 from spyglass.api.errors import bad_request
 from spyglass.api.serialize import json_row
 from spyglass.sdk.wire import SpanError, parse_time
@@ -60,6 +61,7 @@ class Baseline(BaseModel):
 
 @router.put("/v1/drift/baseline", summary="Pin a reference window for drift runs")
 def put_baseline(request: Request, baseline: Baseline) -> dict[str, Any]:
+    require_project(request, baseline.project)
     start = _time(baseline.reference_start, "reference_start", 0.0)
     end = _time(baseline.reference_end, "reference_end", 0.0)
     if end <= start:

@@ -14,6 +14,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from spyglass.api.auth import forced_project
 from spyglass.api.errors import bad_request
 from spyglass.broker.errors import BrokerError
 from spyglass.ingest.otlp_decode import OtlpError, spans_from_json, spans_from_protobuf
@@ -74,10 +75,13 @@ async def export_traces(request: Request) -> Response:
         raise bad_request(f"body is not valid JSON: {exc}") from None
     except OtlpError as exc:
         raise bad_request(str(exc)) from None
-    project = request.headers.get("x-spyglass-project") or "default"
+    forced = forced_project(request)
+    project = forced or request.headers.get("x-spyglass-project") or "default"
     accepted, problems = [], []
     for otel in otel_spans:
         span = to_wire(otel, project)
+        if forced:
+            span["project"] = forced
         try:
             validate_span(span)
             accepted.append(span)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from spyglass.api.auth import forced_project
 from spyglass.api.errors import bad_request
 from spyglass.broker.errors import BrokerError
 from spyglass.broker.publish import BrokerBusy
@@ -64,6 +65,11 @@ def publish_valid(request: Request, spans: list[Any]) -> JSONResponse:
     if errors:
         raise bad_request(f"{len(errors)} of {len(spans)} spans are invalid; nothing was accepted", 422,
                           errors=errors[:1000], accepted=0)
+    project = forced_project(request)
+    foreign = [i for i, span in enumerate(spans) if project is not None and span.get("project") != project]
+    if foreign:
+        raise bad_request(f"this API key is for project {project!r}; spans {foreign[:20]} name another project",
+                          403, accepted=0)
     try:
         accepted = request.app.state.deps.publisher.publish(spans)
     except BrokerBusy as exc:

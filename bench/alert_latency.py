@@ -91,7 +91,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("kafka").setLevel(logging.ERROR)
     console = Console(stderr=True)
-    settings = load_settings(clickhouse_dsn=f"chdb://{tempfile.mkdtemp(prefix='spyglass-alert-bench-')}",
+    data = tempfile.mkdtemp(prefix="spyglass-alert-bench-")
+    settings = load_settings(clickhouse_dsn=f"chdb://{data}/ch", local_key_path=f"{data}/local-key",
+                             alert_log_path=f"{data}/alerts.jsonl",
                              api_port=0, evaluators=["toxicity"], eval_batch_ms=args.eval_batch_ms,
                              ingest_batch_ms=args.ingest_batch_ms, alert_interval_s=args.interval)
     pages = Pages()

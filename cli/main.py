@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
     "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),
     "demo": ("spyglass.cli.demo", "run the instrumented sample app: realistic traffic and scripted incidents"),
+    "keys": ("spyglass.cli.keys", "create, list and revoke API keys"),
     "schema": ("spyglass.cli.schema", "print the span wire format as JSON Schema"),
     "drift": ("spyglass.cli.drift", "run the drift monitor once: reference vs current window per project/service/model"),
     "alerts": ("spyglass.cli.alerts", "evaluate alert rules and page the configured channels (--check: validate)"),

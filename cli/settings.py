@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=0, le=65535)
     public_url: str | None = Field(None, description="base URL used in links (alerts); default http://host:port")
     max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    auth: bool = Field(True, description="require API keys on /v1 endpoints")
+    local_key_path: str = Field("./spyglass-data/local-key", description="where `spyglass up` keeps its operator key")
 
     # evaluators
     device: Literal["auto", "cpu", "cuda"] = "auto"

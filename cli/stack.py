@@ -1,4 +1,4 @@
-"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API and alerts in one process.
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift and alerts in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
 each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
@@ -55,11 +55,13 @@ class ServiceThread:
 class Stack:
     """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
 
-    def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True, alerts: bool = True) -> None:
+    def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True, alerts: bool = True,
+                 drift: bool = True) -> None:
         self.settings = settings
         self.want_api = api
         self.want_evaluators = evaluators and bool(settings.evaluators)
         self.want_alerts = alerts
+        self.want_drift = drift
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.kafka_bootstrap or ""
         self._exit = ExitStack()
@@ -93,6 +95,8 @@ class Stack:
             self._start_evaluators()
         if self.want_api:
             self._start_api()
+        if self.want_drift:
+            self._start_drift()
         if self.want_alerts:
             self._start_alerts()
 
@@ -115,6 +119,18 @@ class Stack:
         self.evaluator = build_worker(self.settings, self.bootstrap)
         self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop))
 
+    def _start_drift(self) -> None:
+        from spyglass.drift.service import DriftService
+        from spyglass.evaluators.encoder import pick_device
+        from spyglass.evaluators.engine import LazyEncoder
+
+        s = self.settings
+        # one encoder (and one embedding cache) for the evaluators and the drift monitor
+        evaluation_sink = getattr(getattr(self, "evaluator", None), "sink", None)
+        encoder = evaluation_sink.ctx.encoder if evaluation_sink is not None else LazyEncoder(pick_device(s.device))
+        self.drift = DriftService(Store(s.clickhouse_dsn, s.clickhouse_database), s, encoder=encoder)
+        self._add(ServiceThread("drift", self.drift.run, self.drift.stop))
+
     def _start_alerts(self) -> None:
         from spyglass.cli.alerts import build_engine
 
@@ -133,8 +149,15 @@ class Stack:
         s = self.settings
         publisher = SpanPublisher(self.bootstrap, s.spans_topic)
         self._exit.callback(publisher.close)
-        deps = ApiDeps(store=Store(s.clickhouse_dsn, s.clickhouse_database), publisher=publisher,
-                       max_request_bytes=s.max_request_bytes, public_url=s.api_url)
+        api_store = Store(s.clickhouse_dsn, s.clickhouse_database)
+        verifier = None
+        if s.auth:
+            from spyglass.api.auth import KeyVerifier
+
+            self.local_key = local_operator_key(api_store, s.local_key_path)
+            verifier = KeyVerifier(api_store)
+        deps = ApiDeps(store=api_store, publisher=publisher, max_request_bytes=s.max_request_bytes,
+                       public_url=s.api_url, auth=verifier)
         config = uvicorn.Config(create_app(deps), host=s.api_host, port=s.api_port, log_level="warning",
                                 access_log=False)
         self.api_server = uvicorn.Server(config)
@@ -151,6 +174,31 @@ class Stack:
         port = self.api_server.servers[0].sockets[0].getsockname()[1]
         self.api_url = f"http://{s.api_host}:{port}"
 
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate as the stack's local operator key (empty when auth is off)."""
+        key = getattr(self, "local_key", None)
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
     def failed(self) -> ServiceThread | None:
         """The first service that stopped on its own, if any."""
         return next((svc for svc in self.services if not svc.alive()), None)
+
+
+def local_operator_key(store: Store, path: str) -> str:
+    """The embedded stack's operator key: reused from ``path`` while valid, else created (file mode 0600)."""
+    import os
+    from pathlib import Path
+
+    from spyglass.storage.keys import OPERATOR, SCOPES, create_key, verify_key
+
+    file = Path(path)
+    if file.exists():
+        existing = file.read_text().strip()
+        if verify_key(store, existing) is not None:
+            return existing
+    _, plaintext = create_key(store, OPERATOR, list(SCOPES), "local (spyglass up)")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(plaintext + "\n")
+    os.chmod(file, 0o600)
+    return plaintext

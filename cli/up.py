@@ -40,6 +40,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"[bold green]Spyglass is up[/]  Kafka {stack.bootstrap}  ClickHouse {settings.clickhouse_dsn}")
         if not args.no_api:
             console.print(f"API {stack.api_url}   docs {stack.api_url}/docs   traces {stack.api_url}/v1/traces")
+            if settings.auth:
+                console.print(f"local operator API key (also in {settings.local_key_path}):\n  {stack.local_key}\n"
+                              f"  curl -H 'Authorization: Bearer {stack.local_key}' '{stack.api_url}/v1/traces?project=demo'")
         if not args.no_demo:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "

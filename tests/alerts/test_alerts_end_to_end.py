@@ -22,12 +22,12 @@ TOXIC = "You are a worthless idiot and everyone hates you, shut up you stupid mo
 CLEAN = "Refunds are accepted within 30 days of delivery with the original receipt."
 
 
-def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, receiver):
+def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, receiver, tmp_path):
     settings = load_settings(
         clickhouse_dsn=f"chdb://{chdb_path}", clickhouse_database=unique_name("alerts"),
         kafka_bootstrap=broker.bootstrap, spans_topic=unique_name("spans"), dlq_topic=unique_name("dlq"),
         api_port=0, ingest_batch_ms=50, eval_batch_ms=50, ingest_group=unique_name("ingest"),
-        evaluator_group=unique_name("evaluators"), evaluators=["toxicity"])
+        evaluator_group=unique_name("evaluators"), evaluators=["toxicity"], local_key_path=str(tmp_path / "key"))
     project = unique_name("e2e")
     rule = parse_rule({"name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5,
                        "min_samples": 4, "filters": {"project": project}, "channels": ["oncall"]})
@@ -42,7 +42,7 @@ def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, 
             spans = [{"trace_id": f"{project}-{i}", "span_id": f"{project}-{i}-llm", "project": project,
                       "name": "chat", "kind": "llm", "start_time": now, "end_time": now + 0.5, "model": "gpt-4o-mini",
                       "prompt": "How do refunds work?", "completion": TOXIC if i < 5 else CLEAN} for i in range(6)]
-            with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+            with httpx.Client(base_url=stack.api_url, timeout=30, headers=stack.auth_headers) as api:
                 assert api.post("/v1/spans", json=spans).status_code == 202
                 body = wait_for(receiver.bodies, 120, message="the webhook page")[0]
                 ticks = engine.ticks

@@ -38,7 +38,8 @@ def test_otel_sdk_spans_arrive_intact(stack, api, compression):
     provider = TracerProvider(resource=Resource.create({"service.name": "rag-app", "service.version": "1.4.2",
                                                         "deployment.environment.name": "staging",
                                                         "spyglass.project": project}))
-    exporter = OTLPSpanExporter(endpoint=f"{stack.api_url}/v1/traces", compression=compression)
+    exporter = OTLPSpanExporter(endpoint=f"{stack.api_url}/v1/traces", compression=compression,
+                                headers=stack.auth_headers)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test-app")
     with tracer.start_as_current_span("rag-answer", attributes={"openinference.span.kind": "CHAIN",

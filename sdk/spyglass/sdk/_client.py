@@ -84,20 +84,21 @@ def _choose_exporter(settings: Settings, exporter: Optional[Exporter]) -> Option
     if settings.kafka_bootstrap:
         return KafkaExporter(settings.kafka_bootstrap, settings.kafka_topic)
     if settings.api_url:
-        return HttpExporter(settings.api_url)
+        return HttpExporter(settings.api_url, api_key=settings.api_key)
     return None
 
 
 def init(*, project: Optional[str] = None, service: Optional[str] = None,
          environment: Optional[str] = None, release: Optional[str] = None,
          kafka_bootstrap: Optional[str] = None, kafka_topic: Optional[str] = None,
-         api_url: Optional[str] = None, sample_rate: Optional[float] = None,
+         api_url: Optional[str] = None, api_key: Optional[str] = None, sample_rate: Optional[float] = None,
          max_queue_size: Optional[int] = None, max_batch_size: Optional[int] = None,
          flush_interval_s: Optional[float] = None, shutdown_timeout_s: Optional[float] = None,
          redact: Optional[Redactor] = None, exporter: Optional[Exporter] = None) -> None:
     """Start sending spans; each setting is the argument, else ``SPYGLASS_<NAME>``, else a default.
 
-    Spans go to Kafka when a bootstrap address is set, else to ``POST {api_url}/v1/spans``;
+    Spans go to Kafka when a bootstrap address is set, else to ``POST {api_url}/v1/spans``
+    (authenticated with ``api_key``, an ingest-scoped key);
     ``exporter`` (e.g. ``InMemorySink()``) overrides both. ``redact`` runs on every span dict on
     the SDK's thread before it leaves the process; return the dict (changed or not) or None to
     drop it. Calling ``init`` again flushes and replaces the previous setup. Never raises: bad
@@ -106,7 +107,7 @@ def init(*, project: Optional[str] = None, service: Optional[str] = None,
     global active, _atexit_registered, _last_stats
     try:
         given = dict(project=project, service=service, environment=environment, release=release,
-                     kafka_bootstrap=kafka_bootstrap, kafka_topic=kafka_topic, api_url=api_url,
+                     kafka_bootstrap=kafka_bootstrap, kafka_topic=kafka_topic, api_url=api_url, api_key=api_key,
                      sample_rate=sample_rate, max_queue_size=max_queue_size,
                      max_batch_size=max_batch_size, flush_interval_s=flush_interval_s,
                      shutdown_timeout_s=shutdown_timeout_s)

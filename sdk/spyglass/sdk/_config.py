@@ -28,6 +28,7 @@ class Settings:
     kafka_bootstrap: str = ""
     kafka_topic: str = DEFAULT_TOPIC
     api_url: str = ""
+    api_key: str = ""  # for the HTTP transport: an ingest-scoped Spyglass API key
     sample_rate: float = 1.0
     max_queue_size: int = 20_000
     max_batch_size: int = 512
@@ -70,6 +71,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "kafka_bootstrap": ("SPYGLASS_KAFKA_BOOTSTRAP", _text),
     "kafka_topic": ("SPYGLASS_KAFKA_TOPIC", _text),
     "api_url": ("SPYGLASS_API_URL", _text),
+    "api_key": ("SPYGLASS_API_KEY", _text),
     "sample_rate": ("SPYGLASS_SAMPLE_RATE", _number(0.0, 1.0)),
     "max_queue_size": ("SPYGLASS_MAX_QUEUE_SIZE", _count(1, 10_000_000)),
     "max_batch_size": ("SPYGLASS_MAX_BATCH_SIZE", _count(1, 100_000)),

@@ -22,15 +22,17 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
 class HttpExporter:
     """Posts records to the Spyglass API; blocking, for the background thread only."""
 
-    def __init__(self, api_url: str, timeout_s: float = 10.0) -> None:
+    def __init__(self, api_url: str, timeout_s: float = 10.0, api_key: str = "") -> None:
         self._url = api_url.rstrip("/") + "/v1/spans"
         self._timeout_s = timeout_s
+        self._headers = {"Content-Type": "application/json", "User-Agent": "spyglass-sdk"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
 
     def export(self, record: bytes) -> None:
         """POST one record; success is any 2xx (the API answers 202). Raises ``ExportError``."""
         request = urllib.request.Request(
-            self._url, data=record, method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "spyglass-sdk"})
+            self._url, data=record, method="POST", headers=self._headers)
         try:
             with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
                 response.read()
