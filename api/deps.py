@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from spyglass.api.auth import KeyVerifier
+    from spyglass.storage import Store
 
 
 class Publisher(Protocol):
@@ -13,10 +17,10 @@ class Publisher(Protocol):
 
 @dataclass
 class ApiDeps:
-    """The API's collaborators: storage for reads, a publisher for ingest, limits."""
+    """The API's collaborators: storage for reads, a publisher for ingest, limits, key verification."""
 
-    store: "spyglass.storage.Store"  # noqa: F821 - string annotation keeps import light
+    store: Store
     publisher: Publisher
     max_request_bytes: int = 16 * 1024 * 1024
     public_url: str = "http://127.0.0.1:8000"
-    auth: "spyglass.api.auth.KeyVerifier | None" = None  # noqa: F821 - None: no API keys (tests of routes)
+    auth: KeyVerifier | None = None  # None: no API keys (tests of the routes alone)

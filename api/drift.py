@@ -10,23 +10,13 @@ from pydantic import BaseModel, Field
 
 from spyglass.api.auth import require_project
 from spyglass.api.errors import bad_request
+from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
-from spyglass.sdk.wire import SpanError, parse_time
 from spyglass.storage.drift import (ALL_MODELS, DriftReportFilter, baselines, clear_baseline, list_drift_reports,
                                     set_baseline)
 
 router = APIRouter(tags=["drift"])
 
-
-def _time(value: str | float | None, name: str, default: float) -> float:
-    if value is None:
-        return default
-    try:
-        if isinstance(value, str) and value.replace(".", "", 1).isdigit():
-            value = float(value)
-        return parse_time(value, name)
-    except SpanError as exc:
-        raise bad_request(f"{name}: {exc.message}") from None
 
 
 @router.get("/v1/drift", summary="Drift report rows, newest first")
@@ -40,7 +30,7 @@ def get_drift(request: Request,
               drifted: bool | None = None, run_id: str | None = None,
               limit: int = Query(100, ge=1, le=5000)) -> dict[str, Any]:
     now = time.time()
-    where = DriftReportFilter(start=_time(start, "start", now - 7 * 86_400), end=_time(end, "end", now + 60),
+    where = DriftReportFilter(start=query_time(start, "start", now - 7 * 86_400), end=query_time(end, "end", now + 60),
                               project=project, service=service, model=model, feature=feature, drifted=drifted,
                               run_id=run_id)
     if where.end <= where.start:
@@ -62,8 +52,8 @@ class Baseline(BaseModel):
 @router.put("/v1/drift/baseline", summary="Pin a reference window for drift runs")
 def put_baseline(request: Request, baseline: Baseline) -> dict[str, Any]:
     require_project(request, baseline.project)
-    start = _time(baseline.reference_start, "reference_start", 0.0)
-    end = _time(baseline.reference_end, "reference_end", 0.0)
+    start = query_time(baseline.reference_start, "reference_start", 0.0)
+    end = query_time(baseline.reference_end, "reference_end", 0.0)
     if end <= start:
         raise bad_request("reference_end must be after reference_start")
     store = request.app.state.deps.store

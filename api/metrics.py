@@ -8,20 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from spyglass.api.errors import bad_request
+from spyglass.api.params import query_time
 from spyglass.api.serialize import iso
-from spyglass.sdk.wire import SpanError, parse_time
 from spyglass.storage.metrics import MetricQuery, metric_series, parse_group_by, parse_metric, parse_step
 
 router = APIRouter(tags=["metrics"])
 
-
-def _time(value: str | None, name: str, default: float) -> float:
-    if value is None:
-        return default
-    try:
-        return parse_time(float(value) if value.replace(".", "", 1).isdigit() else value, name)
-    except SpanError as exc:
-        raise bad_request(f"query parameter {name}: {exc.message}") from None
 
 
 @router.get("/v1/metrics", summary="A metric as time series from the rollups")
@@ -34,8 +26,8 @@ def get_metrics(request: Request,
                 step: str = Query("60s", description="bucket width: 60s, 5m, 1h, 1d (whole minutes)"),
                 group_by: str | None = Query(None, description="comma-separated: service, model, environment"),
                 ) -> dict[str, Any]:
-    until = _time(end, "end", time.time())
-    since = _time(start, "start", until - 3600)
+    until = query_time(end, "end", time.time())
+    since = query_time(start, "start", until - 3600)
     if until <= since:
         raise bad_request("query parameter end must be after start")
     try:

@@ -8,22 +8,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from spyglass.api.errors import bad_request
+from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
 from spyglass.api.tree import build_tree
-from spyglass.sdk.wire import SpanError, parse_time
 from spyglass.storage.evaluations import scores_by_span
 from spyglass.storage.traces import TraceFilter, list_traces, trace_spans
 
 router = APIRouter(tags=["traces"])
 
-
-def _time(value: str | None, name: str, default: float) -> float:
-    if value is None:
-        return default
-    try:
-        return parse_time(float(value) if value.replace(".", "", 1).isdigit() else value, name)
-    except SpanError as exc:
-        raise bad_request(f"query parameter {name}: {exc.message}") from None
 
 
 @router.get("/v1/traces", summary="List traces, newest first")
@@ -36,7 +28,7 @@ def get_traces(request: Request,
                flagged: str | None = Query(None, description="evaluator name, e.g. toxicity: traces it flagged"),
                limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> dict[str, Any]:
     now = time.time()
-    window = TraceFilter(start=_time(start, "start", now - 86_400), end=_time(end, "end", now + 60),
+    window = TraceFilter(start=query_time(start, "start", now - 86_400), end=query_time(end, "end", now + 60),
                          project=project, service=service, model=model, status=status,
                          conversation_id=conversation_id, user_id=user_id, tag=tag, flagged=flagged)
     if window.end <= window.start:

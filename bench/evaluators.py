@@ -65,8 +65,13 @@ def make_spans(n: int, seed: int) -> list[dict[str, Any]]:
         question = f"Question {rng.randint(1, 10**6)}: can you help me with {rng.choice(TOPICS)}?"
         if rng.random() < 0.2:
             question += " " + _fill(rng.choice(PII_SENTENCES), rng)
+        # 70% are retrieval-augmented: two documents sharing some of the answer's sentences
+        context = []
+        if rng.random() < 0.7:
+            context = [" ".join([*rng.sample(body, min(2, len(body))),
+                                 *(_fill(rng.choice(SENTENCES), rng) for _ in range(3))]) for _ in range(2)]
         spans.append({"span_id": f"s{seed}-{i}", "trace_id": f"t{seed}-{i}", "prompt": f"{SYSTEM}\n{question}",
-                      "completion": " ".join(body), "context": [], "model": "bench-model"})
+                      "completion": " ".join(body), "context": context, "model": "bench-model"})
     return spans
 
 
@@ -98,14 +103,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder, pick_device
+    from spyglass.evaluators.hallucination import HallucinationEvaluator
     from spyglass.evaluators.pii import PIIEvaluator
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
 
     console = Console(stderr=True)
     device = pick_device(args.device)
     ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
-    suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()]}
-    suites["all"] = suites["toxicity"] + suites["pii"]
+    suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()],
+              "hallucination": [HallucinationEvaluator()]}
+    suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
         _measure(make_spans(32, seed=999), evaluators, ctx, 32)
 
