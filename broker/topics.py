@@ -37,7 +37,8 @@ def ensure_topics(bootstrap: str, topics: dict[str, int], timeout_s: float = 15.
 def make_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
     """A producer for span records: lz4-compressed, acks from the leader, bounded blocking."""
     options: dict[str, Any] = dict(
-        bootstrap_servers=bootstrap, compression_type="lz4", acks=1, linger_ms=5,
+        # acks from the leader; duplicates from retries are dropped by ingest, so no idempotence
+        bootstrap_servers=bootstrap, compression_type="lz4", acks=1, enable_idempotence=False, linger_ms=5,
         max_request_size=32 * 1024 * 1024, max_block_ms=10_000, retries=5,
     )
     options.update(overrides)

@@ -31,7 +31,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console()
     _log_through(console)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()  # a graceful stop; a second Ctrl-C interrupts at once
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    # explicit, so Ctrl-C stops gracefully even where a shell started us with SIGINT ignored
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     with console.status("starting Spyglass: broker, ClickHouse, ingest, evaluators (loading models), API..."):
         stack = Stack(settings, api=not args.no_api, evaluators=not args.no_evaluators,
                       alerts=not args.no_alerts).__enter__()

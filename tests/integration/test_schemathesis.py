@@ -33,7 +33,7 @@ def test_no_server_error_on_any_operation(stack):
             if isinstance(body.get("data"), (bytes, str)):
                 body = {"content": body["data"]}
             response = client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"),
-                                      headers=kwargs.get("headers"), cookies=kwargs.get("cookies"), **body)
+                                      headers=kwargs.get("headers"), **body)
             assert response.status_code < 500, \
                 f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}: {response.text[:300]}"
 
