@@ -11,7 +11,8 @@ from spyglass.sdk.wire import MAX_RECORD_BYTES
 # own backoff does the long-term retrying, so the producer must give up on a record rather
 # than keep a second copy of it queued internally (which would also be re-sent later).
 _PRODUCER_OPTIONS: dict[str, Any] = dict(
-    compression_type="lz4", acks=1, linger_ms=0,
+    # acks from the leader; the backend drops the rare duplicate a retry makes, so no idempotence
+    compression_type="lz4", acks=1, enable_idempotence=False, linger_ms=0,
     max_request_size=MAX_RECORD_BYTES + 1024 * 1024,
     max_block_ms=5_000, request_timeout_ms=5_000, delivery_timeout_ms=6_000,
     bootstrap_timeout_ms=5_000, reconnect_backoff_max_ms=2_000,
