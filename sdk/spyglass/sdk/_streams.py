@@ -25,12 +25,8 @@ def _finish(on_end: OnEnd, error: Optional[BaseException]) -> None:
         warn_once("stream-end", "spyglass: could not record a finished stream", exc_info=True)
 
 
-class RecordingStream:
-    """Iterates ``stream`` and yields its items unchanged; other attributes are the stream's.
-
-    The call is recorded when the stream is exhausted, fails, or is closed (``close()`` or the
-    ``with`` block's end); a stream dropped half-read is not recorded.
-    """
+class _Recorder:
+    """What the sync and async stream proxies share: the stream, callbacks, and ending once."""
 
     def __init__(self, stream: Any, on_item: OnItem, on_end: OnEnd) -> None:
         self._stream = stream
@@ -42,6 +38,14 @@ class RecordingStream:
         on_end, self._on_end = self._on_end, None
         if on_end is not None:
             _finish(on_end, error)
+
+
+class RecordingStream(_Recorder):
+    """Iterates ``stream`` and yields its items unchanged; other attributes are the stream's.
+
+    The call is recorded when the stream is exhausted, fails, or is closed (``close()`` or the
+    ``with`` block's end); a stream dropped half-read is not recorded.
+    """
 
     def __iter__(self) -> "RecordingStream":
         return self
@@ -80,19 +84,8 @@ class RecordingStream:
         return getattr(self._stream, name)
 
 
-class AsyncRecordingStream:
+class AsyncRecordingStream(_Recorder):
     """The ``async for`` twin of ``RecordingStream``."""
-
-    def __init__(self, stream: Any, on_item: OnItem, on_end: OnEnd) -> None:
-        self._stream = stream
-        self._iterator: Any = None
-        self._on_item = on_item
-        self._on_end: Optional[OnEnd] = on_end
-
-    def _end(self, error: Optional[BaseException]) -> None:
-        on_end, self._on_end = self._on_end, None
-        if on_end is not None:
-            _finish(on_end, error)
 
     def __aiter__(self) -> "AsyncRecordingStream":
         return self
