@@ -39,6 +39,9 @@ class _Recorder:
         if on_end is not None:
             _finish(on_end, error)
 
+    def __getattr__(self, name: str) -> Any:  # everything else is the stream's
+        return getattr(self._stream, name)
+
 
 class RecordingStream(_Recorder):
     """Iterates ``stream`` and yields its items unchanged; other attributes are the stream's.
@@ -80,9 +83,6 @@ class RecordingStream(_Recorder):
                  tb: Optional[TracebackType]) -> None:
         self.close()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
 
 class AsyncRecordingStream(_Recorder):
     """The ``async for`` twin of ``RecordingStream``."""
@@ -121,6 +121,3 @@ class AsyncRecordingStream(_Recorder):
     async def __aexit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
                         tb: Optional[TracebackType]) -> None:
         await self.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
