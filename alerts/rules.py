@@ -103,6 +103,14 @@ def _number(raw: dict[str, Any], key: str, where: str, default: float) -> float:
     return float(value)
 
 
+def _one_of(raw: dict[str, Any], key: str, default: str, allowed: Any, where: str, separator: str = ", ") -> str:
+    """``raw[key]`` (or ``default``), refused with a message naming the field unless in ``allowed``."""
+    value = raw.get(key, default)
+    if value not in allowed:
+        raise RuleError(f"{where}.{key}: {value!r} is not one of {separator.join(allowed)}")
+    return value
+
+
 def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
     """Validate one rule as written (YAML mapping or API JSON); raise ``RuleError`` naming the field."""
     if not isinstance(raw, dict):
@@ -132,20 +140,12 @@ def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
     for dim in (*filters, *group_by):
         if dim not in allowed:
             raise RuleError(f"{where}: dimension {dim!r} is not available for {metric.text}; use {', '.join(allowed)}")
-    kind = raw.get("kind", "threshold")
-    if kind not in KINDS:
-        raise RuleError(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
-    comparison = raw.get("comparison", ">")
-    if comparison not in COMPARISONS:
-        raise RuleError(f"{where}.comparison: {comparison!r} is not one of {' '.join(COMPARISONS)}")
+    kind = _one_of(raw, "kind", "threshold", KINDS, where)
+    comparison = _one_of(raw, "comparison", ">", COMPARISONS, where, separator=" ")
     if kind == "threshold" and "threshold" not in raw:
         raise RuleError(f"{where}.threshold: required for a threshold rule")
-    severity = raw.get("severity", "warning")
-    if severity not in SEVERITIES:
-        raise RuleError(f"{where}.severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
-    direction = raw.get("direction", "above")
-    if direction not in DIRECTIONS:
-        raise RuleError(f"{where}.direction: {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    severity = _one_of(raw, "severity", "warning", SEVERITIES, where)
+    direction = _one_of(raw, "direction", "above", DIRECTIONS, where)
     labels = raw.get("labels") or {}
     if not isinstance(labels, dict) or not all(isinstance(k, str) for k in labels):
         raise RuleError(f"{where}.labels: expected a mapping of names to values")
