@@ -1,9 +1,10 @@
 """The consumer loop every span consumer group runs (ingest, evaluators): at-least-once, batched.
 
-poll -> decode -> batch (closed by size or age) -> sink stores it (on a helper thread) -> commit.
-Offsets are committed only after the sink stored the batch. A failed store rewinds every
-partition to the first offset not yet stored and backs off. While batch N is stored, batch N+1
-is fetched and decoded. Only the consumer thread touches the consumer, as kafka-python requires.
+poll -> batch (closed by size or age) -> decode (in worker processes, or inline) -> sink stores
+it (on a helper thread) -> commit. Offsets are committed only after the sink stored the batch,
+in order. A failed store rewinds every partition to the first offset not yet stored and backs
+off. While batch N is stored, batch N+1 is decoded and batch N+2 fetched. Only the consumer
+thread touches the consumer, as kafka-python requires.
 
 What "store" means is the sink's business (``SpanSink``): ingest writes spans to ClickHouse,
 evaluators score them and write evaluations.
@@ -14,7 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,7 +26,8 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from spyglass.broker import make_consumer
-from spyglass.ingest.decode import Decoded, Source, decode_value
+from spyglass.ingest.decode import Decoded, Source, decode_values
+from spyglass.ingest.decode_pool import DecodePool
 from spyglass.storage.errors import SpyglassError
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,11 @@ class Batch:
 
 
 class SpanSink(Protocol):
-    """Where batches go. ``prepare`` runs on the consumer thread, ``store`` on the helper thread."""
+    """Where batches go. ``prepare`` runs on the consumer thread, ``store`` on the helper thread.
+
+    A sink may name its decoder as attribute ``decode``: a module-level function (it must pickle,
+    to run in the decode process) from ``[(value, Source)]`` to ``Decoded``; else ``decode_values``.
+    """
 
     def prepare(self, batch: Batch) -> Any:
         """Cheap per-batch work (filtering); its result is ``batch.prepared``. May raise SpyglassError."""
@@ -71,10 +79,16 @@ class ConsumerStats:
 
 
 class SpanConsumer:
-    """One consumer-group member feeding a ``SpanSink``. ``run()`` blocks until ``stop()``."""
+    """One consumer-group member feeding a ``SpanSink``. ``run()`` blocks until ``stop()``.
+
+    ``decode_processes`` > 0 decodes batches in that many worker processes (ingest: parsing and
+    validating is Python work that would otherwise share one core with polling); 0 decodes on
+    the consumer thread (evaluators: their models are the slow part).
+    """
 
     def __init__(self, sink: SpanSink, bootstrap: str, topic: str, group: str, batch_spans: int,
-                 batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer") -> None:
+                 batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer",
+                 decode_processes: int = 0) -> None:
         self.sink = sink
         self.bootstrap = bootstrap
         self.topic = topic
@@ -85,10 +99,15 @@ class SpanConsumer:
         self.stats = ConsumerStats()
         self.partitions: set[TopicPartition] = set()  # assigned to this member now
         self._consumer_options = consumer_options or {}
+        self._decode = getattr(sink, "decode", decode_values)
+        self._decoders = DecodePool(decode_processes)
         self._stop = threading.Event()
         self._may_repeat = True  # the first batch after start may repeat what a crashed run stored
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{label}-store")
-        self._inflight: tuple[Future[int], Batch] | None = None
+        self._decoding: deque[tuple[Future[Decoded], Batch]] = deque()  # closed batches, oldest first
+        self._inflight: tuple[Future[int], Batch] | None = None  # the batch being stored
+        self._paused = False  # fetching paused while the pipeline is full
+        self._rebalanced = False  # set by the rebalance listener, handled after poll() returns
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
         self._reset()
 
@@ -101,41 +120,47 @@ class SpanConsumer:
         loop = self
 
         class _Listener(ConsumerRebalanceListener):
+            # kafka-python calls these on its network thread: no blocking consumer calls here
             def on_partitions_revoked(self, revoked: Any) -> None:
-                loop._drain()  # store and commit what we hold before another member takes over
+                loop._rebalanced = True
                 loop.partitions = set()
 
             def on_partitions_assigned(self, assigned: Any) -> None:
-                loop._may_repeat = True
+                loop._rebalanced = True
                 loop.partitions = set(assigned)
 
+        self._decoders.start()
         self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=_Listener(),
                                        **self._consumer_options)
         last_report = time.monotonic()
         try:
             while not self._stop.is_set():
                 # few records per poll (each holds hundreds of spans) so batches stay near batch_spans;
-                # the rest waits in the client's fetch buffer
-                polled = self._consumer.poll(timeout_ms=100, max_records=50)
+                # the rest waits in the client's fetch buffer. Poll briefly while batches are in flight.
+                busy = self._decoding or self._inflight
+                polled = self._consumer.poll(timeout_ms=10 if busy else 100, max_records=16)
+                if self._rebalanced:
+                    self._after_rebalance()
                 for tp, messages in polled.items():
                     self._first.setdefault(tp, messages[0].offset)
                     for message in messages:
-                        decode_value(message.value, Source(tp.topic, tp.partition, message.offset), self._pending)
+                        value = message.value
+                        self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
+                        self._spans += value.count(b'"span_id"') if value else 1  # an estimate is enough
                     self._next[tp] = messages[-1].offset + 1
                     if not self._opened:
                         self._opened = time.monotonic()
                         self.stats.first_record_at = self.stats.first_record_at or self._opened
-                if self._inflight and self._inflight[0].done():
-                    self._settle()
-                if self._next and (len(self._pending.rows) >= self.batch_spans
-                                   or time.monotonic() - self._opened >= self.batch_s):
-                    self._submit()
+                self._advance()
+                if self._next and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
+                    self._close_or_pause()
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
                     self._report()
             self._drain()
         finally:
             self._helper.shutdown(wait=True)
+            self._decoders.stop()
             self._consumer.close()
 
     def _report(self) -> None:
@@ -151,24 +176,66 @@ class SpanConsumer:
         log.info("%s: %d stored (%.0f/s), %d dead letters, lag %d records", self.label, self.stats.stored,
                  self.stats.per_s(), self.stats.dead_letters, lag)
 
-    def _submit(self) -> None:
-        """Hand the pending batch to the sink, after the previous one is settled."""
-        if self._inflight:
-            self._settle()
-            if not self._next:  # the previous batch failed and rewound this one too
-                return
+    # Batches move: pending records -> _close() -> decoding (in order) -> _store() -> in flight
+    # -> _settle() commits. At most one batch is stored at a time, so commits go in offset order.
+    # At most ``DecodePool.size`` batches wait in decoding; beyond that, fetching pauses.
+
+    def _close_or_pause(self) -> None:
+        """Close the pending records into a batch; if the pipeline is full, stop fetching until it is not.
+
+        Pausing (rather than waiting) keeps calling poll(), so the group never thinks we hung.
+        """
+        if len(self._decoding) >= self._decoders.size:
+            if not self._paused:
+                self._consumer.pause(*self._consumer.assignment())
+                self._paused = True
+            return
+        if self._paused:
+            self._consumer.resume(*self._consumer.paused())
+            self._paused = False
+        self._close()
+
+    def _close(self) -> None:
+        """Close the pending records into a batch and start decoding it."""
         ranges = ",".join(f"{tp.topic}:{tp.partition}:{self._first[tp]}-{self._next[tp]}"
                           for tp in sorted(self._next))
-        batch = Batch(self._pending, dict(self._first), dict(self._next), f"{self.group}|{ranges}",
+        batch = Batch(Decoded(), dict(self._first), dict(self._next), f"{self.group}|{ranges}",
                       self._may_repeat)
-        try:
-            batch.prepared = self.sink.prepare(batch)
-        except SpyglassError as exc:
-            self._failed(exc, [])
-            return
-        self._inflight = (self._helper.submit(self.sink.store, batch), batch)
+        self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
         self._may_repeat = False
         self._reset()
+
+    def _advance(self) -> None:
+        """Without blocking: settle a finished store, start storing the oldest decoded batch."""
+        while True:
+            if self._inflight and self._inflight[0].done():
+                self._settle()
+            elif not self._inflight and self._decoding and self._decoding[0][0].done():
+                self._store()
+            else:
+                return
+
+    def _step(self) -> None:
+        """Block until the pipeline moves one stage: the store in flight settles, or the oldest decode starts storing."""
+        if self._inflight:
+            self._settle()
+        elif self._decoding:
+            self._store()
+
+    def _store(self) -> None:
+        """Hand the oldest decoded batch to the sink (waits for its decode)."""
+        future, batch = self._decoding.popleft()
+        try:
+            batch.decoded = future.result()
+            batch.prepared = self.sink.prepare(batch)
+        except SpyglassError as exc:
+            self._failed(exc, [batch])
+            return
+        except BrokenProcessPool as exc:  # a decode process died (killed, out of memory)
+            self._decoders.restart()
+            self._failed(exc, [batch])
+            return
+        self._inflight = (self._helper.submit(self.sink.store, batch), batch)
 
     def _settle(self) -> None:
         """Wait for the in-flight batch; commit its offsets, or rewind on failure."""
@@ -191,12 +258,29 @@ class SpanConsumer:
         self.stats.batches += 1
         self.stats.failures = 0
 
-    def _failed(self, exc: Exception, batches: list[Batch]) -> None:
-        """Rewind every partition to the earliest offset not yet stored, and back off."""
+    def _failed(self, exc: BaseException, batches: list[Batch]) -> None:
+        """A batch was not stored: fetch it and everything after it again, after a back-off."""
         self.stats.failures += 1
         log.warning("%s: batch not stored, will fetch it again: %.300s", self.label, exc)
+        self._rewind(batches)
+        self._stop.wait(min(0.1 * 2 ** min(self.stats.failures, 6), 5.0))
+
+    def _after_rebalance(self) -> None:
+        """Partitions moved. Settle the store in flight; fetch everything else again from whoever owns it.
+
+        Partitions we kept are rewound to what is stored; the others' new owner starts from the
+        last commit and filters what we stored after it (``may_repeat``).
+        """
+        self._rebalanced = False
+        self._paused = bool(self._consumer.paused())
+        if self._inflight:
+            self._settle()
+        self._rewind([])
+
+    def _rewind(self, batches: list[Batch]) -> None:
+        """Seek every assigned partition back to the earliest offset held but not stored; drop all held."""
         earliest = dict(self._first)
-        for batch in batches:
+        for batch in batches + [b for _, b in self._decoding]:
             for tp, offset in batch.first.items():
                 earliest[tp] = min(offset, earliest.get(tp, offset))
         assigned = self._consumer.assignment()
@@ -204,19 +288,21 @@ class SpanConsumer:
             if tp in assigned:
                 self._consumer.seek(tp, offset)
         self.sink.forget()
+        self._decoding.clear()
         self._may_repeat = True
         self._reset()
-        self._stop.wait(min(0.1 * 2 ** min(self.stats.failures, 6), 5.0))
 
     def _drain(self) -> None:
         """Store everything held and settle it (on stop and before partitions are revoked)."""
         if self._next:
-            self._submit()
-        if self._inflight:
-            self._settle()
+            self._close()
+        while self._decoding or self._inflight:
+            self._step()
 
     def _reset(self) -> None:
-        self._pending = Decoded()
+        """Forget the pending records (they were closed into a batch, or will be fetched again)."""
+        self._items: list[tuple[bytes | None, Source]] = []
+        self._spans = 0  # spans in _items, estimated
         self._first: dict[TopicPartition, int] = {}  # first offset of each partition in the batch
         self._next: dict[TopicPartition, int] = {}  # offset to commit once the batch is stored
         self._opened = 0.0

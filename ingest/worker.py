@@ -14,8 +14,9 @@ from typing import Any
 
 from spyglass.broker import make_producer
 from spyglass.ingest.consumer import Batch, SpanConsumer
+from spyglass.ingest.decode import decode_for_insert
 from spyglass.storage import Store
-from spyglass.storage.spans import insert_spans, stored_span_ids
+from spyglass.storage.spans import insert_json_body, stored_span_ids
 
 
 class RecentIds:
@@ -42,6 +43,8 @@ class RecentIds:
 class SpanStoreSink:
     """Stores batches of spans: dead letters to the DLQ, then rows to ClickHouse, duplicates dropped."""
 
+    decode = staticmethod(decode_for_insert)  # rows arrive encoded (EncodedRows), decoded in a worker process
+
     def __init__(self, store: Store, bootstrap: str, dlq_topic: str, recent_ids: int = 500_000) -> None:
         self.db = store
         self.dlq_topic = dlq_topic
@@ -49,22 +52,25 @@ class SpanStoreSink:
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
 
-    def prepare(self, batch: Batch) -> list[dict[str, Any]]:
+    def prepare(self, batch: Batch) -> tuple[bytes, int]:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""
+        encoded = batch.decoded.encoded
+        assert encoded is not None, "SpanStoreSink needs decode_for_insert"
         seen: set[str] = set()
-        rows = []
-        for row in batch.decoded.rows:
-            span_id = row["span_id"]
-            if span_id in seen or span_id in self._recent:
+        recent = self._recent
+        keep = []
+        for i, span_id in enumerate(encoded.span_ids):
+            if span_id in seen or span_id in recent:
                 continue
             seen.add(span_id)
-            rows.append(row)
-        if batch.may_repeat and rows:
-            stored = stored_span_ids(self.db, rows)
-            rows = [row for row in rows if row["span_id"] not in stored]
-        self.duplicates_skipped += len(batch.decoded.rows) - len(rows)
-        self._recent.add_all([row["span_id"] for row in rows])
-        return rows
+            keep.append(i)
+        if batch.may_repeat and keep:
+            stored = stored_span_ids(self.db, [encoded.span_ids[i] for i in keep], encoded.projects,
+                                     encoded.start_lo, encoded.start_hi)
+            keep = [i for i in keep if encoded.span_ids[i] not in stored]
+        self.duplicates_skipped += len(encoded) - len(keep)
+        self._recent.add_all([encoded.span_ids[i] for i in keep])
+        return encoded.lines(keep), len(keep)
 
     def store(self, batch: Batch) -> int:
         """Runs on the helper thread: dead letters to the DLQ (flushed), rows to ClickHouse."""
@@ -72,9 +78,10 @@ class SpanStoreSink:
             self._producer.send(self.dlq_topic, value=letter.payload, headers=letter.headers())
         if batch.decoded.dead:
             self._producer.flush(timeout=30)
-        rows = batch.prepared
-        insert_spans(self.db, rows, hashlib.sha1(batch.token.encode()).hexdigest())
-        return len(rows)
+        body, rows = batch.prepared
+        if rows:
+            insert_json_body(self.db, body, hashlib.sha1(batch.token.encode()).hexdigest())
+        return rows
 
     def forget(self) -> None:
         self._recent.clear()  # it may name spans that never reached ClickHouse
@@ -84,14 +91,18 @@ class SpanStoreSink:
 
 
 class IngestWorker(SpanConsumer):
-    """One ingest consumer-group member; run several (processes or threads) to scale out."""
+    """One ingest consumer-group member; run several (processes or threads) to scale out.
+
+    ``decode_processes``: worker processes that parse and validate (1 suits 2 cores; 0 decodes
+    on the consumer thread).
+    """
 
     def __init__(self, store: Store, bootstrap: str, topic: str, dlq_topic: str, group: str = "ingest",
                  batch_spans: int = 20_000, batch_ms: int = 250, consumer_options: dict[str, Any] | None = None,
-                 recent_ids: int = 500_000) -> None:
+                 recent_ids: int = 500_000, decode_processes: int = 1) -> None:
         self.span_sink = SpanStoreSink(store, bootstrap, dlq_topic, recent_ids)
         super().__init__(self.span_sink, bootstrap, topic, group, batch_spans, batch_ms, consumer_options,
-                         label="ingest")
+                         label="ingest", decode_processes=decode_processes)
 
     def run(self) -> None:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 import orjson
 
@@ -17,30 +17,29 @@ SPAN_COLUMNS = (
 )
 
 
-def encode_rows(rows: Iterable[dict[str, Any]]) -> bytes:
-    """JSONEachRow body for ``insert_spans`` (orjson: about a microsecond per span)."""
-    return b"\n".join(map(orjson.dumps, rows))
-
-
 def insert_spans(store: Store, rows: list[dict[str, Any]], dedup_token: str | None = None) -> None:
     """Insert normalized span rows (``wire.validate_span`` output) in one block.
 
     The same ``dedup_token`` twice inserts once: use it when retrying the same batch.
     """
     if rows:
-        store.insert_json_rows("spans", SPAN_COLUMNS, encode_rows(rows), dedup_token)
+        insert_json_body(store, b"\n".join(map(orjson.dumps, rows)), dedup_token)
 
 
-def stored_span_ids(store: Store, rows: list[dict[str, Any]]) -> set[str]:
-    """Which of these rows' span ids are already stored (for batches that may be re-deliveries)."""
-    if not rows:
+def insert_json_body(store: Store, body: bytes, dedup_token: str | None = None) -> None:
+    """Insert rows already encoded one JSON object per line (``ingest.decode.decode_for_insert``)."""
+    store.insert_json_rows("spans", SPAN_COLUMNS, body, dedup_token)
+
+
+def stored_span_ids(store: Store, span_ids: Sequence[str], projects: Sequence[str], start_lo: float,
+                    start_hi: float) -> set[str]:
+    """Which of these span ids (of these projects, started in [start_lo, start_hi]) are stored already."""
+    if not span_ids:
         return set()
     found = store.rows(
         "SELECT DISTINCT span_id FROM spans WHERE project IN {projects:Array(String)} "
         "AND start_time BETWEEN fromUnixTimestamp64Micro({lo:Int64}) AND fromUnixTimestamp64Micro({hi:Int64}) "
         "AND span_id IN {ids:Array(String)}",
-        parameters={"projects": sorted({r["project"] for r in rows}),
-                    "lo": int(min(r["start_time"] for r in rows) * 1e6) - 1,
-                    "hi": int(max(r["start_time"] for r in rows) * 1e6) + 1,
-                    "ids": [r["span_id"] for r in rows]})
+        parameters={"projects": list(projects), "lo": int(start_lo * 1e6) - 1, "hi": int(start_hi * 1e6) + 1,
+                    "ids": list(span_ids)})
     return {row["span_id"] for row in found}

@@ -1,0 +1,75 @@
+"""Where the consumer decodes batches: spawned worker processes, or the calling thread.
+
+Parsing and validating spans is pure Python; in worker processes it runs on its own core while
+the consumer thread polls and chDB inserts. Workers ignore Ctrl-C (the consumer stops them) and
+exit by themselves when the process that started them dies, even by SIGKILL.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Callable
+
+
+class DecodePool:
+    """``processes`` worker processes (0: decode inline, on the caller's thread)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        # how many closed batches may wait for their store: while one decoded batch waits for the
+        # store in flight, each worker decodes one and has the next queued, so it never idles
+        self.size = 2 * processes + 1 if processes else 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the workers now (not on the first batch); a no-op for inline decoding."""
+        if self.processes and self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_init, initargs=(os.getpid(),))
+            for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
+                ready.result()
+
+    def submit(self, decode: Callable[[Any], Any], items: Any) -> Future:
+        """Run ``decode(items)``; the future holds its result or exception."""
+        if self._pool is not None:
+            return self._pool.submit(decode, items)
+        future: Future = Future()
+        try:
+            future.set_result(decode(items))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever reads the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+    def restart(self) -> None:
+        """Replace broken workers (one was killed)."""
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _ready() -> bool:
+    return True
+
+
+def _worker_init(parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
+    # decoding makes no reference cycles: reference counting frees everything, the cycle
+    # collector would only rescan each batch's objects
+    gc.disable()
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)

@@ -1,0 +1,82 @@
+"""The decode pool: worker processes give what inline decoding gives, and never outlive their parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from spyglass.ingest.decode import Source, decode_for_insert
+from spyglass.ingest.decode_pool import DecodePool
+from spyglass.sdk.wire import encode_record
+
+ITEMS = [(encode_record([{"trace_id": "t", "span_id": f"s{i}", "project": "p", "name": "n", "start_time": 1.0 + i}
+                         for i in range(50)]), Source("spans", 0, 3)),
+         (b"not json", Source("spans", 0, 4))]
+
+
+def _fail(items):
+    raise ValueError("decoder bug")
+
+
+def test_inline_pool_hands_back_results_and_exceptions():
+    pool = DecodePool(0)
+    pool.start()
+    assert pool.size == 1
+    assert pool.submit(decode_for_insert, ITEMS).result().encoded.span_ids[:2] == ["s0", "s1"]
+    with pytest.raises(ValueError, match="decoder bug"):
+        pool.submit(_fail, ITEMS).result()
+
+
+def test_worker_process_decodes_like_inline():
+    pool = DecodePool(1)
+    pool.start()
+    try:
+        remote = pool.submit(decode_for_insert, ITEMS).result(timeout=30)
+    finally:
+        pool.stop()
+    local = decode_for_insert(ITEMS)
+    assert remote.encoded == local.encoded
+    assert [(d.error, d.source) for d in remote.dead] == [(d.error, d.source) for d in local.dead]
+
+
+PARENT = """
+import multiprocessing, sys, time
+from spyglass.ingest.decode_pool import DecodePool
+if __name__ == "__main__":
+    pool = DecodePool(2)
+    pool.start()
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie waiting for init to reap it is gone too
+        return stat.read().split(") ")[1][0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) >= 2 and all(_alive(p) for p in pids)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in pids), "decode workers outlived their parent"
+    finally:
+        parent.kill()
