@@ -67,7 +67,10 @@ class PIIEvaluator(Evaluator):
     def __init__(self, batch_size: int = 64, tuned: bool = True) -> None:
         from spyglass.evaluators.pii_analyzer import build_analyzer
 
+        from threadpoolctl import ThreadpoolController
+
         self.analyzer = build_analyzer(tuned)
+        self._blas = ThreadpoolController()
         self.tuned = tuned
         self.batch_size = batch_size
         if not tuned:
@@ -83,7 +86,11 @@ class PIIEvaluator(Evaluator):
 
         distinct = sorted({t[:MAX_ANALYZED_CHARS] for t in texts if t}, key=len)
         found: dict[str, list[Any]] = {}
-        artifacts = self.analyzer.nlp_engine.process_batch(distinct, language="en", batch_size=self.batch_size)
+        # spaCy's small matrix products gain nothing from more BLAS threads: idle ones spin and
+        # take the core the encoder's batches (run beside this evaluator) would use
+        with self._blas.limit(limits=1, user_api="blas"):
+            artifacts = list(self.analyzer.nlp_engine.process_batch(distinct, language="en",
+                                                                    batch_size=self.batch_size))
         for text, nlp_artifacts in artifacts:
             raw = self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp_artifacts)
             found[text] = refine_results(text, raw) if self.tuned else raw

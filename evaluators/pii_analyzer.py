@@ -51,6 +51,23 @@ def _register_lemma_pipe() -> None:
             return doc
 
 
+def use_numpy_matmul(nlp: Any) -> None:
+    """Run the pipeline's matrix products through numpy (OpenBLAS) instead of thinc's BLIS.
+
+    The BLIS build spaCy ships falls back to its slow generic kernel on CPUs it does not know
+    (AMD Zen 5 here), where numpy's products are ~5x faster (PII +25% end to end); the entities
+    found are the same. The parser's inner loop still calls BLIS directly.
+    """
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None:
+            for node in model.walk():
+                node.ops = ops
+
+
 def build_analyzer(tuned: bool = True) -> Any:
     """An ``AnalyzerEngine`` that runs fully offline on CPU; takes a second or two to load.
 
@@ -62,7 +79,8 @@ def build_analyzer(tuned: bool = True) -> Any:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    from spyglass.evaluators.pii_recognizers import OfflineEmailRecognizer, extra_recognizers
+    from spyglass.evaluators.pii_recognizers import (OfflineEmailRecognizer, PrefilteredPhoneRecognizer,
+                                                     PrefilteredUrlRecognizer, extra_recognizers)
 
     nlp_engine = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy",
@@ -81,10 +99,16 @@ def build_analyzer(tuned: bool = True) -> Any:
     if tuned:
         _register_lemma_pipe()
         nlp.add_pipe(LEMMA_PIPE, last=True)
+        use_numpy_matmul(nlp)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(OfflineEmailRecognizer())
+    if tuned:  # the same results, faster (see pii_recognizers.py)
+        registry.remove_recognizer("UrlRecognizer")
+        registry.add_recognizer(PrefilteredUrlRecognizer(name="UrlRecognizer"))
+        registry.remove_recognizer("PhoneRecognizer")
+        registry.add_recognizer(PrefilteredPhoneRecognizer(name="PhoneRecognizer"))
     for recognizer in extra_recognizers() if tuned else ():
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

@@ -11,8 +11,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import regex
 from presidio_analyzer import Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer, UrlRecognizer
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +29,32 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return _offline_tld_extract()(pattern_text).fqdn != ""
+
+
+# Cheap necessary conditions, checked before Presidio's two most expensive recognizers (together
+# ~30% of analysis time on LLM answers). Skipping a text that fails one finds nothing less:
+# every URL pattern needs "x.tld" (a dot between a URL character and a letter, matched with
+# the same module and flags), and phonenumbers' candidate pattern needs a decimal digit.
+_URL_NEEDS = regex.compile(r"[a-z0-9.\-][.][a-z]", regex.IGNORECASE | regex.DOTALL | regex.MULTILINE)
+_PHONE_NEEDS = regex.compile(r"\d")
+
+
+class PrefilteredUrlRecognizer(UrlRecognizer):
+    """Presidio's URL recognizer, skipping texts with no dot followed by a letter."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None) -> list:  # noqa: D102
+        if not _URL_NEEDS.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+
+class PrefilteredPhoneRecognizer(PhoneRecognizer):
+    """Presidio's phonenumbers-based recognizer, skipping texts without a digit."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list:  # noqa: D102
+        if not _PHONE_NEEDS.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts)
 
 
 _STREET_WORDS = (r"(?:St|Street|Str|Ave|Avenue|Av|Road|Rd|Lane|Ln|Way|Drive|Dr|Blvd|Boulevard|Court|Ct|"

@@ -68,3 +68,31 @@ def test_street_address_is_a_leak_and_a_city_alone_is_not(pii, ctx):
     assert f"Ship it to {address}. Thanks!"[entity["start"]:entity["end"]] == address
     assert leak.flagged and leak.details["redacted_preview"] == "Ship it to <LOCATION>. Thanks!"
     assert not city.flagged and city.label == "none" or city.details["leaked_types"] == []
+
+
+def test_prefiltered_recognizers_find_what_presidio_finds():
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer, UrlRecognizer
+
+    from spyglass.evaluators.pii_recognizers import PrefilteredPhoneRecognizer, PrefilteredUrlRecognizer
+
+    texts = ["Docs are at https://example.com/a?b=1 and www.test.org.", "See EXAMPLE.COM or foo.io today",
+             "No link here. Just sentences. e.g. this one.", "Call 212-555-0143 or +44 20 7946 0958.",
+             "No digits at all, only words and a phone.", "Full-width ２１２-５５５-０１４３ digits", "", "1"]
+    pairs = [(UrlRecognizer(), PrefilteredUrlRecognizer()), (PhoneRecognizer(), PrefilteredPhoneRecognizer())]
+    found = 0
+    for plain, prefiltered in pairs:
+        for text in texts:
+            expected = [(r.entity_type, r.start, r.end, r.score) for r in plain.analyze(text, plain.supported_entities)]
+            got = [(r.entity_type, r.start, r.end, r.score)
+                   for r in prefiltered.analyze(text, prefiltered.supported_entities)]
+            assert got == expected, text
+            found += len(got)
+    assert found >= 4
+
+
+def test_spacy_matrix_products_go_through_numpy(pii):
+    nlp = pii.analyzer.nlp_engine.nlp["en"]
+    ops = {type(node.ops).__name__: getattr(node.ops, "use_blis", None) for node in nlp.get_pipe("ner").model.walk()}
+    assert ops == {"NumpyOps": False}
+    (score,) = pii.evaluate([make_span("n", "Maria Garcia lives at 217 Lovers Lane, Springfield.")], None)
+    assert {"PERSON", "LOCATION"} <= {e["type"] for e in score.details["entities"]}
