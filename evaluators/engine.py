@@ -2,11 +2,15 @@
 
 This is the pure core the Kafka worker and ``spyglass score`` share: spans in, scores out,
 no I/O. An evaluator that raises gets ``error_score`` for its spans; the others are unaffected.
+Evaluators run side by side on ``lanes`` threads, in the order given: the model work releases
+the GIL, so one evaluator's Python (Presidio's rules) overlaps another's encoder batches
+(all three built-ins on 2 cores: ~1.1x faster with 2 lanes than one after another).
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score, error_score
@@ -14,33 +18,49 @@ from spyglass.evaluators.base import EvalContext, Evaluator, Score, error_score
 log = logging.getLogger(__name__)
 
 
+EVALUATOR_LANES = 2
+
+
 def run_evaluators(spans: Sequence[dict[str, Any]], evaluators: Sequence[Evaluator],
-                   ctx: EvalContext) -> dict[str, dict[str, Score]]:
+                   ctx: EvalContext, lanes: int = EVALUATOR_LANES) -> dict[str, dict[str, Score]]:
     """Score ``spans`` with every evaluator; returns ``{span_id: {evaluator name: Score}}``.
 
-    A span an evaluator does not apply to has no entry for it. Blocking; runs the models.
+    A span an evaluator does not apply to has no entry for it. Blocking; runs the models, at
+    most ``lanes`` evaluators at a time (1: one after another, on the calling thread).
     """
     results: dict[str, dict[str, Score]] = {str(s["span_id"]): {} for s in spans}
-    for evaluator in evaluators:
-        chosen = []
-        for span in spans:
-            try:
-                if evaluator.applies_to(span):
-                    chosen.append(span)
-            except Exception as exc:  # noqa: BLE001 - a broken predicate fails that evaluator on that span only
-                results[str(span["span_id"])][evaluator.name] = error_score(exc)
-        if not chosen:
-            continue
-        try:
-            scores = evaluator.evaluate(list(chosen), ctx)
-            if len(scores) != len(chosen):
-                raise RuntimeError(f"returned {len(scores)} scores for {len(chosen)} spans")
-        except Exception as exc:  # noqa: BLE001 - one evaluator's failure must not stop the others
-            log.warning("evaluator %s failed on %d spans: %s", evaluator.name, len(chosen), exc)
-            scores = [error_score(exc)] * len(chosen)
-        for span, score in zip(chosen, scores):
-            results[str(span["span_id"])][evaluator.name] = score
+    if lanes > 1 and len(evaluators) > 1:
+        with ThreadPoolExecutor(min(lanes, len(evaluators)), thread_name_prefix="evaluator") as pool:
+            outcomes = list(pool.map(lambda e: _score_with(e, spans, ctx), evaluators))
+    else:
+        outcomes = [_score_with(e, spans, ctx) for e in evaluators]
+    for evaluator, outcome in zip(evaluators, outcomes):
+        for span_id, score in outcome:
+            results[span_id][evaluator.name] = score
     return results
+
+
+def _score_with(evaluator: Evaluator, spans: Sequence[dict[str, Any]], ctx: EvalContext) -> list[tuple[str, Score]]:
+    """``(span_id, score)`` for each span ``evaluator`` applies to (or whose predicate raised)."""
+    outcome: list[tuple[str, Score]] = []
+    chosen = []
+    for span in spans:
+        try:
+            if evaluator.applies_to(span):
+                chosen.append(span)
+        except Exception as exc:  # noqa: BLE001 - a broken predicate fails that evaluator on that span only
+            outcome.append((str(span["span_id"]), error_score(exc)))
+    if not chosen:
+        return outcome
+    try:
+        scores = evaluator.evaluate(list(chosen), ctx)
+        if len(scores) != len(chosen):
+            raise RuntimeError(f"returned {len(scores)} scores for {len(chosen)} spans")
+    except Exception as exc:  # noqa: BLE001 - one evaluator's failure must not stop the others
+        log.warning("evaluator %s failed on %d spans: %s", evaluator.name, len(chosen), exc)
+        scores = [error_score(exc)] * len(chosen)
+    outcome.extend((str(span["span_id"]), score) for span, score in zip(chosen, scores))
+    return outcome
 
 
 def torch_dtype_for(device: str):

@@ -97,3 +97,20 @@ def test_registry_finds_builtins_and_entry_points(tmp_path, monkeypatch):
     with pytest.raises(KeyError, match="nope"):
         registry.load_evaluators(["nope"])
     sys.modules.pop("spyglass_test_plugin", None)
+
+
+def test_lanes_give_the_same_results_as_one_after_another(toxicity, pii, ctx):
+    spans = [make_span("a", "You are a worthless idiot.", prompt="Mail jane.doe@example.com"),
+             make_span("b", "Call Maria Garcia at 212-555-0143."), make_span("empty", ""),
+             make_span("bad-predicate", "x")]
+    evaluators = [toxicity, Exploding(), pii, Length()]
+    one_lane = run_evaluators(spans, evaluators, ctx, lanes=1)
+    two_lanes = run_evaluators(spans, evaluators, ctx, lanes=2)
+    assert list(one_lane) == list(two_lanes) == ["a", "b", "empty", "bad-predicate"]
+    for span_id in one_lane:
+        assert list(one_lane[span_id]) == list(two_lanes[span_id])  # same evaluators, same order
+        for name, score in one_lane[span_id].items():
+            other = two_lanes[span_id][name]
+            assert (score.label, score.flagged, score.details) == (other.label, other.flagged, other.details)
+            assert score.score == pytest.approx(other.score, nan_ok=True)
+    assert two_lanes["a"]["exploding"].label == "error" and two_lanes["b"]["pii"].flagged
