@@ -1,5 +1,6 @@
 """Ingest throughput: Kafka -> validation -> ClickHouse through the real IngestWorker,
-beside a raw clickhouse-connect columnar insert of the same rows, in the same run.
+beside a raw clickhouse-connect columnar insert of the same rows, in the same run (once before
+and once after the ingest run, averaged, so a change in the machine's load shifts both sides).
 
     python bench/ingest.py [--spans 200000]
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=200_000)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--decode-processes", type=int, default=1, help="ingest's decode workers (0: inline)")
     args = parser.parse_args()
     console = Console(stderr=True)
 
@@ -60,10 +62,16 @@ def main() -> None:
     payload_bytes = sum(len(orjson.dumps(s)) for s in spans[:2000]) / 2000
     console.print(f"{len(spans):,} spans, {payload_bytes:,.0f} bytes each on average (JSON)")
     data_dir = tempfile.mkdtemp(prefix="spyglass-bench-")
-    raw_store = Store(f"chdb://{data_dir}", "bench_raw")
-    migrate(raw_store)
-    raw_rate = raw_columnar_insert(raw_store, [validate_span(s) for s in spans])
-    console.print(f"raw columnar insert: {raw_rate:,.0f} spans/s")
+    rows = [validate_span(s) for s in spans]
+
+    def raw_run(database: str) -> float:
+        raw_store = Store(f"chdb://{data_dir}", database)
+        migrate(raw_store)
+        rate = raw_columnar_insert(raw_store, rows)
+        console.print(f"raw columnar insert: {rate:,.0f} spans/s")
+        return rate
+
+    raw_before = raw_run("bench_raw_before")
 
     with EmbeddedBroker() as broker:
         topic, dlq = f"bench.spans.{uuid.uuid4().hex[:6]}", "bench.dlq"
@@ -79,7 +87,8 @@ def main() -> None:
         store = Store(f"chdb://{data_dir}", "bench_ingest")
         migrate(store)
         worker = IngestWorker(store, broker.bootstrap, topic, dlq, group="bench",
-                              consumer_options={"max_poll_interval_ms": 2000})
+                              consumer_options={"max_poll_interval_ms": 2000},
+                              decode_processes=args.decode_processes)
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         with Progress(console=console, transient=True) as progress:
@@ -94,6 +103,8 @@ def main() -> None:
         thread.join()
         rate = len(spans) / (done - worker.stats.first_record_at)
         stored = store.rows("SELECT count() AS n FROM spans FINAL")[0]["n"]
+    console.print(f"ingest: {rate:,.0f} spans/s")
+    raw_rate = (raw_before + raw_run("bench_raw_after")) / 2
     table = Table(title="Kafka -> ClickHouse ingest (chDB, same run)")
     for column in ("path", "spans/s"):
         table.add_column(column)

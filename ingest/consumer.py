@@ -19,6 +19,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from kafka import ConsumerRebalanceListener
@@ -60,6 +61,8 @@ class SpanSink(Protocol):
 
     def forget(self) -> None:
         """A store failed: drop any memory of what was sent but maybe not stored."""
+
+    # optional: ``discard(decoded)`` releases what a decoded batch holds that will never be stored
 
 
 @dataclass
@@ -288,6 +291,12 @@ class SpanConsumer:
             if tp in assigned:
                 self._consumer.seek(tp, offset)
         self.sink.forget()
+        discard = getattr(self.sink, "discard", None)
+        if discard is not None:
+            for batch in batches:
+                discard(batch.decoded)
+            for future, _ in self._decoding:  # still decoding, perhaps: discard when done
+                future.add_done_callback(partial(_discard_result, discard))
         self._decoding.clear()
         self._may_repeat = True
         self._reset()
@@ -306,3 +315,8 @@ class SpanConsumer:
         self._first: dict[TopicPartition, int] = {}  # first offset of each partition in the batch
         self._next: dict[TopicPartition, int] = {}  # offset to commit once the batch is stored
         self._opened = 0.0
+
+
+def _discard_result(discard: Any, future: Future) -> None:
+    if not future.cancelled() and future.exception() is None:
+        discard(future.result())

@@ -6,7 +6,10 @@ imports only the wire format and orjson: the process starts fast and holds no br
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Iterable
 
 import orjson
@@ -77,14 +80,14 @@ def decode_values(items: Iterable[tuple[bytes | None, Source]]) -> Decoded:
 
 @dataclass
 class EncodedRows:
-    """Validated spans ready for ClickHouse: one JSONEachRow body plus what de-duplication needs.
+    """Validated spans ready for ClickHouse: a JSONEachRow file plus what de-duplication needs.
 
-    Built in ingest's decode process: a few large objects cross the process boundary cheaply,
-    where 20,000 row dicts or tuples would cost more to pickle than to decode.
+    Built in ingest's decode process; the rows stay in the file (see ``spool.py``), so only the
+    span ids and a few numbers cross back to the consumer.
     """
 
-    body: bytes = b""
-    ends: list[int] = field(default_factory=list)  # where each row's line ends in ``body``
+    path: str
+    ends: list[int] = field(default_factory=list)  # where each row's line ends in the file
     span_ids: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # distinct
     start_lo: float = 0.0  # earliest and latest start_time (epoch seconds)
@@ -93,25 +96,41 @@ class EncodedRows:
     def __len__(self) -> int:
         return len(self.span_ids)
 
-    def lines(self, keep: list[int]) -> bytes:
-        """The body with only the rows at positions ``keep`` (ascending)."""
+    def keep_only(self, keep: list[int]) -> None:
+        """Rewrite the file with only the rows at positions ``keep`` (ascending); a rare path."""
         if len(keep) == len(self.span_ids):
-            return self.body
-        body, ends = self.body, self.ends
-        return b"\n".join(body[(ends[i - 1] + 1 if i else 0):ends[i]] for i in keep)
+            return
+        with open(self.path, "rb") as file:
+            body = file.read()
+        lines = [body[(self.ends[i - 1] + 1 if i else 0):self.ends[i]] for i in keep]
+        with open(self.path, "wb") as file:
+            file.write(b"\n".join(lines))
+        self.span_ids = [self.span_ids[i] for i in keep]
+        self.ends = _line_ends(lines)
+
+    def discard(self) -> None:
+        """Remove the file (stored, or never to be stored)."""
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
 
-def decode_for_insert(items: Iterable[tuple[bytes | None, Source]]) -> Decoded:
-    """Like ``decode_values``, with the rows encoded for ClickHouse in ``Decoded.encoded``."""
+def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str) -> Decoded:
+    """Like ``decode_values``, with the rows written to a file in ``spool`` (``Decoded.encoded``)."""
     out = decode_values(items)
     rows, out.rows = out.rows, []
     lines = list(map(orjson.dumps, rows))
-    ends, end = [], -1
-    for line in lines:
-        end += len(line) + 1
-        ends.append(end)
-    starts = [r["start_time"] for r in rows]
-    out.encoded = EncodedRows(b"\n".join(lines), ends, [r["span_id"] for r in rows],
-                              sorted({r["project"] for r in rows}), min(starts, default=0.0),
+    fd, path = tempfile.mkstemp(suffix=".jsonl", dir=spool)
+    with os.fdopen(fd, "wb") as file:
+        file.write(b"\n".join(lines))
+    starts = [row["start_time"] for row in rows]
+    out.encoded = EncodedRows(path, _line_ends(lines), [row["span_id"] for row in rows],
+                              sorted({row["project"] for row in rows}), min(starts, default=0.0),
                               max(starts, default=0.0))
     return out
+
+
+def _line_ends(lines: list[bytes]) -> list[int]:
+    """Offsets where each line ends once the lines are joined with newlines."""
+    return [end - 1 for end in accumulate(len(line) + 1 for line in lines)]

@@ -9,14 +9,17 @@ reach the materialized views, so rollups stay exact.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections import OrderedDict
+from functools import partial
 from typing import Any
 
 from spyglass.broker import make_producer
 from spyglass.ingest.consumer import Batch, SpanConsumer
-from spyglass.ingest.decode import decode_for_insert
+from spyglass.ingest.decode import Decoded, decode_for_insert
+from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
-from spyglass.storage.spans import insert_json_body, stored_span_ids
+from spyglass.storage.spans import insert_span_file, stored_span_ids
 
 
 class RecentIds:
@@ -43,16 +46,16 @@ class RecentIds:
 class SpanStoreSink:
     """Stores batches of spans: dead letters to the DLQ, then rows to ClickHouse, duplicates dropped."""
 
-    decode = staticmethod(decode_for_insert)  # rows arrive encoded (EncodedRows), decoded in a worker process
-
     def __init__(self, store: Store, bootstrap: str, dlq_topic: str, recent_ids: int = 500_000) -> None:
+        self.spool = make_spool()
+        self.decode = partial(decode_for_insert, spool=self.spool)  # rows arrive as files (EncodedRows)
         self.db = store
         self.dlq_topic = dlq_topic
         self.duplicates_skipped = 0
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
 
-    def prepare(self, batch: Batch) -> tuple[bytes, int]:
+    def prepare(self, batch: Batch) -> int:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""
         encoded = batch.decoded.encoded
         assert encoded is not None, "SpanStoreSink needs decode_for_insert"
@@ -69,8 +72,9 @@ class SpanStoreSink:
                                      encoded.start_lo, encoded.start_hi)
             keep = [i for i in keep if encoded.span_ids[i] not in stored]
         self.duplicates_skipped += len(encoded) - len(keep)
-        self._recent.add_all([encoded.span_ids[i] for i in keep])
-        return encoded.lines(keep), len(keep)
+        encoded.keep_only(keep)
+        self._recent.add_all(encoded.span_ids)
+        return len(keep)
 
     def store(self, batch: Batch) -> int:
         """Runs on the helper thread: dead letters to the DLQ (flushed), rows to ClickHouse."""
@@ -78,16 +82,25 @@ class SpanStoreSink:
             self._producer.send(self.dlq_topic, value=letter.payload, headers=letter.headers())
         if batch.decoded.dead:
             self._producer.flush(timeout=30)
-        body, rows = batch.prepared
-        if rows:
-            insert_json_body(self.db, body, hashlib.sha1(batch.token.encode()).hexdigest())
-        return rows
+        encoded = batch.decoded.encoded
+        try:
+            if batch.prepared:
+                insert_span_file(self.db, encoded.path, hashlib.sha1(batch.token.encode()).hexdigest())
+        finally:
+            encoded.discard()  # a failed batch is fetched and decoded again
+        return batch.prepared
+
+    def discard(self, decoded: Decoded) -> None:
+        """A decoded batch will never be stored (rewound): remove its file."""
+        if decoded.encoded is not None:
+            decoded.encoded.discard()
 
     def forget(self) -> None:
         self._recent.clear()  # it may name spans that never reached ClickHouse
 
     def close(self) -> None:
         self._producer.close(timeout=5)
+        shutil.rmtree(self.spool, ignore_errors=True)
 
 
 class IngestWorker(SpanConsumer):

@@ -23,16 +23,23 @@ def test_good_bad_and_broken_records():
     assert headers["spyglass-error"].startswith(b"'bogus' is not one of")
 
 
-def test_decode_for_insert_encodes_rows_once_with_their_keys():
+def test_decode_for_insert_writes_rows_to_a_file_and_keeps_their_keys(tmp_path):
     spans = [{**GOOD, "span_id": f"s{i}", "project": "p" if i % 2 else "q", "start_time": 10.0 + i}
              for i in range(4)]
-    out = decode_for_insert([(encode_record(spans + [{**GOOD, "kind": "bogus"}]), Source("spans", 0, 7))])
+    out = decode_for_insert([(encode_record(spans + [{**GOOD, "kind": "bogus"}]), Source("spans", 0, 7))],
+                            str(tmp_path))
     encoded = out.encoded
     assert out.rows == [] and len(out.dead) == 1
     assert encoded.span_ids == ["s0", "s1", "s2", "s3"]
     assert encoded.projects == ["p", "q"] and (encoded.start_lo, encoded.start_hi) == (10.0, 13.0)
-    lines = encoded.body.split(b"\n")
+    lines = open(encoded.path, "rb").read().split(b"\n")
     assert [orjson.loads(line) for line in lines] == [validate_span(s) for s in spans]
-    assert encoded.lines([0, 1, 2, 3]) is encoded.body
-    assert encoded.lines([1, 3]) == b"\n".join([lines[1], lines[3]])
-    assert encoded.lines([0]) == lines[0] and encoded.lines([]) == b""
+
+    encoded.keep_only([1, 3])
+    assert open(encoded.path, "rb").read() == b"\n".join([lines[1], lines[3]])
+    assert encoded.span_ids == ["s1", "s3"]
+    encoded.keep_only([1])
+    assert open(encoded.path, "rb").read() == lines[3], "line ends follow the rewrite"
+    encoded.discard()
+    encoded.discard()
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 
 import pytest
 
@@ -23,24 +24,26 @@ def _fail(items):
     raise ValueError("decoder bug")
 
 
-def test_inline_pool_hands_back_results_and_exceptions():
+def test_inline_pool_hands_back_results_and_exceptions(tmp_path):
     pool = DecodePool(0)
     pool.start()
     assert pool.size == 1
-    assert pool.submit(decode_for_insert, ITEMS).result().encoded.span_ids[:2] == ["s0", "s1"]
+    assert pool.submit(partial(decode_for_insert, spool=str(tmp_path)), ITEMS).result().encoded.span_ids[:2] == ["s0", "s1"]
     with pytest.raises(ValueError, match="decoder bug"):
         pool.submit(_fail, ITEMS).result()
 
 
-def test_worker_process_decodes_like_inline():
+def test_worker_process_decodes_like_inline(tmp_path):
+    decode = partial(decode_for_insert, spool=str(tmp_path))
     pool = DecodePool(1)
     pool.start()
     try:
-        remote = pool.submit(decode_for_insert, ITEMS).result(timeout=30)
+        remote = pool.submit(decode, ITEMS).result(timeout=30)
     finally:
         pool.stop()
-    local = decode_for_insert(ITEMS)
-    assert remote.encoded == local.encoded
+    local = decode(ITEMS)
+    assert open(remote.encoded.path, "rb").read() == open(local.encoded.path, "rb").read()
+    assert remote.encoded.span_ids == local.encoded.span_ids and remote.encoded.ends == local.encoded.ends
     assert [(d.error, d.source) for d in remote.dead] == [(d.error, d.source) for d in local.dead]
 
 

@@ -33,6 +33,9 @@ _ID_FIELDS = ("trace_id", "span_id")
 _SHORT_FIELDS = ("service", "model", "provider", "conversation_id", "user_id", "prompt_name",
                  "environment", "release")
 _COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+# built once: json.dumps with options builds a new encoder on every call
+_compact_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_json = json.JSONEncoder(default=str).encode
 KNOWN_FIELDS = frozenset((
     "trace_id", "span_id", "parent_span_id", "project", "service", "name", "kind", "start_time",
     "end_time", "status", "error", "model", "provider", "prompt", "completion", "prompt_tokens",
@@ -169,7 +172,7 @@ def _prompt(span: dict) -> tuple[str, str]:
         text = "\n".join(_message_text(m, f"prompt[{i}]") for i, m in enumerate(value))
         if len(text) > MAX_TEXT_CHARS:
             raise SpanError("prompt", f"{len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
-        return text, json.dumps(value, separators=(",", ":"), default=str)
+        return text, _compact_json(value)
     raise SpanError("prompt", f"expected a string or a list of chat messages, got {type(value).__name__}")
 
 
@@ -246,7 +249,7 @@ def _metadata(span: dict) -> tuple[dict[str, str], dict[str, float]]:
         elif (kind is int or kind is float) and math.isfinite(item):
             numbers[key] = float(item)
         else:
-            strings[key] = json.dumps(item, default=str)
+            strings[key] = _json(item)
     return strings, numbers
 
 
@@ -315,7 +318,13 @@ def validate_span(span: Any) -> dict[str, Any]:
             "metadata": strings, "metadata_num": numbers,
         }
         for field in _SHORT_FIELDS:
-            row[field] = _text(span, field, MAX_NAME_CHARS)
+            value = span.get(field)
+            if value is None:
+                row[field] = ""
+            elif type(value) is str and len(value) <= MAX_NAME_CHARS:
+                row[field] = value
+            else:  # the rules (and the error) in one place
+                row[field] = _text(span, field, MAX_NAME_CHARS)
         return row
     except SpanError as exc:
         exc.span_id = span_id if isinstance(span_id, str) else None
