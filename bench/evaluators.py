@@ -5,7 +5,8 @@
 Spans are generated LLM-style calls (support answers, code help, summaries; some with PII in
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
 from an earlier phase's embedding cache; warm-up runs are excluded. Prints a table (stderr) and,
-last, one JSON line with batched_spans_per_s, unbatched_spans_per_s, ratio and device.
+last, one JSON line with batched_spans_per_s, unbatched_spans_per_s, ratio, device and the
+encoder's precision (bf16 linear layers on CPUs with native bf16, else fp32; fp16 on CUDA).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder, pick_device
+    from spyglass.evaluators.engine import EVALUATOR_LANES
     from spyglass.evaluators.hallucination import HallucinationEvaluator
     from spyglass.evaluators.pii import PIIEvaluator
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x")
     console.print(table)
     # the machine is shared: the load average says how much of it the run had
-    summary = {**figures["all"], "device": device, "spans": args.spans, "batch": args.batch,
+    summary = {**figures["all"], "device": device, "encoder_precision": ctx.encoder.precision,
+               "evaluator_lanes": EVALUATOR_LANES, "spans": args.spans, "batch": args.batch,
                "mean_completion_tokens": round(mean_tokens, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
                "cpu_count": os.cpu_count(), "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}
     print(json.dumps(summary))
