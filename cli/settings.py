@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     ingest_group: str = "ingest"
     ingest_batch_spans: int = Field(20_000, ge=1)
     ingest_batch_ms: int = Field(250, ge=1)
-    ingest_decode_processes: int = Field(1, ge=0, le=64, description="worker processes that parse and validate spans; 0: on the consumer thread")
+    ingest_decode_processes: int = Field(2, ge=0, le=64, description="worker processes that parse and validate spans; 0: on the consumer thread")
     # Tansu completes a group join only after max_poll_interval_ms: keep it small where restarts matter
     ingest_max_poll_interval_ms: int = Field(30_000, ge=1_000)
     ingest_session_timeout_ms: int = Field(10_000, ge=2_000)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any, Iterable
 
 import orjson
@@ -80,14 +79,14 @@ def decode_values(items: Iterable[tuple[bytes | None, Source]]) -> Decoded:
 
 @dataclass
 class EncodedRows:
-    """Validated spans ready for ClickHouse: a JSONEachRow file plus what de-duplication needs.
+    """Validated spans ready for ClickHouse: a file holding them as one JSON array (which
+    ClickHouse reads as JSONEachRow), plus what de-duplication needs.
 
     Built in ingest's decode process; the rows stay in the file (see ``spool.py``), so only the
     span ids and a few numbers cross back to the consumer.
     """
 
     path: str
-    ends: list[int] = field(default_factory=list)  # where each row's line ends in the file
     span_ids: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # distinct
     start_lo: float = 0.0  # earliest and latest start_time (epoch seconds)
@@ -97,16 +96,14 @@ class EncodedRows:
         return len(self.span_ids)
 
     def keep_only(self, keep: list[int]) -> None:
-        """Rewrite the file with only the rows at positions ``keep`` (ascending); a rare path."""
+        """Rewrite the file with only the rows at positions ``keep``; a rare path (duplicates)."""
         if len(keep) == len(self.span_ids):
             return
         with open(self.path, "rb") as file:
-            body = file.read()
-        lines = [body[(self.ends[i - 1] + 1 if i else 0):self.ends[i]] for i in keep]
+            rows = orjson.loads(file.read())
         with open(self.path, "wb") as file:
-            file.write(b"\n".join(lines))
+            file.write(orjson.dumps([rows[i] for i in keep]))
         self.span_ids = [self.span_ids[i] for i in keep]
-        self.ends = _line_ends(lines)
 
     def discard(self) -> None:
         """Remove the file (stored, or never to be stored)."""
@@ -117,20 +114,16 @@ class EncodedRows:
 
 
 def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str) -> Decoded:
-    """Like ``decode_values``, with the rows written to a file in ``spool`` (``Decoded.encoded``)."""
+    """Like ``decode_values``, with the rows written to a file in ``spool`` (``Decoded.encoded``).
+
+    One ``orjson.dumps`` of the whole list: half the cost of a line per row (measured).
+    """
     out = decode_values(items)
     rows, out.rows = out.rows, []
-    lines = list(map(orjson.dumps, rows))
-    fd, path = tempfile.mkstemp(suffix=".jsonl", dir=spool)
+    fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:
-        file.write(b"\n".join(lines))
+        file.write(orjson.dumps(rows))
     starts = [row["start_time"] for row in rows]
-    out.encoded = EncodedRows(path, _line_ends(lines), [row["span_id"] for row in rows],
-                              sorted({row["project"] for row in rows}), min(starts, default=0.0),
-                              max(starts, default=0.0))
+    out.encoded = EncodedRows(path, [row["span_id"] for row in rows], sorted({row["project"] for row in rows}),
+                              min(starts, default=0.0), max(starts, default=0.0))
     return out
-
-
-def _line_ends(lines: list[bytes]) -> list[int]:
-    """Offsets where each line ends once the lines are joined with newlines."""
-    return [end - 1 for end in accumulate(len(line) + 1 for line in lines)]
