@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from spyglass.evaluators.engine import LazyEncoder
         from spyglass.evaluators.encoder import pick_device
 
-        encoder = LazyEncoder(pick_device(settings.device))
+        encoder = LazyEncoder(pick_device(settings.device), precision=settings.encoder_precision)
     store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
     migrate(store, settings.retention_days)
     run_id, reports = DriftMonitor(store, options, encoder, args.project).run_once(write=not args.dry_run)

@@ -30,7 +30,7 @@ def build_worker(settings: Settings, bootstrap: str, names: list[str] | None = N
     except KeyError as exc:
         raise ConfigError(f"SPYGLASS_EVALUATORS: {exc.args[0]}") from None
     sink = EvaluationSink(Store(settings.clickhouse_dsn, settings.clickhouse_database), evaluators,
-                          EvalContext(encoder=LazyEncoder(device), device=device))
+                          EvalContext(encoder=LazyEncoder(device, precision=settings.encoder_precision), device=device))
     return SpanConsumer(sink, bootstrap, settings.spans_topic, settings.evaluator_group, settings.eval_batch_spans,
                         settings.eval_batch_ms, label="evaluators",
                         consumer_options={"max_poll_interval_ms": settings.ingest_max_poll_interval_ms,

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         evaluators = load_evaluators(names, settings)
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from None
-    ctx = EvalContext(encoder=LazyEncoder(device=device), device=device)
+    ctx = EvalContext(encoder=LazyEncoder(device=device, precision=settings.encoder_precision), device=device)
     out = sys.stdout
     reader = SpanReader(sys.stdin, sys.stderr)
     for batch in _batches(iter(reader), max(args.batch_spans, 1)):

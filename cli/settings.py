@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     # evaluators
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # auto: fp16 on CUDA; on CPU, bf16 linear layers where the CPU has native bf16, else fp32
+    encoder_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     evaluator_group: str = "evaluators"
     evaluators: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii", "hallucination"])
     eval_batch_spans: int = Field(256, ge=1)

@@ -128,7 +128,8 @@ class Stack:
         s = self.settings
         # one encoder (and one embedding cache) for the evaluators and the drift monitor
         evaluation_sink = getattr(getattr(self, "evaluator", None), "sink", None)
-        encoder = evaluation_sink.ctx.encoder if evaluation_sink is not None else LazyEncoder(pick_device(s.device))
+        encoder = (evaluation_sink.ctx.encoder if evaluation_sink is not None
+                   else LazyEncoder(pick_device(s.device), precision=s.encoder_precision))
         self.drift = DriftService(Store(s.clickhouse_dsn, s.clickhouse_database), s, encoder=encoder)
         self._add(ServiceThread("drift", self.drift.run, self.drift.stop))
 

@@ -75,9 +75,10 @@ def torch_dtype_for(device: str):
 class LazyEncoder:
     """The shared ``SentenceEncoder``, built on first use (a PII-only run never loads MiniLM)."""
 
-    def __init__(self, device: str = "cpu", model_path: str | None = None) -> None:
+    def __init__(self, device: str = "cpu", model_path: str | None = None, precision: str = "auto") -> None:
         self.device = device
         self.model_path = model_path
+        self.precision = precision
         self._encoder: Any = None
 
     @property
@@ -86,7 +87,7 @@ class LazyEncoder:
         if self._encoder is None:
             from spyglass.evaluators.encoder import SentenceEncoder
 
-            self._encoder = SentenceEncoder(self.model_path, device=self.device)
+            self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> Any:
