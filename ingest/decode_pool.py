@@ -52,8 +52,9 @@ class DecodePool:
         self.start()
 
     def stop(self) -> None:
+        """Stop the workers: queued batches are dropped, a batch being decoded is finished."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
