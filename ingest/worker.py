@@ -3,7 +3,7 @@
 Re-delivery never shows: a batch that may repeat stored spans (after a partition is assigned,
 or after a failed store) is filtered against ClickHouse, recent span ids are remembered in
 memory, each insert carries a de-duplication token, and readers use FINAL. Duplicates never
-reach the materialized views, so rollups stay exact.
+reach the materialized views, so rollups never double count.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Writing spans: newline-delimited JSON rows parsed by ClickHouse, with re-delivery filtered out."""
+"""Writing spans: a JSON array of rows parsed by ClickHouse (format JSONEachRow), with re-delivery filtered out."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def insert_spans(store: Store, rows: list[dict[str, Any]], dedup_token: str | No
     The same ``dedup_token`` twice inserts once: use it when retrying the same batch.
     """
     if rows:
-        store.insert_json_rows("spans", SPAN_COLUMNS, b"\n".join(map(orjson.dumps, rows)), dedup_token)
+        store.insert_json_rows("spans", SPAN_COLUMNS, orjson.dumps(rows), dedup_token)  # a JSON array, as ingest sends
 
 
 def insert_span_file(store: Store, path: str, dedup_token: str | None = None) -> None:

@@ -74,7 +74,7 @@ class Store:
 
     def insert_json_rows(self, table: str, columns: Sequence[str], body: bytes,
                          dedup_token: str | None = None) -> None:
-        """Insert newline-delimited JSON rows; ClickHouse parses them (much faster than Python).
+        """Insert JSON rows (one object per line, or one array); ClickHouse parses them (much faster than Python).
 
         ``dedup_token`` makes a retried insert of the same block a no-op.
         """

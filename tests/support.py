@@ -6,6 +6,8 @@ import time
 import uuid
 from typing import Callable, TypeVar
 
+from spyglass.evaluators.base import Evaluator
+
 T = TypeVar("T")
 
 
@@ -25,3 +27,13 @@ def wait_for(check: Callable[[], T], timeout_s: float = 30.0, interval_s: float 
         time.sleep(interval_s)
         last = check()
     return last
+
+
+class Exploding(Evaluator):
+    """An evaluator whose model always fails: the others' scores must survive it."""
+
+    name = "exploding"
+    version = "1"
+
+    def evaluate(self, spans, ctx):
+        raise RuntimeError("model fell over")

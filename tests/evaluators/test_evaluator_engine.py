@@ -10,17 +10,10 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from evaluator_spans import make_span
+from support import Exploding
 from spyglass.evaluators import registry
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.engine import LazyEncoder, run_evaluators
-
-
-class Exploding(Evaluator):
-    name = "exploding"
-    version = "1"
-
-    def evaluate(self, spans, ctx):
-        raise RuntimeError("model fell over")
 
 
 class Length(Evaluator):

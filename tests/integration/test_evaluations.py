@@ -12,7 +12,7 @@ from spyglass.evaluators.engine import LazyEncoder
 from spyglass.evaluators.registry import load_evaluators
 from spyglass.evaluators.sink import EvaluationSink
 from spyglass.ingest.consumer import SpanConsumer
-from support import unique_name, wait_for
+from support import Exploding, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -59,14 +59,6 @@ def test_toxic_and_pii_spans_are_scored_and_served(stack, api):
                               "WHERE project = {p:String} AND evaluator IN ('pii', 'toxicity') GROUP BY evaluator ORDER BY evaluator",
                               parameters={"p": project})
     assert rollup == [{"evaluator": "pii", "n": 3, "f": 1}, {"evaluator": "toxicity", "n": 3, "f": 1}]
-
-
-class Exploding(Evaluator):
-    name = "exploding"
-    version = "1"
-
-    def evaluate(self, spans, ctx):
-        raise RuntimeError("model fell over")
 
 
 class Length(Evaluator):
