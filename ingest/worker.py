@@ -3,7 +3,9 @@
 Re-delivery never shows: a batch that may repeat stored spans (after a partition is assigned,
 or after a failed store) is filtered against ClickHouse, recent span ids are remembered in
 memory, each insert carries a de-duplication token, and readers use FINAL. Duplicates never
-reach the materialized views, so rollups never double count.
+reach the materialized views, so rollups never double count; and when the filter finds stored
+spans, the rollups of the insert that stored them are checked and completed
+(``storage.rollups``), so a crash between a part and its view's rows loses no count either.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from spyglass.ingest.consumer import Batch, SpanConsumer
 from spyglass.ingest.decode import Decoded, decode_for_insert
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
-from spyglass.storage.spans import insert_span_file, stored_span_ids
+from spyglass.storage.rollups import repair_span_rollups
+from spyglass.storage.spans import insert_span_file, stored_spans
 
 
 class RecentIds:
@@ -52,6 +55,7 @@ class SpanStoreSink:
         self.db = store
         self.dlq_topic = dlq_topic
         self.duplicates_skipped = 0
+        self.rollups_repaired = 0
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
 
@@ -68,8 +72,10 @@ class SpanStoreSink:
             seen.add(span_id)
             keep.append(i)
         if batch.may_repeat and keep:
-            stored = stored_span_ids(self.db, [encoded.span_ids[i] for i in keep], encoded.projects,
-                                     encoded.start_lo, encoded.start_hi)
+            stored = stored_spans(self.db, [encoded.span_ids[i] for i in keep], encoded.projects,
+                                  encoded.start_lo, encoded.start_hi)
+            if stored:  # an earlier insert of these spans may have been cut off before its rollups
+                self.rollups_repaired += repair_span_rollups(self.db, stored.values(), encoded.projects)
             keep = [i for i in keep if encoded.span_ids[i] not in stored]
         self.duplicates_skipped += len(encoded) - len(keep)
         encoded.keep_only(keep)
