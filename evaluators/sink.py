@@ -14,6 +14,7 @@ from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.storage import Store
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
+from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,20 @@ class EvaluationSink:
         self.ctx = ctx
         self.versions = {e.name: e.version for e in self.evaluators}
         self.skipped = 0  # spans already scored by every current evaluator version
+        self.rollups_repaired = 0
 
-    def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
-        """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored."""
+    def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
+        """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
+
+        Stored pairs may come from an insert cut off before its rollup rows; those are completed.
+        """
         spans = list({row["span_id"]: row for row in batch.decoded.rows}.values())
-        done: set[tuple[str, str]] = set()
+        done: dict[tuple[str, str], int] = {}
         if batch.may_repeat and spans:
             done = evaluated_keys(self.db, (s["span_id"] for s in spans), self.versions)
+            if done:
+                self.rollups_repaired += repair_rollup(self.db, EVALUATIONS_1M, done.values(),
+                                                       {s["project"] for s in spans})
             before = len(spans)
             spans = [s for s in spans if any((s["span_id"], name) not in done for name in self.versions)]
             self.skipped += before - len(spans)

@@ -21,7 +21,7 @@ from spyglass.ingest.consumer import Batch, SpanConsumer
 from spyglass.ingest.decode import Decoded, decode_for_insert
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
-from spyglass.storage.rollups import repair_span_rollups
+from spyglass.storage.rollups import SPANS_1M, repair_rollup
 from spyglass.storage.spans import insert_span_file, stored_spans
 
 
@@ -75,7 +75,7 @@ class SpanStoreSink:
             stored = stored_spans(self.db, [encoded.span_ids[i] for i in keep], encoded.projects,
                                   encoded.start_lo, encoded.start_hi)
             if stored:  # an earlier insert of these spans may have been cut off before its rollups
-                self.rollups_repaired += repair_span_rollups(self.db, stored.values(), encoded.projects)
+                self.rollups_repaired += repair_rollup(self.db, SPANS_1M, stored.values(), encoded.projects)
             keep = [i for i in keep if encoded.span_ids[i] not in stored]
         self.duplicates_skipped += len(encoded) - len(keep)
         encoded.keep_only(keep)

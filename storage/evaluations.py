@@ -19,16 +19,17 @@ def insert_evaluations(store: Store, rows: list[dict[str, Any]], dedup_token: st
         store.insert_json_rows("evaluations", EVALUATION_COLUMNS, body, dedup_token)
 
 
-def evaluated_keys(store: Store, span_ids: Iterable[str], versions: dict[str, str]) -> set[tuple[str, str]]:
-    """Which (span_id, evaluator) pairs already have a score from the evaluator's current version."""
+def evaluated_keys(store: Store, span_ids: Iterable[str], versions: dict[str, str]) -> dict[tuple[str, str], int]:
+    """Which (span_id, evaluator) pairs already have a score from the evaluator's current version,
+    each with the insert that stored it (``insert_batch``, see ``storage.rollups``)."""
     ids = sorted(set(span_ids))
     if not ids or not versions:
-        return set()
+        return {}
     found = store.rows(
-        "SELECT DISTINCT span_id, evaluator FROM evaluations WHERE span_id IN {ids:Array(String)} "
-        "AND (evaluator, version) IN {pairs:Array(Tuple(String, String))}",
+        "SELECT span_id, evaluator, any(insert_batch) AS batch FROM evaluations WHERE span_id IN {ids:Array(String)} "
+        "AND (evaluator, version) IN {pairs:Array(Tuple(String, String))} GROUP BY span_id, evaluator",
         parameters={"ids": ids, "pairs": list(versions.items())})
-    return {(row["span_id"], row["evaluator"]) for row in found}
+    return {(row["span_id"], row["evaluator"]): row["batch"] for row in found}
 
 
 def scores_by_span(store: Store, trace_id: str) -> dict[str, dict[str, dict[str, Any]]]:

@@ -1,24 +1,41 @@
-"""Repairing ``spans_1m`` after an insert whose materialized view never ran.
+"""Completing a per-minute rollup after an insert whose materialized view never ran.
 
-ClickHouse writes ``spans_1m_mv``'s rows after the ``spans`` part, not atomically with it. A
-process killed between the two leaves spans stored but uncounted. Each span records the insert
-it came in (``ingest_batch``) and each rollup row the inserts it counts (``batches``, a bitmap),
-so the missing (rollup key, insert) pairs can be found and added, exactly once.
+ClickHouse writes a view's rows after the source table's part, not atomically with it. A
+process killed between the two leaves rows stored but uncounted. Each span and evaluation
+records the insert it came in (``insert_batch``) and each rollup row the inserts it counts
+(``batches``, a bitmap), so the missing (rollup key, insert) pairs can be found and added,
+exactly once.
 
-Ingest calls ``repair_span_rollups`` when a replayed batch finds spans already stored: that is
-the only way an interrupted insert shows itself.
+Ingest and the evaluator sink call ``repair_rollup`` when a replayed batch finds rows already
+stored: that is the only way an interrupted insert shows itself.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from spyglass.storage.store import Store
 
-# The same aggregates as spans_1m_mv (migrations 0002 and 0007); tests compare the two.
-_ROLLUP_SELECT = """
-    toStartOfMinute(start_time) AS minute,
-    project, service, model, environment,
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table, its source table, and the view's aggregates (as in the migrations; tests compare)."""
+
+    table: str
+    source: str
+    time: str  # the source's time column; the rollup's ``minute`` is its minute
+    keys: tuple[str, ...]  # grouping columns besides ``minute``
+    aggregates: str  # the view's aggregate columns, ``batches`` included
+
+    @property
+    def columns(self) -> str:
+        """The rollup's columns in the order the repair selects them."""
+        return ", ".join(("minute", *self.keys, *re.findall(r" AS (\w+)", self.aggregates)))
+
+
+SPANS_1M = Rollup("spans_1m", "spans", "start_time", ("project", "service", "model", "environment"), """
     count() AS spans,
     countIf(kind = 'llm') AS llm_calls,
     countIf(status = 'error') AS errors,
@@ -29,16 +46,25 @@ _ROLLUP_SELECT = """
     sum(completion_tokens) AS completion_tokens,
     sum(total_tokens) AS total_tokens,
     sum(cost) AS cost,
-    groupBitmapState(ingest_batch) AS batches"""
+    groupBitmapState(insert_batch) AS batches""")
 
-_KEYS = "minute, project, service, model, environment"
+EVALUATIONS_1M = Rollup("evaluations_1m", "evaluations", "span_start",
+                        ("project", "service", "model", "environment", "evaluator"), """
+    count() AS evaluated,
+    countIf(flagged) AS flagged,
+    countIf(label = 'error') AS errors,
+    count(score) AS scored,
+    sum(ifNull(score, 0)) AS score_sum,
+    max(ifNull(score, 0)) AS score_max,
+    quantilesTDigestStateIf(0.5, 0.9, 0.99)(ifNull(score, 0), isNotNull(score)) AS score_q,
+    groupBitmapState(insert_batch) AS batches""")
 
-# what ingest_batch holds for spans inserted without a de-duplication token (never repaired)
+# what insert_batch holds for rows inserted without a de-duplication token (never repaired)
 _NO_TOKEN = "cityHash64('')"
 
 
-def repair_span_rollups(store: Store, batches: Iterable[int], projects: Iterable[str]) -> int:
-    """Add to ``spans_1m`` what these inserts (``ingest_batch`` values) stored but never counted.
+def repair_rollup(store: Store, rollup: Rollup, batches: Iterable[int], projects: Iterable[str]) -> int:
+    """Add to ``rollup`` what these inserts (``insert_batch`` values) stored but it never counted.
 
     Returns how many rollup rows were added. Each insert is repaired in its own block with a
     de-duplication token, so two workers repairing the same insert add it once.
@@ -46,41 +72,37 @@ def repair_span_rollups(store: Store, batches: Iterable[int], projects: Iterable
     projects = sorted(set(projects))
     added = 0
     for batch in sorted(set(batches)):
+        params = {"projects": projects, "batch": batch}
         bounds = store.rows(
-            f"SELECT min(start_time) AS lo, max(start_time) AS hi, count() AS n FROM spans "
-            f"WHERE project IN {{projects:Array(String)}} AND ingest_batch = {{batch:UInt64}} "
-            f"AND ingest_batch != {_NO_TOKEN}",
-            parameters={"projects": projects, "batch": batch})[0]
+            f"SELECT min({rollup.time}) AS lo, max({rollup.time}) AS hi, count() AS n FROM {rollup.source} "
+            f"WHERE project IN {{projects:Array(String)}} AND insert_batch = {{batch:UInt64}} "
+            f"AND insert_batch != {_NO_TOKEN}", parameters=params)[0]
         if not bounds["n"]:
             continue
-        missing = store.rows(
-            f"SELECT uniqExact(toStartOfMinute(start_time), project, service, model, environment) AS n "
-            f"FROM ({_batch_rows_sql()})", parameters=_params(projects, batch, bounds))[0]["n"]
-        if not missing:
-            continue
-        store.command(
-            f"INSERT INTO spans_1m ({_KEYS}, spans, llm_calls, errors, latency_ms, latency_ms_sum, latency_ms_max, "
-            f"prompt_tokens, completion_tokens, total_tokens, cost, batches) "
-            f"SELECT {_ROLLUP_SELECT} FROM ({_batch_rows_sql()}) GROUP BY {_KEYS}",
-            parameters=_params(projects, batch, bounds),
-            settings={"insert_deduplication_token": f"spans_1m-repair:{batch}"})
-        added += missing
+        params.update(lo=bounds["lo"], hi=bounds["hi"])
+        uncounted = _uncounted_rows(rollup)
+        missing = store.rows(f"SELECT uniqExact(toStartOfMinute({rollup.time}), {', '.join(rollup.keys)}) AS n "
+                             f"FROM ({uncounted})", parameters=params)[0]["n"]
+        if missing:
+            keys = ", ".join(("minute",) + rollup.keys)
+            store.command(f"INSERT INTO {rollup.table} ({rollup.columns}) SELECT toStartOfMinute({rollup.time}) AS minute, "
+                          f"{', '.join(rollup.keys)}, {rollup.aggregates} FROM ({uncounted}) GROUP BY {keys}",
+                          parameters=params,
+                          settings={"insert_deduplication_token": f"{rollup.table}-repair:{batch}"})
+            added += missing
     return added
 
 
-def _batch_rows_sql() -> str:
-    """The insert's spans whose rollup key does not count that insert yet."""
+def _uncounted_rows(rollup: Rollup) -> str:
+    """The insert's source rows whose rollup key does not count that insert yet."""
+    keys = ", ".join(rollup.keys)
     return f"""
-        SELECT * FROM spans
-        WHERE project IN {{projects:Array(String)}} AND ingest_batch = {{batch:UInt64}}
-          AND start_time BETWEEN {{lo:DateTime64(6, 'UTC')}} AND {{hi:DateTime64(6, 'UTC')}}
-          AND (toStartOfMinute(start_time), project, service, model, environment) NOT IN (
-              SELECT {_KEYS} FROM spans_1m
+        SELECT * FROM {rollup.source}
+        WHERE project IN {{projects:Array(String)}} AND insert_batch = {{batch:UInt64}}
+          AND {rollup.time} BETWEEN {{lo:DateTime64(6, 'UTC')}} AND {{hi:DateTime64(6, 'UTC')}}
+          AND (toStartOfMinute({rollup.time}), {keys}) NOT IN (
+              SELECT minute, {keys} FROM {rollup.table}
               WHERE project IN {{projects:Array(String)}}
                 AND minute BETWEEN toStartOfMinute({{lo:DateTime64(6, 'UTC')}}) AND {{hi:DateTime64(6, 'UTC')}}
-              GROUP BY {_KEYS}
+              GROUP BY minute, {keys}
               HAVING bitmapContains(groupBitmapMergeState(batches), {{batch:UInt64}}))"""
-
-
-def _params(projects: list[str], batch: int, bounds: dict) -> dict:
-    return {"projects": projects, "batch": batch, "lo": bounds["lo"], "hi": bounds["hi"]}

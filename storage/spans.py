@@ -38,11 +38,11 @@ def insert_span_file(store: Store, path: str, dedup_token: str | None = None) ->
 def stored_spans(store: Store, span_ids: Sequence[str], projects: Sequence[str], start_lo: float,
                  start_hi: float) -> dict[str, int]:
     """Which of these span ids (of these projects, started in [start_lo, start_hi]) are stored
-    already, each with the insert that stored it (``ingest_batch``, see ``storage.rollups``)."""
+    already, each with the insert that stored it (``insert_batch``, see ``storage.rollups``)."""
     if not span_ids:
         return {}
     found = store.rows(
-        "SELECT span_id, any(ingest_batch) AS batch FROM spans WHERE project IN {projects:Array(String)} "
+        "SELECT span_id, any(insert_batch) AS batch FROM spans WHERE project IN {projects:Array(String)} "
         "AND start_time BETWEEN fromUnixTimestamp64Micro({lo:Int64}) AND fromUnixTimestamp64Micro({hi:Int64}) "
         "AND span_id IN {ids:Array(String)} GROUP BY span_id",
         parameters={"projects": list(projects), "lo": int(start_lo * 1e6) - 1, "hi": int(start_hi * 1e6) + 1,

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Callable, TypeVar
 
-from spyglass.evaluators.base import Evaluator
+from spyglass.evaluators.base import Evaluator, Score
 
 T = TypeVar("T")
 
@@ -37,3 +37,14 @@ class Exploding(Evaluator):
 
     def evaluate(self, spans, ctx):
         raise RuntimeError("model fell over")
+
+
+class Length(Evaluator):
+    """A model-free evaluator: the completion's length (score up to 1.0 at 100 characters), flagged past 60."""
+
+    name = "length"
+    version = "1"
+
+    def evaluate(self, spans, ctx):
+        return [Score(min(len(s["completion"]) / 100, 1.0), "long" if len(s["completion"]) > 60 else "short",
+                      len(s["completion"]) > 60) for s in spans]

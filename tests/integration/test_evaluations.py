@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.engine import LazyEncoder
 from spyglass.evaluators.registry import load_evaluators
 from spyglass.evaluators.sink import EvaluationSink
 from spyglass.ingest.consumer import SpanConsumer
-from support import Exploding, unique_name, wait_for
+from support import Exploding, Length, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -59,15 +59,6 @@ def test_toxic_and_pii_spans_are_scored_and_served(stack, api):
                               "WHERE project = {p:String} AND evaluator IN ('pii', 'toxicity') GROUP BY evaluator ORDER BY evaluator",
                               parameters={"p": project})
     assert rollup == [{"evaluator": "pii", "n": 3, "f": 1}, {"evaluator": "toxicity", "n": 3, "f": 1}]
-
-
-class Length(Evaluator):
-    name = "length"
-    version = "1"
-
-    def evaluate(self, spans, ctx):
-        return [Score(min(len(s["completion"]) / 100, 1.0), "long" if len(s["completion"]) > 60 else "short",
-                      len(s["completion"]) > 60) for s in spans]
 
 
 def test_a_raising_evaluator_leaves_the_others_intact(stack, api, broker):

@@ -1,19 +1,23 @@
-"""spans_1m after an insert whose materialized view never ran (a crash between part and view).
+"""Rollups after an insert whose materialized view never ran (a crash between part and view).
 
-Detaching the view while spans are inserted reproduces exactly what a SIGKILL in that window
-leaves behind; the repair must then count those spans once, as the view would have.
+Detaching the view while rows are inserted reproduces exactly what a SIGKILL in that window
+leaves behind; the repair must then count those rows once, as the view would have.
 """
 
 from __future__ import annotations
 
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 
+from spyglass.evaluators.base import EvalContext
+from spyglass.evaluators.engine import LazyEncoder
+from spyglass.evaluators.sink import EvaluationSink
 from spyglass.sdk.wire import encode_record, validate_span
-from spyglass.storage.rollups import repair_span_rollups
+from spyglass.storage.rollups import SPANS_1M, repair_rollup
 from spyglass.storage.spans import insert_spans, stored_spans
-from support import unique_name, wait_for
+from support import Length, unique_name, wait_for
 from test_ingest import count, make_spans, producer, start_worker, topics  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
@@ -26,24 +30,29 @@ ROLLUP_ROW = """SELECT minute, service, model, environment, sum(spans) AS spans,
     FROM spans_1m WHERE project = {p:String} GROUP BY minute, service, model, environment
     ORDER BY minute, service, model, environment"""
 
+EVALUATION_ROLLUP_ROW = """SELECT minute, evaluator, model, sum(evaluated) AS evaluated, sum(flagged) AS flagged,
+    sum(errors) AS errors, sum(scored) AS scored, sum(score_sum) AS score_sum, max(score_max) AS score_max,
+    quantilesTDigestMerge(0.5, 0.9, 0.99)(score_q) AS score_q, groupBitmapMerge(batches) AS inserts
+    FROM evaluations_1m WHERE project = {p:String} GROUP BY minute, evaluator, model ORDER BY minute, evaluator, model"""
+
 
 @contextlib.contextmanager
-def view_detached(store):
-    """Inserts inside this block store spans but never reach spans_1m."""
-    store.command("DETACH TABLE spans_1m_mv")
+def view_detached(store, view="spans_1m_mv"):
+    """Inserts inside this block store rows but never reach the view's rollup."""
+    store.command(f"DETACH TABLE {view}")
     try:
         yield
     finally:
-        store.command("ATTACH TABLE spans_1m_mv")
+        store.command(f"ATTACH TABLE {view}")
 
 
-def rollup(store, project):
-    return store.rows(ROLLUP_ROW, parameters={"p": project})
+def rollup(store, project, query=ROLLUP_ROW):
+    return store.rows(query, parameters={"p": project})
 
 
 def varied_rows(project: str) -> list[dict]:
     """Spans over several minutes, models, kinds and statuses, so every rollup column is exercised."""
-    rows = make_spans(400, project)
+    rows = make_spans(400, project, prefix=project)
     for i, span in enumerate(rows):
         span["start_time"] -= (i % 3) * 60
         span["end_time"] = span["start_time"] + 0.05 * (i % 17)
@@ -65,9 +74,9 @@ def test_repair_counts_an_uncounted_insert_exactly_as_the_view_would(store):
     batches = set(stored_spans(store, [r["span_id"] for r in rows], [lost], rows[0]["start_time"] - 600,
                                rows[-1]["start_time"] + 600).values())
     assert len(batches) == 1
-    assert repair_span_rollups(store, batches, [lost]) == len(rollup(store, counted))
+    assert repair_rollup(store, SPANS_1M, batches, [lost]) == len(rollup(store, counted))
     assert rollup(store, lost) == rollup(store, counted)  # every column, quantiles included
-    assert repair_span_rollups(store, batches, [lost]) == 0, "a counted insert is never added twice"
+    assert repair_rollup(store, SPANS_1M, batches, [lost]) == 0, "a counted insert is never added twice"
     assert rollup(store, lost) == rollup(store, counted)
 
 
@@ -80,7 +89,7 @@ def test_repair_leaves_counted_inserts_and_untokened_rows_alone(store):
     before = rollup(store, project)
     batches = stored_spans(store, [r["span_id"] for r in rows], [project], rows[0]["start_time"] - 600,
                            rows[-1]["start_time"] + 600).values()
-    assert repair_span_rollups(store, batches, [project]) == 0
+    assert repair_rollup(store, SPANS_1M, batches, [project]) == 0
     assert rollup(store, project) == before
 
 
@@ -107,3 +116,33 @@ def test_ingest_replay_completes_rollups_an_interrupted_insert_missed(store, pro
     assert again.worker.span_sink.rollups_repaired == 0
     assert store.rows(totals, parameters={"p": project})[0] == {"n": 600, "t": 9000, "c": 0.6}
     assert count(store, project) == (600, 600)
+
+
+def batch_of(rows, may_repeat, token):
+    """What the consumer loop hands a sink: decoded span rows, whether they may repeat, the insert token."""
+    return SimpleNamespace(decoded=SimpleNamespace(rows=rows), may_repeat=may_repeat, token=token, prepared=None)
+
+
+def test_evaluator_replay_completes_rollups_an_interrupted_insert_missed(store):
+    counted, lost = unique_name("p"), unique_name("p")
+    sink = EvaluationSink(store, [Length()], EvalContext(LazyEncoder("cpu")))
+    for project in (counted, lost):
+        rows = varied_rows(project)
+        for i, row in enumerate(rows):
+            row["completion"] = "x" * (1 + i % 120)
+        batch = batch_of(rows, False, f"offsets-{project}")
+        batch.prepared = sink.prepare(batch)
+        if project == lost:  # the evaluations are stored, their rollup rows never written
+            with view_detached(store, "evaluations_1m_mv"):
+                sink.store(batch)
+            assert rollup(store, lost, EVALUATION_ROLLUP_ROW) == []
+        else:
+            sink.store(batch)
+
+    spans, done = sink.prepare(batch_of(rows, True, "a-replay"))  # the lost project's spans come again
+    assert (spans, len(done)) == ([], len(rows)), "every span was scored already"
+    assert sink.rollups_repaired == len(rollup(store, counted, EVALUATION_ROLLUP_ROW)) > 0
+    expected = [{**row, "inserts": 1} for row in rollup(store, counted, EVALUATION_ROLLUP_ROW)]
+    assert rollup(store, lost, EVALUATION_ROLLUP_ROW) == expected
+    sink.prepare(batch_of(rows, True, "another-replay"))
+    assert rollup(store, lost, EVALUATION_ROLLUP_ROW) == expected, "counted once"
