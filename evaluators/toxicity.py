@@ -1,9 +1,9 @@
 """The toxicity evaluator: probability that a completion is toxic (higher = worse).
 
 Two backends behind one name:
-- ``embedding-head`` (the offline default): a linear head on the shared MiniLM embeddings,
-  stacked with a hashed n-gram model, trained by ``training/train_toxicity.py``; its files
-  ship in ``models/``;
+- ``embedding-head`` (the offline default): an MLP head and a HateXplain-only linear head on
+  the shared MiniLM embeddings, stacked with a hashed n-gram model, trained by
+  ``training/train_toxicity.py``; its files ship in ``models/``;
 - ``detoxify``: Detoxify's ``original`` / ``unbiased`` / ``multilingual`` checkpoints, run
   through our own length-sorted, token-budget batching (see ``toxicity_detoxify.py``).
 """
@@ -27,7 +27,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class EmbeddingHeadToxicity(Evaluator):
-    """Offline toxicity: MLP head on MiniLM embeddings + hashed n-gram logistic model, stacked."""
+    """Offline toxicity: MLP and HateXplain-only heads on MiniLM embeddings + hashed n-gram model, stacked."""
 
     name = "toxicity"
     version = "embedding-head"  # replaced by the artifact's version on load
@@ -41,6 +41,7 @@ class EmbeddingHeadToxicity(Evaluator):
         self.emb_w2, self.emb_b2 = weights["emb_w2"], float(weights["emb_b2"])
         self.ngram_coef = weights["ngram_coef"].astype(np.float32)
         self.ngram_bias = float(weights["ngram_bias"])
+        self.hx_coef, self.hx_bias = weights["hx_coef"], float(weights["hx_bias"])
         self.stack_coef = weights["stack_coef"].astype(np.float32)
         self.stack_bias = float(weights["stack_bias"])
         self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
@@ -70,7 +71,9 @@ class EmbeddingHeadToxicity(Evaluator):
             vectors = ctx.encoder.embed([t for t, e in zip(cleaned, embed) if e])
             hidden = np.maximum(vectors @ self.emb_w1 + self.emb_b1, 0.0)
             emb_logit = np.clip(hidden @ self.emb_w2 + self.emb_b2, -13.8, 13.8)
-            stacked = emb_logit * self.stack_coef[0] + ngram_logit[embed] * self.stack_coef[1] + self.stack_bias
+            hx_logit = vectors @ self.hx_coef + self.hx_bias
+            stacked = (emb_logit * self.stack_coef[0] + ngram_logit[embed] * self.stack_coef[1]
+                       + hx_logit * self.stack_coef[2] + self.stack_bias)
             probs[embed] = _sigmoid(np.asarray(stacked, dtype=np.float64))
         return probs
 
