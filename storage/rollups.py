@@ -85,8 +85,9 @@ def repair_rollup(store: Store, rollup: Rollup, batches: Iterable[int], projects
                              f"FROM ({uncounted})", parameters=params)[0]["n"]
         if missing:
             keys = ", ".join(("minute",) + rollup.keys)
-            store.command(f"INSERT INTO {rollup.table} ({rollup.columns}) SELECT toStartOfMinute({rollup.time}) AS minute, "
-                          f"{', '.join(rollup.keys)}, {rollup.aggregates} FROM ({uncounted}) GROUP BY {keys}",
+            store.command(f"INSERT INTO {rollup.table} ({rollup.columns}) "
+                          f"SELECT toStartOfMinute({rollup.time}) AS minute, {', '.join(rollup.keys)}, "
+                          f"{rollup.aggregates} FROM ({uncounted}) GROUP BY {keys}",
                           parameters=params,
                           settings={"insert_deduplication_token": f"{rollup.table}-repair:{batch}"})
             added += missing

@@ -106,7 +106,7 @@ def stacked(d: Rows, columns: list[np.ndarray]) -> np.ndarray:
 
 
 def finetune_fold0(d: Rows, epochs: int = 1) -> np.ndarray:
-    """MiniLM-L6 fine-tuned end to end (mean pooling + linear head) on fold 0's training rows; logits for its scored rows."""
+    """MiniLM-L6 fine-tuned end to end (mean pooling, linear head) on fold 0's training rows; scored rows' logits."""
     import torch
     from rich.console import Console
     from rich.progress import Progress
@@ -115,7 +115,8 @@ def finetune_fold0(d: Rows, epochs: int = 1) -> np.ndarray:
     from spyglass.evaluators.encoder import default_model_path
 
     torch.manual_seed(0)
-    tokenizer, encoder = AutoTokenizer.from_pretrained(default_model_path()), AutoModel.from_pretrained(default_model_path())
+    path = default_model_path()
+    tokenizer, encoder = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)
     head = torch.nn.Linear(encoder.config.hidden_size, 1)
     optimizer = torch.optim.AdamW([*encoder.parameters(), *head.parameters()], lr=3e-5, weight_decay=0.01)
 

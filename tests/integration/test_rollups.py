@@ -33,7 +33,8 @@ ROLLUP_ROW = """SELECT minute, service, model, environment, sum(spans) AS spans,
 EVALUATION_ROLLUP_ROW = """SELECT minute, evaluator, model, sum(evaluated) AS evaluated, sum(flagged) AS flagged,
     sum(errors) AS errors, sum(scored) AS scored, sum(score_sum) AS score_sum, max(score_max) AS score_max,
     quantilesTDigestMerge(0.5, 0.9, 0.99)(score_q) AS score_q, groupBitmapMerge(batches) AS inserts
-    FROM evaluations_1m WHERE project = {p:String} GROUP BY minute, evaluator, model ORDER BY minute, evaluator, model"""
+    FROM evaluations_1m WHERE project = {p:String}
+    GROUP BY minute, evaluator, model ORDER BY minute, evaluator, model"""
 
 
 @contextlib.contextmanager
@@ -103,7 +104,8 @@ def test_ingest_replay_completes_rollups_an_interrupted_insert_missed(store, pro
         first = start_worker()
         wait_for(lambda: count(store, project)[0] == 600, 60, message="600 spans stored")
         first.stop()
-    totals = "SELECT sum(spans) AS n, sum(total_tokens) AS t, round(sum(cost), 6) AS c FROM spans_1m WHERE project = {p:String}"
+    totals = ("SELECT sum(spans) AS n, sum(total_tokens) AS t, round(sum(cost), 6) AS c FROM spans_1m "
+              "WHERE project = {p:String}")
     assert store.rows(totals, parameters={"p": project})[0]["n"] == 0
 
     replay = start_worker()  # a new group reads from the start: every span is found stored
