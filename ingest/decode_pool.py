@@ -1,8 +1,9 @@
 """Where the consumer decodes batches: spawned worker processes, or the calling thread.
 
 Parsing and validating spans is pure Python; in worker processes it runs on its own core while
-the consumer thread polls and chDB inserts. Workers ignore Ctrl-C (the consumer stops them) and
-exit by themselves when the process that started them dies, even by SIGKILL.
+the consumer thread polls and chDB inserts. Workers ignore Ctrl-C and SIGTERM, which a terminal
+or a service manager sends to the whole process group (the consumer stops them), and exit by
+themselves when the process that started them dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 
@@ -36,10 +38,18 @@ class DecodePool:
                 ready.result()
 
     def submit(self, decode: Callable[[Any], Any], items: Any) -> Future:
-        """Run ``decode(items)``; the future holds its result or exception."""
-        if self._pool is not None:
-            return self._pool.submit(decode, items)
+        """Run ``decode(items)``; the future holds its result or exception.
+
+        If a worker died, the future holds ``BrokenProcessPool``, like those of the batches queued
+        before it: the reader fails them in order and calls ``restart``.
+        """
         future: Future = Future()
+        if self._pool is not None:
+            try:
+                return self._pool.submit(decode, items)
+            except BrokenProcessPool as exc:
+                future.set_exception(exc)
+                return future
         try:
             future.set_result(decode(items))
         except Exception as exc:  # noqa: BLE001 - handed to whoever reads the future, as a pool would
@@ -63,7 +73,8 @@ def _ready() -> bool:
 
 
 def _worker_init(parent_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
+    for signum in (signal.SIGINT, signal.SIGTERM):  # sent to the whole process group; the parent decides
+        signal.signal(signum, signal.SIG_IGN)
     # decoding makes no reference cycles: reference counting frees everything, the cycle
     # collector would only rescan each batch's objects
     gc.disable()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 import pytest
@@ -83,3 +85,26 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
         assert not any(_alive(p) for p in pids), "decode workers outlived their parent"
     finally:
         parent.kill()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_survive_sigterm_and_a_killed_one_fails_the_next_batch(tmp_path):
+    decode = partial(decode_for_insert, spool=str(tmp_path))
+    pool = DecodePool(1)
+    pool.start()
+    try:
+        (worker,) = [p.pid for p in multiprocessing.active_children()]
+        os.kill(worker, signal.SIGTERM)  # a service manager stopping the group: the parent decides
+        assert pool.submit(decode, ITEMS).result(timeout=30).encoded.span_ids[0] == "s0"
+        os.kill(worker, signal.SIGKILL)  # the out-of-memory killer
+        deadline = time.monotonic() + 15
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the pool notices the dead worker
+        future = pool.submit(decode, ITEMS)  # does not raise: the batch fails through its future
+        with pytest.raises(BrokenProcessPool):
+            future.result(timeout=30)
+        pool.restart()
+        assert pool.submit(decode, ITEMS).result(timeout=30).encoded.span_ids[0] == "s0"
+    finally:
+        pool.stop()
