@@ -90,10 +90,11 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_survive_sigterm_and_a_killed_one_fails_the_next_batch(tmp_path):
     decode = partial(decode_for_insert, spool=str(tmp_path))
+    before = {p.pid for p in multiprocessing.active_children()}  # other tests' processes may still run
     pool = DecodePool(1)
     pool.start()
     try:
-        (worker,) = [p.pid for p in multiprocessing.active_children()]
+        (worker,) = {p.pid for p in multiprocessing.active_children()} - before
         os.kill(worker, signal.SIGTERM)  # a service manager stopping the group: the parent decides
         assert pool.submit(decode, ITEMS).result(timeout=30).encoded.span_ids[0] == "s0"
         os.kill(worker, signal.SIGKILL)  # the out-of-memory killer
