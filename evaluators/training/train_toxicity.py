@@ -11,9 +11,10 @@ Three models, stacked:
    is mostly casual profanity, which HateXplain often labels normal, so a head trained on
    both learns less of HateXplain's hate and insults (``toxicity_probe.py`` measures it);
 their logits are combined by a 3-weight logistic regression fit on the validation split, and
-the flag threshold maximizes F1 on the validation split. A cascade gate (the n-gram logit below
-which 0.5% of the toxic validation rows lie) lets clearly benign texts skip the encoder; they are
-scored by an n-gram-only calibration. The test split is never touched here.
+the flag threshold is the highest within 0.001 of the best F1 there (``best_f1_threshold``). A
+cascade gate (the n-gram logit below which 0.5% of the toxic validation rows lie) lets clearly
+benign texts skip the encoder; they are scored by an n-gram-only calibration. The test split is
+never touched here.
 
     nice -n 10 python -m spyglass.evaluators.training.train_toxicity [--datasets DIR] [--out DIR]
 
@@ -98,7 +99,8 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
     p_emb_va = head.predict_proba(emb_va)[:, 1]
 
     # the n-gram model also balances the classes within the weighted rows
-    weights = source_weight * np.where(y_tr == 1, source_weight[y_tr == 0].sum() / source_weight[y_tr == 1].sum(), 1.0)
+    balance = source_weight[y_tr == 0].sum() / source_weight[y_tr == 1].sum()
+    weights = source_weight * np.where(y_tr == 1, balance, 1.0)
     x_tr, x_va = ngram_features(texts_tr), ngram_features(texts_va)
     ngram = LogisticRegression(C=8.0, max_iter=3000, solver="liblinear").fit(x_tr, y_tr, sample_weight=weights)
     p_ng_va = ngram.predict_proba(x_va)[:, 1]
