@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,7 @@ def best_f1_threshold(y: np.ndarray, p: np.ndarray, tolerance: float = 0.001) ->
 
 def train(datasets_dir: Path, out_dir: Path) -> dict:
     """Fit both models and the stacker; write ``toxicity_head.npz`` + ``.json``; return the metadata."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.neural_network import MLPClassifier
@@ -92,6 +94,7 @@ def train(datasets_dir: Path, out_dir: Path) -> dict:
     y_tr = np.array([r.toxic for r in train_rows])
     y_va = np.array([r.toxic for r in val_rows])
 
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)  # the MLP stops at a fixed epoch count
     hatexplain = np.array([r.source == "hatexplain" for r in train_rows])
     source_weight = np.where(hatexplain, HATEXPLAIN_WEIGHT, 1.0)
     head = MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-2, max_iter=60,
