@@ -16,48 +16,24 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from spyglass.storage.errors import StorageError
 from spyglass.storage.store import Store
 
 
 @dataclass(frozen=True)
 class Rollup:
-    """A rollup table, its source table, and the view's aggregates (as in the migrations; tests compare)."""
+    """A rollup table, the materialized view that fills it, and the view's source table."""
 
     table: str
+    view: str
     source: str
     time: str  # the source's time column; the rollup's ``minute`` is its minute
     keys: tuple[str, ...]  # grouping columns besides ``minute``
-    aggregates: str  # the view's aggregate columns, ``batches`` included
-
-    @property
-    def columns(self) -> str:
-        """The rollup's columns in the order the repair selects them."""
-        return ", ".join(("minute", *self.keys, *re.findall(r" AS (\w+)", self.aggregates)))
 
 
-SPANS_1M = Rollup("spans_1m", "spans", "start_time", ("project", "service", "model", "environment"), """
-    count() AS spans,
-    countIf(kind = 'llm') AS llm_calls,
-    countIf(status = 'error') AS errors,
-    quantilesTDigestState(0.5, 0.9, 0.95, 0.99)(duration_ms) AS latency_ms,
-    sum(duration_ms) AS latency_ms_sum,
-    max(duration_ms) AS latency_ms_max,
-    sum(prompt_tokens) AS prompt_tokens,
-    sum(completion_tokens) AS completion_tokens,
-    sum(total_tokens) AS total_tokens,
-    sum(cost) AS cost,
-    groupBitmapState(insert_batch) AS batches""")
-
-EVALUATIONS_1M = Rollup("evaluations_1m", "evaluations", "span_start",
-                        ("project", "service", "model", "environment", "evaluator"), """
-    count() AS evaluated,
-    countIf(flagged) AS flagged,
-    countIf(label = 'error') AS errors,
-    count(score) AS scored,
-    sum(ifNull(score, 0)) AS score_sum,
-    max(ifNull(score, 0)) AS score_max,
-    quantilesTDigestStateIf(0.5, 0.9, 0.99)(ifNull(score, 0), isNotNull(score)) AS score_q,
-    groupBitmapState(insert_batch) AS batches""")
+SPANS_1M = Rollup("spans_1m", "spans_1m_mv", "spans", "start_time", ("project", "service", "model", "environment"))
+EVALUATIONS_1M = Rollup("evaluations_1m", "evaluations_1m_mv", "evaluations", "span_start",
+                        ("project", "service", "model", "environment", "evaluator"))
 
 # what insert_batch holds for rows inserted without a de-duplication token (never repaired)
 _NO_TOKEN = "cityHash64('')"
@@ -84,14 +60,26 @@ def repair_rollup(store: Store, rollup: Rollup, batches: Iterable[int], projects
         missing = store.rows(f"SELECT uniqExact(toStartOfMinute({rollup.time}), {', '.join(rollup.keys)}) AS n "
                              f"FROM ({uncounted})", parameters=params)[0]["n"]
         if missing:
-            keys = ", ".join(("minute",) + rollup.keys)
-            store.command(f"INSERT INTO {rollup.table} ({rollup.columns}) "
-                          f"SELECT toStartOfMinute({rollup.time}) AS minute, {', '.join(rollup.keys)}, "
-                          f"{rollup.aggregates} FROM ({uncounted}) GROUP BY {keys}",
-                          parameters=params,
+            store.command(_view_insert(store, rollup, uncounted), parameters=params,
                           settings={"insert_deduplication_token": f"{rollup.table}-repair:{batch}"})
             added += missing
     return added
+
+
+def _view_insert(store: Store, rollup: Rollup, rows_sql: str) -> str:
+    """An INSERT of the view's own query reading ``rows_sql`` instead of the source table, so the
+    repair aggregates exactly as the view does (the aggregates are defined in the migrations only)."""
+    view = {"view": rollup.view}
+    query = store.rows("SELECT as_select FROM system.tables WHERE database = currentDatabase() "
+                       "AND name = {view:String}", parameters=view)[0]["as_select"]
+    columns = [row["name"] for row in store.rows(
+        "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {view:String} "
+        "ORDER BY position", parameters=view)]
+    source = rf"\bFROM (?:`?\w+`?\.)?`?{rollup.source}`?(?=\s|$)"  # the view names it with its database
+    query, found = re.subn(source, lambda _: f"FROM ({rows_sql})", query, count=1)
+    if not found:
+        raise StorageError(f"{rollup.view} does not read {rollup.source}: cannot repair {rollup.table}")
+    return f"INSERT INTO {rollup.table} ({', '.join(columns)}) {query}"
 
 
 def _uncounted_rows(rollup: Rollup) -> str:
