@@ -27,7 +27,7 @@ def insert_spans(store: Store, rows: list[dict[str, Any]], dedup_token: str | No
 
 
 def insert_span_file(store: Store, path: str, dedup_token: str | None = None) -> None:
-    """Insert a file of rows encoded one JSON object per line (``ingest.decode.decode_for_insert``).
+    """Insert a file holding the rows as one JSON array (``ingest.decode.decode_for_insert``).
 
     Ingest removed duplicates already, so ClickHouse skips collapsing them at insert time
     (``optimize_on_insert=0``: about 10% less CPU per row, measured); merges and FINAL still do.
