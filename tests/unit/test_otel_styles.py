@@ -136,3 +136,12 @@ def test_traceloop_entity_and_association_properties():
                      "traceloop.association.properties.user_id": "tl-u"})
     assert (row["kind"], row["conversation_id"], row["user_id"]) == ("chain", "tl-s", "tl-u")
     assert "why" in row["prompt"] and "because" in row["completion"]
+
+
+def test_published_style_tables_are_current():
+    from pathlib import Path
+
+    from spyglass.ingest.otel_styles.doc import styles_markdown
+
+    published = (Path(__file__).parents[2] / "docs" / "otel.md").read_text()
+    assert published == styles_markdown(), "regenerate with: python -m spyglass.ingest.otel_styles.doc > docs/otel.md"
