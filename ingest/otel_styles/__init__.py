@@ -8,6 +8,7 @@ from __future__ import annotations
 from spyglass.ingest.otel_styles.adk import ADK
 from spyglass.ingest.otel_styles.genai import GENAI
 from spyglass.ingest.otel_styles.genkit import GENKIT
+from spyglass.ingest.otel_styles.haystack import HAYSTACK
 from spyglass.ingest.otel_styles.langfuse import LANGFUSE
 from spyglass.ingest.otel_styles.mlflow import MLFLOW
 from spyglass.ingest.otel_styles.openinference import OPENINFERENCE
@@ -18,6 +19,6 @@ from spyglass.ingest.otel_styles.table import Attributes, Style
 from spyglass.ingest.otel_styles.vercel import VERCEL
 
 STYLES: tuple[Style, ...] = (SPYGLASS, GENAI, OPENINFERENCE, OPENLLMETRY, VERCEL, PYDANTIC_AI, GENKIT, ADK,
-                             MLFLOW, LANGFUSE)
+                             MLFLOW, LANGFUSE, HAYSTACK)
 
 __all__ = ["STYLES", "Attributes", "Style"]

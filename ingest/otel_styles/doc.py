@@ -20,13 +20,15 @@ def _reader(reader: Reader) -> str:
     if isinstance(reader, Indexed):
         return f"`{reader.prefix}.N.{reader.role}` / `.{reader.content}`"
     if isinstance(reader, JsonPath):
-        return f"`{reader.key}` → {'.'.join(reader.path)}"
+        return f"`{reader.key}` → {'.'.join(str(step) for step in reader.path)}"
     if isinstance(reader, When):
         return f"`{reader.key}` when `{reader.if_key}` is {', '.join(reader.values)}"
     raise TypeError(reader)
 
 
 def _rule(rule: KindRule) -> str:
+    if rule.endings:
+        return f"`{rule.key}` ending in " + ", ".join(f"{end} → {kind}" for end, kind in rule.endings.items())
     if not rule.values:
         return f"`{rule.key}` present → {rule.kind}"
     return f"`{rule.key}`: " + ", ".join(f"{value} → {kind}" for value, kind in rule.values.items())

@@ -3,7 +3,8 @@
 Shapes read: OpenAI (``content`` text or parts with ``text``), the GenAI conventions (``parts``
 with ``type: text`` and ``content``), Gemini / Google ADK (``contents`` of ``parts`` with
 ``text``), Genkit (``content`` of ``{"text"}``), Vercel AI SDK (``ai.prompt``: ``system`` plus
-``prompt`` or ``messages``), and response objects (``choices``, ``candidates``, ``message``).
+``prompt`` or ``messages``), and response objects (``choices``, ``candidates``, ``message``,
+Haystack's ``replies``).
 Pure.
 """
 
@@ -104,6 +105,8 @@ def completion_text(value: Any) -> str | None:
             return content_text(choice.get("message", choice.get("text")) if isinstance(choice, dict) else choice)
         if isinstance(value.get("candidates"), list) and value["candidates"]:  # Gemini response
             return content_text(value["candidates"][0].get("content"))
+        if isinstance(value.get("replies"), list) and value["replies"]:  # Haystack generator output
+            return "\n".join(content_text(r) for r in value["replies"])
         for key in ("message", "content", "text"):  # Genkit, ADK, a single message
             if key in value and value[key] is not None:
                 return content_text(value[key])

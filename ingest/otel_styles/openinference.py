@@ -7,7 +7,7 @@ Retrieved documents (``retrieval.documents.N.*``) are read in ``otlp_map``.
 
 from __future__ import annotations
 
-from spyglass.ingest.otel_styles.table import Indexed, KindRule, Style
+from spyglass.ingest.otel_styles.table import Indexed, KindRule, Messages, Style
 
 OPENINFERENCE = Style(
     name="OpenInference",
@@ -17,8 +17,11 @@ OPENINFERENCE = Style(
     fields={
         "model": ("llm.model_name",),
         "provider": ("llm.provider", "llm.system"),
-        "prompt": (Indexed("llm.input_messages", "message.role", "message.content"), "input.value"),
-        "completion": (Indexed("llm.output_messages", "message.role", "message.content"), "output.value"),
+        # input.value / output.value: a request or response as JSON on LLM spans, any text elsewhere
+        "prompt": (Indexed("llm.input_messages", "message.role", "message.content"), Messages("input.value"),
+                   "input.value"),
+        "completion": (Indexed("llm.output_messages", "message.role", "message.content"), Messages("output.value"),
+                       "output.value"),
         "prompt_tokens": ("llm.token_count.prompt",),
         "completion_tokens": ("llm.token_count.completion",),
         "total_tokens": ("llm.token_count.total",),

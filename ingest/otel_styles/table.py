@@ -103,14 +103,17 @@ class JsonPath:
     itself is not consumed: the rest of it stays in metadata."""
 
     key: str
-    path: tuple[str, ...]
+    path: tuple[str | int, ...]  # keys, or indexes into lists
 
     def read(self, a: Attributes) -> Any:
         value = parse_json(a.get(self.key))
         for step in self.path:
-            if not isinstance(value, dict):
+            if isinstance(step, int) and isinstance(value, list):
+                value = value[step] if len(value) > step else None
+            elif isinstance(step, str) and isinstance(value, dict):
+                value = value.get(step)
+            else:
                 return None
-            value = value.get(step)
         return value
 
 
@@ -137,20 +140,25 @@ class KindRule:
     """``key``'s value -> span kind (``values``), or any value at all -> ``kind`` (``values`` empty).
 
     Values match exactly, upper-cased, or by their first word (Vercel's ``operation.name`` is
-    ``ai.embed.doEmbed <functionId>``).
+    ``ai.embed.doEmbed <functionId>``); ``endings`` match the end of a class name
+    (Haystack's ``haystack.components.generators.chat.openai.OpenAIChatGenerator``).
     """
 
     key: str
     values: dict[str, str] = field(default_factory=dict)
     kind: str = ""
+    endings: dict[str, str] = field(default_factory=dict)
 
     def match(self, a: Attributes) -> str | None:
         value = a.get(self.key)
         if value is None:
             return None
-        if not self.values:
-            return self.kind
         text = str(parse_json(value)).strip()  # MLflow JSON-encodes its values: '"LLM"'
+        for ending, kind in self.endings.items():
+            if text.endswith(ending):
+                return kind
+        if not self.values:
+            return None if self.endings else self.kind
         for candidate in (text, text.upper(), text.split(" ")[0]):
             if candidate in self.values:
                 a.used.add(self.key)

@@ -145,3 +145,27 @@ def test_published_style_tables_are_current():
 
     published = (Path(__file__).parents[2] / "docs" / "otel.md").read_text()
     assert published == styles_markdown(), "regenerate with: python -m spyglass.ingest.otel_styles.doc > docs/otel.md"
+
+
+def test_haystack_generator_component():
+    output = {"replies": ["Berlin."], "meta": [{"model": "gpt-4o-mini", "usage": {"prompt_tokens": 12,
+                                                                                  "completion_tokens": 2}}]}
+    _, row = mapped({"haystack.component.type": "haystack.components.generators.openai.OpenAIGenerator",
+                     "haystack.component.input": json.dumps({"prompt": "Capital of Germany?"}),
+                     "haystack.component.output": json.dumps(output)})
+    assert (row["kind"], row["model"], row["prompt"], row["completion"]) == ("llm", "gpt-4o-mini",
+                                                                            "user: Capital of Germany?", "Berlin.")
+    assert (row["prompt_tokens"], row["completion_tokens"]) == (12, 2)
+    _, retriever = mapped({"haystack.component.type": "InMemoryBM25Retriever"})
+    assert retriever["kind"] == "retrieval"
+
+
+def test_openinference_request_and_response_json_in_input_and_output_value():
+    request = {"model": "gpt-4o", "messages": [{"role": "system", "content": "Terse."},
+                                               {"role": "user", "content": "2+2?"}]}
+    response = {"choices": [{"message": {"role": "assistant", "content": "4"}}]}
+    _, row = mapped({"openinference.span.kind": "LLM", "input.value": json.dumps(request),
+                     "input.mime_type": "application/json", "output.value": json.dumps(response)})
+    assert (row["prompt"], row["completion"]) == ("system: Terse.\nuser: 2+2?", "4")
+    _, chain = mapped({"openinference.span.kind": "CHAIN", "input.value": '{"question": "why?"}'})
+    assert chain["prompt"] == '{"question": "why?"}', "not a chat request: kept as sent"
