@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -48,10 +48,18 @@ class PriceTable:
     """Prices by normalized model name."""
 
     models: dict[str, ModelPrice]
+    # model name as sent -> its price or None: ingest looks up the same few names for every span
+    _found: dict[str, ModelPrice | None] = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, model: str) -> ModelPrice | None:
         """The price of ``model`` (any spelling ``normalize_model`` folds), or None."""
-        return self.models.get(model) or self.models.get(normalize_model(model))
+        try:
+            return self._found[model]
+        except KeyError:
+            price = self.models.get(model) or self.models.get(normalize_model(model))
+            if len(self._found) < 10_000:  # bounded: model names come from senders
+                self._found[model] = price
+            return price
 
     def merged(self, other: PriceTable) -> PriceTable:
         """This table with ``other``'s models added or replacing these."""
@@ -127,17 +135,20 @@ def load_prices(user_file: str | None = None) -> PriceTable:
 
 def span_cost(row: dict[str, Any], price: ModelPrice) -> float:
     """US dollars for a normalized span row's tokens at ``price``."""
-    cached = min(row.get("cache_read_tokens", 0), row["prompt_tokens"])
-    written = min(row.get("cache_write_tokens", 0), row["prompt_tokens"] - cached)
-    fresh = row["prompt_tokens"] - cached - written
-    return (fresh * price.input + cached * price.cached_input + written * price.cache_write
-            + row["completion_tokens"] * price.output) / 1e6
+    prompt = row["prompt_tokens"]
+    cached = row["cache_read_tokens"]
+    written = row["cache_write_tokens"]
+    if cached + written > prompt:  # a sender that counts cache tokens apart: clamp, never price negative
+        cached = min(cached, prompt)
+        written = prompt - cached
+    return ((prompt - cached - written) * price.input + cached * price.cached_input
+            + written * price.cache_write + row["completion_tokens"] * price.output) / 1e6
 
 
 def price_row(row: dict[str, Any], sent_cost: Any, prices: PriceTable) -> None:
     """Fill in a validated row's cost from ``prices`` when the span came without one (``sent_cost``
     None) and is a priced kind with tokens and a known model; record the table version."""
-    if sent_cost is not None or row["kind"] not in PRICED_KINDS or not row["model"]:
+    if sent_cost is not None or not row["model"] or row["kind"] not in PRICED_KINDS:
         return
     if not row["prompt_tokens"] and not row["completion_tokens"]:
         return

@@ -84,3 +84,10 @@ def test_bad_price_file_names_file_and_entry(tmp_path):
         load_prices(str(path))
     with pytest.raises(PriceError, match="cannot read price file"):
         load_prices(str(tmp_path / "missing.yaml"))
+
+
+def test_cache_counts_larger_than_the_prompt_are_clamped_never_negative():
+    claude = packaged_prices().find("claude-3-haiku")
+    row = decoded({**LLM, "model": "claude-3-haiku", "prompt_tokens": 100, "cache_read_tokens": 80,
+                   "cache_write_tokens": 50, "completion_tokens": 0})
+    assert row["cost"] == pytest.approx((80 * claude.cached_input + 20 * claude.cache_write) / 1e6)
