@@ -20,7 +20,9 @@ router = APIRouter(tags=["metrics"])
 def get_metrics(request: Request,
                 project: str = Query(..., min_length=1, max_length=256, description="the caller's project"),
                 metric: str = Query(..., description="requests, errors, error_rate, latency_p50, latency_p95, "
-                                    "latency_p99, tokens, cost, flag_rate:<evaluator>, score_mean:<evaluator>"),
+                                    "latency_p99, tokens, prompt_tokens, completion_tokens, cache_read_tokens, "
+                                    "cache_write_tokens, reasoning_tokens, cost, flag_rate:<evaluator>, "
+                                    "score_mean:<evaluator>"),
                 start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 1 hour before end"),
                 end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
                 step: str = Query("60s", description="bucket width: 60s, 5m, 1h, 1d (whole minutes)"),

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                           settings.ingest_group, settings.ingest_batch_spans, settings.ingest_batch_ms,
                           consumer_options={"max_poll_interval_ms": settings.ingest_max_poll_interval_ms,
                                             "session_timeout_ms": settings.ingest_session_timeout_ms},
-                          decode_processes=settings.ingest_decode_processes)
+                          decode_processes=settings.ingest_decode_processes, prices_file=settings.prices_file)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     worker.run()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Tansu completes a group join only after max_poll_interval_ms: keep it small where restarts matter
     ingest_max_poll_interval_ms: int = Field(30_000, ge=1_000)
     ingest_session_timeout_ms: int = Field(10_000, ge=2_000)
+    prices_file: str | None = Field(None, description="YAML price file whose models override or add to the "
+                                    "packaged price table (ingest/prices/); see README 'Cost'")
 
     # api
     api_host: str = "127.0.0.1"
@@ -83,6 +85,17 @@ class Settings(BaseSettings):
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("prices_file")
+    @classmethod
+    def _readable_prices(cls, value: str | None) -> str | None:
+        from spyglass.ingest.prices import PriceError, load_prices
+
+        try:
+            load_prices(value)  # a bad file is a settings error at startup, not a failure in ingest
+        except PriceError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @property

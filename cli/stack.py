@@ -111,7 +111,7 @@ class Stack:
         self.ingest = IngestWorker(Store(s.clickhouse_dsn, s.clickhouse_database), self.bootstrap,
                                    s.spans_topic, s.dlq_topic, s.ingest_group, s.ingest_batch_spans,
                                    s.ingest_batch_ms, consumer_options={"max_poll_interval_ms": 5_000},
-                                   decode_processes=s.ingest_decode_processes)
+                                   decode_processes=s.ingest_decode_processes, prices_file=s.prices_file)
         self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop))
 
     def _start_evaluators(self) -> None:

@@ -1,7 +1,8 @@
 """Pure decoding: Kafka record values -> validated span rows plus dead letters. No I/O.
 
 The functions here run in the consumer's decode process (see ``consumer.py``), so this module
-imports only the wire format and orjson: the process starts fast and holds no broker or database.
+imports only the wire format, the price table and orjson: the process starts fast and holds no
+broker or database. Spans sent without a cost are priced here (``prices.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Iterable
 
 import orjson
 
+from spyglass.ingest.prices import PriceTable, packaged_prices, price_row
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
 
 
@@ -53,27 +55,33 @@ class Decoded:
     encoded: EncodedRows | None = None  # ingest's decoder puts the rows here instead (see below)
 
 
-def decode_value(value: bytes | None, source: Source, out: Decoded) -> None:
-    """Decode one record value into ``out``: each valid span a row, each invalid one a dead letter."""
+def decode_value(value: bytes | None, source: Source, out: Decoded, prices: PriceTable | None = None) -> None:
+    """Decode one record value into ``out``: each valid span a row, each invalid one a dead letter.
+
+    ``prices`` prices spans sent without a cost (default: the packaged table).
+    """
     try:
         spans = decode_record(value, orjson.loads)
     except RecordError as exc:
         out.dead.append(DeadLetter(source, str(exc), value or b""))
         return
     rows = out.rows
+    prices = prices or packaged_prices()
     for span in spans:
         try:
-            rows.append(validate_span(span))
+            row = validate_span(span)
+            price_row(row, span.get("cost"), prices)
+            rows.append(row)
         except SpanError as exc:
             out.dead.append(DeadLetter(source, exc.message, orjson.dumps(span, default=str),
                                        exc.field, exc.span_id or ""))
 
 
-def decode_values(items: Iterable[tuple[bytes | None, Source]]) -> Decoded:
+def decode_values(items: Iterable[tuple[bytes | None, Source]], prices: PriceTable | None = None) -> Decoded:
     """Decode many (value, source) pairs; rows are dicts (the ``spans`` table's columns)."""
     out = Decoded()
     for value, source in items:
-        decode_value(value, source, out)
+        decode_value(value, source, out, prices)
     return out
 
 
@@ -113,12 +121,13 @@ class EncodedRows:
             pass
 
 
-def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str) -> Decoded:
+def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str,
+                      prices: PriceTable | None = None) -> Decoded:
     """Like ``decode_values``, with the rows written to a file in ``spool`` (``Decoded.encoded``).
 
     One ``orjson.dumps`` of the whole list: half the cost of a line per row (measured).
     """
-    out = decode_values(items)
+    out = decode_values(items, prices)
     rows, out.rows = out.rows, []
     fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:

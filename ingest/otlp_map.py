@@ -1,159 +1,145 @@
-"""``OtelSpan`` -> Spyglass wire span: OpenTelemetry GenAI semantic conventions (``gen_ai.*``,
-including OpenLLMetry's indexed prompts) and OpenInference (``llm.*``, ``input.value``,
-``retrieval.documents``...). Attributes consumed by the mapping are not repeated; the rest land
-in metadata. Pure.
+"""``OtelSpan`` -> Spyglass wire span, through the instrumentation style tables in ``otel_styles``.
+
+Each span field is read from the first style (in ``STYLES`` order) whose table names an attribute
+the span carries; span events become derived values the tables read like attributes. The kind
+comes from an attribute that names it, then from an attribute only one kind carries (a tool
+name), then from the model: a span with a model is an LLM call. Attributes consumed by the
+mapping are not repeated; the rest land in metadata. Pure.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import math
 from typing import Any
 
+from spyglass.ingest.otel_styles import STYLES, Attributes
+from spyglass.ingest.otel_styles.messages import completion_text
+from spyglass.ingest.otel_styles.table import Indexed, Messages, Reader, dumps
 from spyglass.ingest.otlp_decode import OtelSpan
 
-_OPENINFERENCE_KINDS = {"LLM": "llm", "CHAIN": "chain", "RETRIEVER": "retrieval", "TOOL": "tool",
-                        "AGENT": "agent", "EMBEDDING": "embedding", "RERANKER": "retrieval"}
-_GENAI_OPERATIONS = {"chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "embedding",
-                     "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "agent"}
-_INDEXED = re.compile(r"^(gen_ai\.prompt|gen_ai\.completion|llm\.input_messages|llm\.output_messages|"
-                      r"retrieval\.documents)\.(\d+)\.(.+)$")
+COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens",
+                "reasoning_tokens")
+TEXT_FIELDS = ("model", "provider", "conversation_id", "user_id", "prompt_name", "prompt_version")
+MAPPED_FIELDS = ("model", "provider", "prompt", "completion", *COUNT_FIELDS, "cost", "conversation_id", "user_id",
+                 "prompt_name", "prompt_version")
 
 
-class _Attrs:
-    """Attribute lookup that remembers what it consumed."""
+def _unquote(value: str) -> str:
+    """A JSON string literal (MLflow encodes every value, Genkit a string input) -> its text."""
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        try:
+            inner = json.loads(value)
+            return inner if isinstance(inner, str) else value
+        except ValueError:
+            return value
+    return value
 
-    def __init__(self, attrs: dict[str, Any]) -> None:
-        self.attrs = attrs
-        self.used: set[str] = set()
 
-    def first(self, *keys: str) -> Any:
-        for key in keys:
-            if key in self.attrs and self.attrs[key] not in (None, ""):
-                self.used.add(key)
-                return self.attrs[key]
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool):
         return None
-
-    def indexed(self, prefix: str) -> list[dict[str, Any]]:
-        """``prefix.0.a``, ``prefix.0.b``, ``prefix.1.a`` -> [{"a":..,"b":..}, {"a":..}] in index order."""
-        items: dict[int, dict[str, Any]] = {}
-        for key, value in self.attrs.items():
-            match = _INDEXED.match(key)
-            if match and match.group(1) == prefix:
-                items.setdefault(int(match.group(2)), {})[match.group(3)] = value
-                self.used.add(key)
-        return [items[i] for i in sorted(items)]
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _messages(items: list[dict[str, Any]], role: str, content: str) -> list[dict[str, str]]:
-    return [{"role": str(m.get(role, "")), "content": _text(m.get(content)) or ""} for m in items]
-
-
-def _json_messages(value: Any) -> list[dict[str, Any]] | None:
-    """gen_ai.input.messages / output.messages: JSON text of [{"role", "parts": [{"type":"text","content"}]}]."""
     try:
-        messages = json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return None
-    if not isinstance(messages, list):
-        return None
-    out = []
-    for m in messages:
-        if not isinstance(m, dict):
-            continue
-        parts = m.get("parts")
-        if isinstance(parts, list):
-            text = "".join(str(p.get("content", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text")
-        else:
-            text = _text(m.get("content")) or ""
-        out.append({"role": str(m.get("role", "")), "content": text})
-    return out
-
-
-def _prompt(a: _Attrs, events: list[tuple[str, dict[str, Any]]]) -> Any:
-    messages = (_json_messages(a.first("gen_ai.input.messages"))
-                or _messages(a.indexed("gen_ai.prompt"), "role", "content")
-                or _messages(a.indexed("llm.input_messages"), "message.role", "message.content"))
-    if messages:
-        return messages
-    for name, attrs in events:
-        if name == "gen_ai.content.prompt" and "gen_ai.prompt" in attrs:
-            return _text(attrs["gen_ai.prompt"])
-    return _text(a.first("gen_ai.prompt", "input.value"))
-
-
-def _completion(a: _Attrs, events: list[tuple[str, dict[str, Any]]]) -> str | None:
-    messages = (_json_messages(a.first("gen_ai.output.messages"))
-                or _messages(a.indexed("gen_ai.completion"), "role", "content")
-                or _messages(a.indexed("llm.output_messages"), "message.role", "message.content"))
-    if messages:
-        return "\n".join(m["content"] for m in messages)
-    for name, attrs in events:
-        if name == "gen_ai.content.completion" and "gen_ai.completion" in attrs:
-            return _text(attrs["gen_ai.completion"])
-    return _text(a.first("gen_ai.completion", "output.value"))
-
-
-def _kind(a: _Attrs) -> str:
-    kind = a.first("spyglass.kind")
-    if kind:
-        return str(kind)
-    inference = a.first("openinference.span.kind")
-    if inference:
-        return _OPENINFERENCE_KINDS.get(str(inference).upper(), "other")
-    operation = a.first("gen_ai.operation.name")
-    if operation:
-        return _GENAI_OPERATIONS.get(str(operation), "other")
-    return "llm" if "gen_ai.request.model" in a.attrs or "llm.model_name" in a.attrs else "other"
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
+        number = float(_unquote(value)) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
         return None
+    return int(number) if math.isfinite(number) and number >= 0 and number == int(number) else None
+
+
+def _convert(field: str, value: Any) -> Any:
+    """An attribute's value as the field's type; None when it cannot be one."""
+    if field in COUNT_FIELDS:
+        return _count(value)
+    if field == "cost":
+        try:
+            cost = float(_unquote(value)) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            return None
+        return cost if math.isfinite(cost) and cost >= 0 else None
+    if field == "prompt" and isinstance(value, list) and value and all(
+            isinstance(m, dict) and isinstance(m.get("content"), str) for m in value):
+        return value  # already chat messages (derived from events)
+    if field == "completion" and not isinstance(value, str):
+        return completion_text(value) or dumps(value)
+    return _unquote(value) if isinstance(value, str) else dumps(value)
+
+
+def _read(reader: Reader, a: Attributes, field: str) -> Any:
+    if isinstance(reader, str):
+        value = a.get(reader)
+        converted = None if value is None else _convert(field, value)
+        if converted is not None:
+            a.used.add(reader)
+        return converted
+    if isinstance(reader, (Messages, Indexed)):
+        return reader.prompt(a) if field == "prompt" else reader.completion(a)
+    value = reader.read(a)
+    return None if value is None else _convert(field, value)
+
+
+def map_fields(a: Attributes) -> dict[str, Any]:
+    """Every mapped field the span carries, each from the first style and attribute that has it."""
+    found: dict[str, Any] = {}
+    for field in MAPPED_FIELDS:
+        for style in STYLES:
+            value = next((v for v in (_read(r, a, field) for r in style.fields.get(field, ())) if v is not None), None)
+            if value is not None:
+                found[field] = value
+                break
+    return found
+
+
+def span_kind(a: Attributes, model: Any) -> str:
+    """An attribute naming the kind, then one only a kind carries, then llm if there is a model."""
+    for rules in ("kinds", "kind_hints"):
+        for style in STYLES:
+            for rule in getattr(style, rules):
+                kind = rule.match(a)
+                if kind:
+                    return kind
+    return "llm" if model else "other"
+
+
+def _attributes(span: OtelSpan) -> Attributes:
+    derived: dict[str, Any] = {}
+    consumed: set[str] = set()
+    for style in STYLES:
+        if style.derive is not None:
+            values, keys = style.derive(span.attributes, span.events)
+            for key, value in values.items():
+                derived.setdefault(key, value)
+            consumed |= keys
+    a = Attributes(span.attributes, derived)
+    a.used |= consumed
+    return a
 
 
 def to_wire(span: OtelSpan, default_project: str = "default") -> dict[str, Any]:
     """Map one OpenTelemetry span onto the Spyglass wire format (validation happens downstream)."""
-    res = _Attrs(span.resource)
-    a = _Attrs(span.attributes)
-    documents = [{"content": _text(d.get("document.content")) or "", "source": str(d.get("document.id", ""))}
-                 for d in a.indexed("retrieval.documents")]
-    tags = a.first("tag.tags", "spyglass.tags")
+    res = Attributes(span.resource)
+    a = _attributes(span)
+    fields = map_fields(a)
+    documents = [{"content": completion_text(d.get("document.content")) or "", "source": str(d.get("document.id", ""))}
+                 for d in Indexed("retrieval.documents").items(a)]
+    tags = a.take("tag.tags") or a.take("spyglass.tags")
     out: dict[str, Any] = {
         "trace_id": span.trace_id, "span_id": span.span_id, "parent_span_id": span.parent_span_id or None,
-        "project": str(a.first("spyglass.project") or res.first("spyglass.project") or default_project),
-        "service": _text(res.first("service.name")), "name": span.name or "span", "kind": _kind(a),
+        "project": str(a.take("spyglass.project") or res.take("spyglass.project") or default_project),
+        "service": res.take("service.name"), "name": span.name or "span", "kind": span_kind(a, fields.get("model")),
         "start_time": span.start_ns / 1e9, "end_time": max(span.end_ns, span.start_ns) / 1e9,
         "status": {0: "unset", 1: "ok", 2: "error"}.get(span.status_code, "unset"),
         "error": (span.status_message or "error") if span.status_code == 2 else None,
-        "model": _text(a.first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")),
-        "provider": _text(a.first("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")),
-        "prompt": _prompt(a, span.events), "completion": _completion(a, span.events),
-        "prompt_tokens": _int(a.first("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
-                                      "llm.token_count.prompt")),
-        "completion_tokens": _int(a.first("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
-                                          "llm.token_count.completion")),
-        "total_tokens": _int(a.first("llm.token_count.total", "gen_ai.usage.total_tokens")),
-        "cost": a.first("gen_ai.usage.cost", "llm.cost.total", "spyglass.cost"),
-        "conversation_id": _text(a.first("gen_ai.conversation.id", "session.id")),
-        "user_id": _text(a.first("user.id", "enduser.id")),
-        "prompt_name": _text(a.first("gen_ai.prompt.name", "llm.prompt_template.name")),
-        "prompt_version": _text(a.first("llm.prompt_template.version", "gen_ai.prompt.version")),
+        **fields,
         "context": documents or None,
         "tags": [str(t) for t in tags] if isinstance(tags, list) else None,
-        "environment": _text(res.first("deployment.environment.name", "deployment.environment")),
-        "release": _text(res.first("service.version")),
+        "environment": res.take("deployment.environment.name") or res.take("deployment.environment"),
+        "release": res.take("service.version"),
     }
+    for key in ("service", "environment", "release"):
+        if out[key] is not None:
+            out[key] = dumps(out[key])
     metadata: dict[str, Any] = {}
-    inline = a.first("metadata")  # OpenInference: a JSON object as text
+    inline = a.take("metadata")  # OpenInference: a JSON object as text
     if isinstance(inline, str):
         try:
             parsed = json.loads(inline)

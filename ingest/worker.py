@@ -19,6 +19,7 @@ from typing import Any
 from spyglass.broker import make_producer
 from spyglass.ingest.consumer import Batch, SpanConsumer
 from spyglass.ingest.decode import Decoded, decode_for_insert
+from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
 from spyglass.storage.rollups import SPANS_1M, repair_rollup
@@ -49,9 +50,12 @@ class RecentIds:
 class SpanStoreSink:
     """Stores batches of spans: dead letters to the DLQ, then rows to ClickHouse, duplicates dropped."""
 
-    def __init__(self, store: Store, bootstrap: str, dlq_topic: str, recent_ids: int = 500_000) -> None:
+    def __init__(self, store: Store, bootstrap: str, dlq_topic: str, recent_ids: int = 500_000,
+                 prices_file: str | None = None) -> None:
+        prices = load_prices(prices_file)  # first: a bad price file fails before anything starts
         self.spool = make_spool()
-        self.decode = partial(decode_for_insert, spool=self.spool)  # rows arrive as files (EncodedRows)
+        # rows arrive as files (EncodedRows)
+        self.decode = partial(decode_for_insert, spool=self.spool, prices=prices)
         self.db = store
         self.dlq_topic = dlq_topic
         self.duplicates_skipped = 0
@@ -118,8 +122,8 @@ class IngestWorker(SpanConsumer):
 
     def __init__(self, store: Store, bootstrap: str, topic: str, dlq_topic: str, group: str = "ingest",
                  batch_spans: int = 20_000, batch_ms: int = 250, consumer_options: dict[str, Any] | None = None,
-                 recent_ids: int = 500_000, decode_processes: int = 2) -> None:
-        self.span_sink = SpanStoreSink(store, bootstrap, dlq_topic, recent_ids)
+                 recent_ids: int = 500_000, decode_processes: int = 2, prices_file: str | None = None) -> None:
+        self.span_sink = SpanStoreSink(store, bootstrap, dlq_topic, recent_ids, prices_file)
         super().__init__(self.span_sink, bootstrap, topic, group, batch_spans, batch_ms, consumer_options,
                          label="ingest", decode_processes=decode_processes)
 

@@ -22,6 +22,12 @@ SPAN_METRICS: dict[str, tuple[str, float | None]] = {
     "latency_p95": ("quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[3]", None),
     "latency_p99": ("quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[4]", None),
     "tokens": ("sum(total_tokens)", 0.0),
+    "prompt_tokens": ("sum(prompt_tokens)", 0.0),
+    "completion_tokens": ("sum(completion_tokens)", 0.0),
+    # parts of the two above: prompt tokens read from / written to the provider's cache, reasoning tokens
+    "cache_read_tokens": ("sum(cache_read_tokens)", 0.0),
+    "cache_write_tokens": ("sum(cache_write_tokens)", 0.0),
+    "reasoning_tokens": ("sum(reasoning_tokens)", 0.0),
     "cost": ("sum(cost)", 0.0),
 }
 EVALUATOR_METRICS: dict[str, tuple[str, float | None]] = {

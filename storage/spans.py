@@ -13,7 +13,7 @@ SPAN_COLUMNS = (
     "end_time", "duration_ms", "status", "error", "model", "provider", "prompt", "prompt_messages",
     "completion", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "conversation_id",
     "user_id", "prompt_name", "prompt_version", "context", "context_sources", "tags", "metadata",
-    "metadata_num", "environment", "release",
+    "metadata_num", "environment", "release", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
 )
 
 

@@ -13,7 +13,7 @@ SPAN_FIELDS = (
     "trace_id, span_id, parent_span_id, project, service, name, kind, start_time, end_time, duration_ms, "
     "status, error, model, provider, prompt, prompt_messages, completion, prompt_tokens, completion_tokens, "
     "total_tokens, cost, conversation_id, user_id, prompt_name, prompt_version, context, context_sources, "
-    "tags, metadata, metadata_num, environment, release"
+    "tags, metadata, metadata_num, environment, release, cache_read_tokens, cache_write_tokens, reasoning_tokens"
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 
 import pytest
 from opentelemetry.exporter.otlp.proto.http import Compression
@@ -106,3 +107,29 @@ def test_otlp_json_and_bad_requests(api):
     assert api.post("/v1/traces", content=b"\x00garbage", headers={"content-type": "application/x-protobuf"}
                     ).status_code == 400
     assert api.post("/v1/traces", content=b"{}", headers={"content-type": "text/plain"}).status_code == 415
+
+
+def test_cache_and_reasoning_tokens_reach_the_rollups_and_metrics(api):
+    project = unique_name("otelcache")
+    now_ns = time.time_ns()
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "claude-sonnet-4-5-20250929",
+             "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.cache_read.input_tokens": 600,
+             "gen_ai.usage.cache_creation.input_tokens": 300, "gen_ai.usage.output_tokens": 100,
+             "gen_ai.usage.reasoning.output_tokens": 40}
+    body = {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "7b8efff798038103d269b633813fc60c", "spanId": "aee19b7ec3c1b174", "name": "chat",
+         "startTimeUnixNano": str(now_ns), "endTimeUnixNano": str(now_ns + 10**9),
+         "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
+                        for k, v in attrs.items()]}]}]}]}
+    assert api.post("/v1/traces", json=body, headers={"x-spyglass-project": project}).status_code == 200
+
+    def total(metric):
+        response = api.get("/v1/metrics", params={"project": project, "metric": metric, "start": now_ns / 1e9 - 120,
+                                                  "end": now_ns / 1e9 + 120})
+        assert response.status_code == 200, response.text
+        return sum(p["value"] or 0 for s in response.json()["series"] for p in s["points"])
+    wait_for(lambda: total("requests") == 1, 60, message="the span in the rollup")
+    assert [total(m) for m in ("prompt_tokens", "cache_read_tokens", "cache_write_tokens", "completion_tokens",
+                               "reasoning_tokens")] == [1000, 600, 300, 100, 40]
+    # priced at the cache rates: 100 fresh + 600 read + 300 written, 100 out (claude-sonnet-4-5 per 1M)
+    assert total("cost") == pytest.approx((100 * 3.00 + 600 * 0.30 + 300 * 3.75 + 100 * 15.00) / 1e6)

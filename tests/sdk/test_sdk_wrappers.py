@@ -170,3 +170,21 @@ def test_wrapping_something_else_leaves_it_alone(sdk_warnings):
     thing = NS()
     assert spyglass.wrap_openai(thing) is thing and spyglass.wrap_anthropic(thing) is thing
     assert "wrap_openai could not find" in sdk_warnings.text
+
+
+def test_prompt_cache_and_reasoning_counts(sink):
+    cached = NS(model="claude-x", content=[NS(type="text", text="ok")],
+                usage=NS(input_tokens=7, cache_read_input_tokens=16399, cache_creation_input_tokens=2089,
+                         output_tokens=445))
+    spyglass.wrap_anthropic(NS(messages=FakeMessages(cached, []))).messages.create(model="claude", max_tokens=9,
+                                                                                     messages=[])
+    usage = NS(prompt_tokens=100, completion_tokens=50, total_tokens=150,
+               prompt_tokens_details=NS(cached_tokens=60), completion_tokens_details=NS(reasoning_tokens=30))
+    openai_result = NS(model="o3", choices=[NS(message=NS(content="hi"))], usage=usage)
+    spyglass.wrap_openai(NS(chat=NS(completions=FakeCompletions(openai_result, [])))).chat.completions.create(
+        model="o3", messages=[])
+    assert spyglass.flush(5)
+    anthropic, openai = sink.spans
+    assert (anthropic["prompt_tokens"], anthropic["cache_read_tokens"], anthropic["cache_write_tokens"]) == (
+        18495, 16399, 2089), "Anthropic's input_tokens leaves the cache out; prompt_tokens counts it"
+    assert (openai["prompt_tokens"], openai["cache_read_tokens"], openai["reasoning_tokens"]) == (100, 60, 30)

@@ -19,23 +19,30 @@ def _text(content: Any) -> Any:
     return "".join(read(block, "text") or "" for block in content if read(block, "type") == "text")
 
 
-def _tokens(input_tokens: Any, output_tokens: Any) -> dict[str, Any]:
+def _tokens(usage: Any, output_tokens: Any) -> dict[str, Any]:
+    # Anthropic's input_tokens leaves out the prompt-cache reads and writes; prompt_tokens includes them
+    input_tokens = read(usage, "input_tokens")
+    cache_read = read(usage, "cache_read_input_tokens")
+    cache_write = read(usage, "cache_creation_input_tokens")
+    if isinstance(input_tokens, int):
+        input_tokens += sum(n for n in (cache_read, cache_write) if isinstance(n, int))
     total = input_tokens + output_tokens if isinstance(input_tokens, int) and isinstance(output_tokens, int) else None
-    return {"prompt_tokens": input_tokens, "completion_tokens": output_tokens, "total_tokens": total}
+    return {"prompt_tokens": input_tokens, "completion_tokens": output_tokens, "total_tokens": total,
+            "cache_read_tokens": cache_read, "cache_write_tokens": cache_write}
 
 
 class _Stream:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.model: Any = None
-        self.input_tokens: Any = None
+        self.usage: Any = None
         self.output_tokens: Any = None
 
     def add(self, event: Any) -> None:
         kind = read(event, "type")
         if kind == "message_start":
             self.model = read(event, "message", "model")
-            self.input_tokens = read(event, "message", "usage", "input_tokens")
+            self.usage = read(event, "message", "usage")
             self.output_tokens = read(event, "message", "usage", "output_tokens")
         elif kind == "content_block_delta" and read(event, "delta", "type") == "text_delta":
             self.parts.append(read(event, "delta", "text") or "")
@@ -45,7 +52,7 @@ class _Stream:
 
     def fields(self) -> dict[str, Any]:
         return {"completion": "".join(self.parts), "model": self.model,
-                **_tokens(self.input_tokens, self.output_tokens)}
+                **_tokens(self.usage, self.output_tokens)}
 
 
 class _AnthropicAdapter:
@@ -63,7 +70,7 @@ class _AnthropicAdapter:
 
     def response_fields(self, result: Any) -> dict[str, Any]:
         return {"completion": _text(read(result, "content")), "model": read(result, "model"),
-                **_tokens(read(result, "usage", "input_tokens"), read(result, "usage", "output_tokens"))}
+                **_tokens(read(result, "usage"), read(result, "usage", "output_tokens"))}
 
     def stream_state(self) -> _Stream:
         return _Stream()

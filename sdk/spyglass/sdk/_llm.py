@@ -28,7 +28,8 @@ def record_llm(*, model: str, prompt: Optional[Prompt] = None, messages: Optiona
     ``context`` the retrieved documents (text or ``{"content", "source"}``); ``cost`` in US
     dollars; times are epoch seconds (both default to now); ``error`` (an exception or a
     ``"Type: message"`` string) marks the call failed.
-    Extra ``fields`` (tags, metadata, conversation_id, ...) go on the span as well. To time a
+    Extra ``fields`` (tags, metadata, conversation_id, cache_read_tokens, cache_write_tokens,
+    reasoning_tokens, ...) go on the span as well; without ``cost``, ingest prices known models. To time a
     call as it runs, use ``with span(name, kind="llm") as s: ...; s.set(model=...)`` instead.
     Never raises; no I/O; does nothing before ``init``.
     """

@@ -16,7 +16,10 @@ _PARAMETERS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "s
 def _usage(usage: Any) -> dict[str, Any]:
     return {"prompt_tokens": read(usage, "prompt_tokens"),
             "completion_tokens": read(usage, "completion_tokens"),
-            "total_tokens": read(usage, "total_tokens")}
+            "total_tokens": read(usage, "total_tokens"),
+            # parts of the two counts above
+            "cache_read_tokens": read(usage, "prompt_tokens_details", "cached_tokens"),
+            "reasoning_tokens": read(usage, "completion_tokens_details", "reasoning_tokens")}
 
 
 class _Stream:

@@ -33,14 +33,17 @@ _ID_FIELDS = ("trace_id", "span_id")
 _SHORT_FIELDS = ("service", "model", "provider", "conversation_id", "user_id", "prompt_name",
                  "environment", "release")
 _COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+# parts of the counts above, priced apart (prompt caching, reasoning models)
+TOKEN_DETAIL_FIELDS = ("cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
 # built once: json.dumps with options builds a new encoder on every call
 _compact_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _json = json.JSONEncoder(default=str).encode
 KNOWN_FIELDS = frozenset((
     "trace_id", "span_id", "parent_span_id", "project", "service", "name", "kind", "start_time",
     "end_time", "status", "error", "model", "provider", "prompt", "completion", "prompt_tokens",
-    "completion_tokens", "total_tokens", "cost", "conversation_id", "user_id", "prompt_name",
-    "prompt_version", "context", "tags", "metadata", "environment", "release",
+    "completion_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost",
+    "conversation_id", "user_id", "prompt_name", "prompt_version", "context", "tags", "metadata", "environment",
+    "release",
 ))
 
 
@@ -313,6 +316,9 @@ def validate_span(span: Any) -> dict[str, Any]:
             "prompt": prompt, "prompt_messages": messages, "completion": _completion(span),
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": total_tokens, "cost": float(cost),
+            "cache_read_tokens": _count(span, "cache_read_tokens"),
+            "cache_write_tokens": _count(span, "cache_write_tokens"),
+            "reasoning_tokens": _count(span, "reasoning_tokens"),
             "prompt_version": _text(span, "prompt_version", MAX_NAME_CHARS),
             "context": contents, "context_sources": sources, "tags": _tags(span),
             "metadata": strings, "metadata_num": numbers,
@@ -363,7 +369,14 @@ def json_schema() -> dict[str, Any]:
             "completion": {"oneOf": [text, message]},
             "prompt_tokens": count, "completion_tokens": count,
             "total_tokens": {**count, "description": "defaults to prompt + completion tokens"},
-            "cost": {"type": "number", "minimum": 0, "description": "US dollars"},
+            "cache_read_tokens": {**count, "description": "prompt tokens read from the provider's prompt cache "
+                                  "(part of prompt_tokens)"},
+            "cache_write_tokens": {**count, "description": "prompt tokens written to the provider's prompt cache "
+                                   "(part of prompt_tokens)"},
+            "reasoning_tokens": {**count, "description": "reasoning (thinking) tokens (part of completion_tokens)"},
+            "cost": {"type": "number", "minimum": 0,
+                     "description": "US dollars; when absent, ingest prices known models (metadata "
+                                    "spyglass.price_version names the price table)"},
             "conversation_id": text, "user_id": text, "prompt_name": text,
             "prompt_version": {"type": ["string", "integer"]},
             "context": {"type": "array", "items": document, "maxItems": MAX_CONTEXT_DOCS},
