@@ -23,6 +23,7 @@ class Chart:
     start: datetime | None = None
     end: datetime | None = None
     unit: str = ""
+    total: float | None = None  # counts (requests, tokens, cost): the sum over the range
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -31,8 +32,10 @@ def _finite(value: float | None) -> bool:
     return value is not None and not math.isnan(value) and not math.isinf(value)
 
 
-def line_chart(title: str, points: Sequence[tuple[datetime, float | None]], unit: str = "") -> Chart:
-    """Scale ``points`` (time, value or None) into the chart box; y starts at 0."""
+def line_chart(title: str, points: Sequence[tuple[datetime, float | None]], unit: str = "",
+               summed: bool = False) -> Chart:
+    """Scale ``points`` (time, value or None) into the chart box; y starts at 0. ``summed``: a count,
+    headlined by its total over the range (else by its latest value)."""
     chart = Chart(title, unit=unit)
     if not points:
         return chart
@@ -43,6 +46,7 @@ def line_chart(title: str, points: Sequence[tuple[datetime, float | None]], unit
         return chart
     chart.top = max(max(values), 0.0) or 1.0
     chart.latest = next((v for _, v in reversed(points) if _finite(v)), None)
+    chart.total = sum(values) if summed else None
     step = (WIDTH - 2 * PAD) / max(len(points) - 1, 1)
     current: list[str] = []
     for i, (_, value) in enumerate(points):
@@ -83,7 +87,7 @@ def distribution(details: dict) -> Bars | None:
     if "histogram" in details:
         hist = details["histogram"]
         edges = hist.get("edges") or []
-        labels = [f"{edges[i]:.3g}–{edges[i + 1]:.3g}" for i in range(len(edges) - 1)]
+        labels = [f"{edges[i]:.4g}–{edges[i + 1]:.4g}" for i in range(len(edges) - 1)]
         ref, cur = list(hist.get("reference") or []), list(hist.get("current") or [])
     elif "categories" in details:
         labels = [str(c) for c in details["categories"]]

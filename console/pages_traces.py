@@ -25,8 +25,9 @@ from spyglass.storage.traces import list_traces, trace_spans
 router = APIRouter(include_in_schema=False)
 RANGES = {"1h": (3600, 60), "6h": (6 * 3600, 300), "24h": (86_400, 900), "7d": (7 * 86_400, 3600)}
 TRACE_RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-SPAN_METRICS = (("requests", "Requests", ""), ("errors", "Errors", ""), ("latency_p50", "Latency p50", "ms"),
+SPAN_METRICS = (("requests", "Requests (spans)", ""), ("errors", "Errors", ""), ("latency_p50", "Latency p50", "ms"),
                 ("latency_p95", "Latency p95", "ms"), ("tokens", "Tokens", ""), ("cost", "Cost", "$"))
+SUMMED = ("requests", "errors", "tokens", "cost")
 FILTERS = ("service", "model", "status", "flagged", "user_id", "conversation_id", "prompt_name", "prompt_version", "q")
 
 
@@ -48,7 +49,7 @@ def overview(request: Request, range: str = "1h") -> Response:
     charts = []
     for metric, title, unit in SPAN_METRICS:
         series = metric_series(store, MetricQuery(project, metric, now - span, now, step))
-        charts.append(line_chart(title, series[0].points if series else [], unit))
+        charts.append(line_chart(title, series[0].points if series else [], unit, metric in SUMMED))
     for evaluator in project_evaluators(store, project, now - span):
         series = metric_series(store, MetricQuery(project, f"flag_rate:{evaluator}", now - span, now, step))
         charts.append(line_chart(f"{evaluator} flag rate", series[0].points if series else [], "rate"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from console_seed import background, incident_trace, now, xss_trace
+from console_seed import background, drift_rows, incident_trace, now, xss_trace
 from support import unique_name, wait_for
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -67,6 +67,7 @@ def world(chdb_path, tmp_path_factory):
     from spyglass.api.deps import ApiDeps
     from spyglass.storage import Store, migrate
     from spyglass.storage import alerts as db
+    from spyglass.storage.drift import insert_drift_reports
     from spyglass.storage.evaluations import insert_evaluations
     from spyglass.storage.keys import create_key
     from spyglass.storage.spans import insert_spans
@@ -83,6 +84,7 @@ def world(chdb_path, tmp_path_factory):
     theirs, _ = incident_trace(other, other_trace, t - 60)
     insert_spans(store, spans + more + xss_trace(project, xss, t - 90) + theirs)
     insert_evaluations(store, scores + bad)
+    insert_drift_reports(store, drift_rows(project, t))
     keys = {"operator": create_key(store, "*", ["ingest", "read", "admin"], "operator")[1],
             "read": create_key(store, project, ["read"], "viewer")[1],
             "admin": create_key(store, project, ["read", "admin"], "project admin")[1],

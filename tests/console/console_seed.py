@@ -95,3 +95,20 @@ def xss_trace(project: str, trace_id: str, start: float) -> list[dict]:
 
 def now() -> float:
     return time.time()
+
+
+def drift_rows(project: str, at: float) -> list[dict[str, Any]]:
+    """One drift run: latency drifted (a histogram), the model mix stable (categories)."""
+    base = {"run_id": f"run-{project}", "project": project, "service": "support-bot", "model": "*",
+            "reference_start": at - 86_400, "reference_end": at - 3600, "current_start": at - 3600,
+            "current_end": at, "reference_n": 5000, "current_n": 400}
+    edges = [100.0 * i for i in range(11)]
+    return [
+        {**base, "feature": "latency_ms", "feature_kind": "numeric", "method": "ks", "statistic": 0.41,
+         "p_value": 1e-12, "effect_size": 0.41, "drifted": True,
+         "details": {"histogram": {"edges": edges, "reference": [0.02, 0.1, 0.3, 0.3, 0.15, 0.08, 0.03, 0.01, 0.01, 0.0],
+                                   "current": [0.0, 0.01, 0.04, 0.1, 0.15, 0.2, 0.25, 0.15, 0.07, 0.03]}}},
+        {**base, "feature": "model", "feature_kind": "categorical", "method": "chi2", "statistic": 1.2,
+         "p_value": 0.55, "effect_size": 0.02, "drifted": False,
+         "details": {"categories": ["gpt-4o-mini", "gpt-4o"], "reference": [0.8, 0.2], "current": [0.78, 0.22]}},
+    ]
