@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spyglass.console.charts import distribution
-from spyglass.console.web import NotFound, current_user, form_data, page_project, redirect, render, state
-from spyglass.storage.console import known_projects
+from spyglass.console.web import (NotFound, current_user, form_data, page_project, recent_projects, redirect,
+                                  render, state)
 from spyglass.storage.drift import DriftReportFilter, list_drift_reports
 from spyglass.storage.keys import SCOPES, create_key, list_keys, revoke_key
 
@@ -32,7 +32,7 @@ def drift(request: Request) -> Response:
             groups.setdefault((row["service"], row["model"]), []).append(
                 {**row, "bars": distribution(row["details"])})
     history = [r for r in rows if r["drifted"]][:50]
-    projects = known_projects(store, now - 7 * 86_400) if user.operator else [project]
+    projects = recent_projects(request) if user.operator else [project]
     return render(request, "drift.html", user=user, project=project, projects=projects or [project], nav="drift",
                   groups=sorted(groups.items()), history=history)
 

@@ -13,9 +13,9 @@ from spyglass.api.tree import build_tree
 from spyglass.console.charts import line_chart
 from spyglass.console.evidence import chat_messages, evidence, marks_for, segments
 from spyglass.console.waterfall import waterfall
-from spyglass.console.web import NotFound, current_user, page_project, render, state
+from spyglass.console.web import NotFound, current_user, page_project, recent_projects, render, state
 from spyglass.storage.alerts import list_alerts
-from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, known_projects, project_evaluators,
+from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, project_evaluators,
                                       project_filter_values, scores_of_spans)
 from spyglass.storage.drift import DriftReportFilter, list_drift_reports
 from spyglass.storage.evaluations import scores_by_span
@@ -32,8 +32,7 @@ FILTERS = ("service", "model", "status", "flagged", "user_id", "conversation_id"
 
 
 def _common(request: Request, user: Any, project: str, nav: str) -> dict[str, Any]:
-    store = state(request).deps.store
-    projects = known_projects(store, time.time() - 7 * 86_400) if user.operator else [project]
+    projects = list(recent_projects(request)) if user.operator else [project]
     if project not in projects:
         projects = [project, *projects]
     return {"user": user, "project": project, "projects": projects, "nav": nav}
@@ -91,8 +90,10 @@ def traces(request: Request) -> Response:
             error = "that page cursor is not one this console made"
     else:
         error = error or "the end of the range must be after its start"
-    choices = project_filter_values(store, project, now - 7 * 86_400)
-    choices["evaluators"] = project_evaluators(store, project, now - 7 * 86_400)
+    st = state(request)
+    choices = st.cached(f"choices:{project}", lambda: {
+        **project_filter_values(store, project, now - 7 * 86_400),
+        "evaluators": project_evaluators(store, project, now - 7 * 86_400)})
     filters = {k: v or "" for k, v in values.items()}
     return render(request, "traces.html", **_common(request, user, project, "traces"), traces=rows,
                   next_cursor=next_cursor, filters=filters, choices=choices, error=error, range=chosen,

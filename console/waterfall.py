@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -17,9 +17,13 @@ class Row:
     width: float
     offset_ms: float
 
+    @property
+    def indent(self) -> int:
+        """The indentation step drawn (deeper spans share the last one)."""
+        return min(self.depth, 12)
 
-def _us(value: datetime) -> int:
-    return int(value.timestamp() * 1_000_000)
+
+_US = timedelta(microseconds=1)
 
 
 def waterfall(tree: list[dict[str, Any]]) -> tuple[list[Row], float]:
@@ -32,13 +36,16 @@ def waterfall(tree: list[dict[str, Any]]) -> tuple[list[Row], float]:
         stack.extend((child, depth + 1) for child in reversed(node["children"]))
     if not flat:
         return [], 0.0
-    start = min(_us(n["start_time"]) for n, _ in flat)
-    end = max(max(_us(n["end_time"]), _us(n["start_time"])) for n, _ in flat)
-    total = max(end - start, 1)
+    first: datetime = min(n["start_time"] for n, _ in flat)
+
+    def us(value: datetime) -> int:  # offsets by subtraction: naive datetimes' timestamp() is slow
+        return (value - first) // _US
+
+    total = max(max(us(n["end_time"]) for n, _ in flat), 1)
     rows = []
     for node, depth in flat:
-        begin = _us(node["start_time"]) - start
-        length = max(_us(node["end_time"]) - _us(node["start_time"]), 0)
+        begin = us(node["start_time"])
+        length = max(us(node["end_time"]) - begin, 0)
         rows.append(Row(node, depth, round(100 * begin / total, 3), round(max(100 * length / total, 0.3), 3),
                         begin / 1000))
     return rows, total / 1000

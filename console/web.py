@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Request
@@ -49,7 +49,22 @@ class ConsoleState:
     env: Environment
     auth_off_nonce: str
     _keys: dict[str, tuple[float, ApiKey | None]] = field(default_factory=dict)
+    _values: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, name: str, compute: Callable[[], Any], ttl_s: float = 30.0) -> Any:
+        """``compute()``, remembered ``ttl_s`` seconds under ``name`` (filter choices, project lists)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._values.get(name)
+        if hit and hit[0] > now:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._values) > 10_000:
+                self._values.clear()
+            self._values[name] = (now + ttl_s, value)
+        return value
 
     def key(self, key_id: str) -> ApiKey | None:
         """The key by id, cached ``KEY_TTL_S`` seconds."""
@@ -123,8 +138,14 @@ def page_project(request: Request, user: User) -> str:
         return user.key.project
     if asked:
         return asked
-    projects = known_projects(state(request).deps.store, time.time() - 7 * 86_400)
+    projects = recent_projects(request)
     return "demo" if "demo" in projects or not projects else projects[0]
+
+
+def recent_projects(request: Request) -> list[str]:
+    """Projects with spans in the last 7 days (cached briefly: it only fills the project menu)."""
+    st = state(request)
+    return st.cached("projects", lambda: known_projects(st.deps.store, time.time() - 7 * 86_400))
 
 
 async def form_data(request: Request, user: User) -> dict[str, str]:
