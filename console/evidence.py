@@ -33,6 +33,7 @@ class Evidence:
     pii_types: list[str] = field(default_factory=list)
     pii_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     redacted_preview: str = ""
+    highlighted: list[str] = field(default_factory=list)  # types of the passages marked in the completion
     facts: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -94,6 +95,9 @@ def evidence(evaluator: str, score: dict[str, Any]) -> Evidence:
         out.pii_types = list(details.get("leaked_types") or [])
         out.pii_counts = {k: dict(v) for k, v in (details.get("counts") or {}).items() if v}
         out.redacted_preview = str(details.get("redacted_preview", ""))
+    spans = details.get("spans")
+    if isinstance(spans, list):
+        out.highlighted = [str(s.get("type", "toxic")) for s in spans if isinstance(s, dict)]
     skip = {"claims", "unsupported_claims", "entities", "counts", "leaked_types", "new_in_completion",
             "redacted_preview", "spans"}
     for name, item in sorted(details.items()):

@@ -85,7 +85,8 @@ def traces(request: Request) -> Response:
     rows, next_cursor = [], None
     if end > start:
         try:
-            rows, next_cursor = list_traces(store, where, 50, params.get("cursor") or None)
+            limit = int(params["limit"]) if params.get("limit", "").isdigit() else 50
+            rows, next_cursor = list_traces(store, where, min(max(limit, 1), 500), params.get("cursor") or None)
         except ValueError:
             error = "that page cursor is not one this console made"
     else:

@@ -48,7 +48,8 @@ def test_follow_the_alert_link_to_the_trace_and_its_evidence(page, world):
     claims = detail.locator("[data-evaluator=hallucination] table.claims")
     assert UNSUPPORTED in claims.locator("td.claim").inner_text()
     assert "within 30 days" in claims.locator("td.best").inner_text()
-    assert detail.locator("mark.toxic").inner_text() == "You are an idiot"
+    assert detail.locator("pre.completion mark.toxic").inner_text() == "You are an idiot"
+    assert "insult" in detail.locator("[data-evaluator=toxicity]").inner_text()
     assert "<EMAIL_ADDRESS>" in detail.locator("pre.completion").inner_text()
     assert EMAIL not in page.content()
     shot(page, "trace.png")

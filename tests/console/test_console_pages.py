@@ -121,3 +121,21 @@ def test_docs_serve_swagger_from_the_package_with_bearer_auth(world):
         assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
         assert schema["paths"]["/v1/traces"]["get"]["security"] == [{"apiKey": []}]
         assert not any(path == "/" or path.startswith(("/traces", "/alerts", "/login")) for path in schema["paths"])
+
+
+def test_trace_list_filters_and_cursor_pages(world):
+    with session(world, world.keys["read"]) as client:
+        seen, path = [], f"/traces?project={world.project}&limit=10"
+        while path:
+            html = client.get(path.replace("&amp;", "&")).text
+            seen += re.findall(r'<a href="/traces/([^"?]+)">', html)
+            found = re.search(r'<a rel="next" href="([^"]+)"', html)
+            path = found.group(1) if found else None
+        assert len(seen) == len(set(seen)) == 32, "30 quiet traces, the incident and the XSS trace, each once"
+        flagged = client.get("/traces", params={"flagged": "hallucination", "range": "1h"}).text
+        assert re.findall(r'<a href="/traces/([^"?]+)">', flagged) == [world.incident]
+        for params in ({"q": "IDIOT"}, {"status": "error"}, {"prompt_name": "support", "prompt_version": "3",
+                                                             "user_id": "user-7", "q": "idiot"}):
+            listed = re.findall(r'<a href="/traces/([^"?]+)">', client.get("/traces", params=params).text)
+            assert listed == [world.incident], params
+        assert client.get("/traces", params={"cursor": "nonsense"}).status_code == 400
