@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.deps import ApiDeps
-from spyglass.console import docs_page, mount_console, swagger_assets
+from spyglass.console import docs_page, mount_console
 from spyglass.storage.errors import StorageError
 
 
@@ -23,9 +22,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.deps = deps
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
-    # the console and Swagger UI: every asset served from the installed packages, none from a CDN
+    # the console and Swagger UI: every asset served from the package, none from a CDN
     mount_console(app, deps)
-    app.mount("/swagger-ui", StaticFiles(directory=swagger_assets()), name="swagger-ui")
     app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +13,7 @@ from spyglass.console.access import Forbidden
 from spyglass.console.web import (CSP, DOCS_CSP, HERE, ConsoleState, LoginRequired, NotFound, build_env,
                                   login_redirect, render)
 
-__all__ = ["docs_page", "mount_console", "swagger_assets"]
+__all__ = ["docs_page", "mount_console"]
 
 
 class SecurityHeaders:
@@ -65,12 +64,5 @@ def mount_console(app: FastAPI, deps: Any) -> None:
 
 
 def docs_page(request: Request) -> HTMLResponse:
-    """Swagger UI from the packaged assets (no CDN); its start-up script is a file, not inline."""
+    """Swagger UI 5 vendored in ``static/swagger`` (no CDN); its start-up script is a file, not inline."""
     return render(request, "docs.html", user=None)
-
-
-def swagger_assets() -> Path:
-    """The folder of the pip package swagger-ui-bundle's Swagger UI files."""
-    import swagger_ui_bundle
-
-    return Path(swagger_ui_bundle.swagger_ui_path)

@@ -1,4 +1,4 @@
-// Starts Swagger UI (served from the swagger-ui-bundle package) on /docs; a file, so the CSP needs no inline script.
+// Starts Swagger UI (vendored in static/swagger, see VERSION) on /docs; a file, so the CSP needs no inline script.
 "use strict";
 window.addEventListener("load", function () {
   window.ui = SwaggerUIBundle({
@@ -6,7 +6,7 @@ window.addEventListener("load", function () {
     dom_id: "#swagger-ui",
     deepLinking: true,
     persistAuthorization: true,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+    presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout"
   });
 });

@@ -100,3 +100,24 @@ def test_drift_page_plots_reference_against_current(page, world):
     assert latency.locator("rect.ref").count() == 10 and latency.locator("rect.cur").count() == 10
     assert "stable" in page.locator("figure.feature", has_text="model").inner_text()
     shot(page, "drift.png")
+
+
+def test_docs_render_offline_with_the_bearer_scheme(page, world):
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{world.url}/docs")
+    page.wait_for_selector(".swagger-ui .information-container .title", timeout=30_000)
+    assert "Spyglass" in page.inner_text(".swagger-ui .information-container .title")
+    page.click(".scheme-container button.authorize")
+    assert page.locator(".auth-container", has_text="apiKey").count() >= 1
+    page.fill(".auth-container input", world.keys["read"])
+    page.click(".auth-btn-wrapper button.authorize")
+    page.click("button.close-modal")
+    operation = page.locator("#operations-traces-get_traces_v1_traces_get")
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for(timeout=30_000)
+    assert status.inner_text().strip() == "200", "Try it out sends the key"
+    assert not [e for e in errors if "Content Security Policy" in e], errors

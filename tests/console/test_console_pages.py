@@ -115,8 +115,8 @@ def test_state_changes_need_the_csrf_token(world):
 def test_docs_serve_swagger_from_the_package_with_bearer_auth(world):
     with httpx.Client(base_url=world.url, timeout=30) as client:
         docs = client.get("/docs").text
-        assert "cdn" not in docs.lower() and "/swagger-ui/swagger-ui-bundle.js" in docs
-        assert client.get("/swagger-ui/swagger-ui-bundle.js").status_code == 200
+        assert "cdn" not in docs.lower() and "/static/swagger/swagger-ui-bundle.js" in docs
+        assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
         schema = client.get("/openapi.json").json()
         assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
         assert schema["paths"]["/v1/traces"]["get"]["security"] == [{"apiKey": []}]
