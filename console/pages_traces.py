@@ -16,11 +16,11 @@ from spyglass.console.waterfall import waterfall
 from spyglass.console.web import NotFound, current_user, page_project, recent_projects, render, state
 from spyglass.storage.alerts import list_alerts
 from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, project_evaluators,
-                                      project_filter_values, scores_of_spans)
+                                      project_filter_values, scores_of_spans, trace_scores_located,
+                                      trace_spans_located)
 from spyglass.storage.drift import DriftReportFilter, list_drift_reports
-from spyglass.storage.evaluations import scores_by_span
 from spyglass.storage.metrics import MetricQuery, metric_series
-from spyglass.storage.traces import list_traces, trace_spans
+from spyglass.storage.traces import list_traces
 
 router = APIRouter(include_in_schema=False)
 RANGES = {"1h": (3600, 60), "6h": (6 * 3600, 300), "24h": (86_400, 900), "7d": (7 * 86_400, 3600)}
@@ -122,10 +122,10 @@ def trace(request: Request, trace_id: str, span: str = "") -> Response:
     scope = None if user.operator else user.key.project
     user.allow("GET", f"/v1/traces/{trace_id}", scope)
     store = state(request).deps.store
-    spans = trace_spans(store, trace_id, scope)
+    spans = trace_spans_located(store, trace_id, scope)
     if not spans:
         raise NotFound(f"trace {trace_id} not found" + (f" in project {scope}" if scope else ""))
-    scores = scores_by_span(store, trace_id)
+    scores = trace_scores_located(store, trace_id, spans)
     rows, total_ms = waterfall(build_tree(spans))
     flagged = {sid for sid, by in scores.items() if any(s["flagged"] for s in by.values())}
     selected = next((r.span for r in rows if r.span["span_id"] == span), None) or next(

@@ -102,3 +102,40 @@ def scores_of_spans(store: Store, span_ids: list[str]) -> dict[str, dict[str, di
         out.setdefault(row.pop("span_id"), {})[row.pop("evaluator")] = {
             **row, "details": orjson.loads(row["details"]) if row["details"] else {}}
     return out
+
+
+def trace_spans_located(store: Store, trace_id: str, project: str | None = None) -> list[dict[str, Any]]:
+    """The rows of ``storage.traces.trace_spans``, read in two steps that stay fast on large tables.
+
+    FINAL reads every part's granules for a lookup by trace id; without FINAL the trace-id bloom
+    filter skips them. So: locate the trace's project and time range without FINAL, then read
+    that primary-key range with FINAL (its duplicates share the key, so they lie in the range).
+    """
+    scope = "AND project = {project:String}" if project else ""
+    located = store.rows("SELECT project, toUnixTimestamp64Micro(min(start_time)) AS lo, "
+                         "toUnixTimestamp64Micro(max(start_time)) AS hi FROM spans "
+                         f"WHERE trace_id = {{trace_id:String}} {scope} GROUP BY project",
+                         parameters={"trace_id": trace_id, "project": project})
+    spans: list[dict[str, Any]] = []
+    for where in located:
+        spans += store.rows(f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE project = {{project:String}} "
+                            "AND start_time BETWEEN fromUnixTimestamp64Micro({lo:Int64}) "
+                            "AND fromUnixTimestamp64Micro({hi:Int64}) AND trace_id = {trace_id:String}",
+                            parameters={"trace_id": trace_id, **where})
+    return sorted(spans, key=lambda span: (span["start_time"], span["span_id"]))
+
+
+def trace_scores_located(store: Store, trace_id: str, spans: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``storage.evaluations.scores_by_span`` for a trace whose ``spans`` are read, within their key range."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for project in sorted({span["project"] for span in spans}):
+        starts = [span["start_time"] for span in spans if span["project"] == project]
+        rows = store.rows(
+            "SELECT span_id, evaluator, version, score, label, flagged, details, evaluated_at FROM evaluations FINAL "
+            "WHERE project = {project:String} AND span_start BETWEEN {lo:DateTime64(6, 'UTC')} "
+            "AND {hi:DateTime64(6, 'UTC')} AND trace_id = {trace_id:String} ORDER BY evaluated_at",
+            parameters={"project": project, "lo": min(starts), "hi": max(starts), "trace_id": trace_id})
+        for row in rows:
+            out.setdefault(row.pop("span_id"), {})[row.pop("evaluator")] = {
+                **row, "details": orjson.loads(row["details"]) if row["details"] else {}}
+    return out

@@ -139,3 +139,17 @@ def test_trace_list_filters_and_cursor_pages(world):
             listed = re.findall(r'<a href="/traces/([^"?]+)">', client.get("/traces", params=params).text)
             assert listed == [world.incident], params
         assert client.get("/traces", params={"cursor": "nonsense"}).status_code == 400
+
+
+def test_located_trace_read_matches_the_api_query(world):
+    from spyglass.storage.console import trace_scores_located, trace_spans_located
+    from spyglass.storage.evaluations import scores_by_span
+    from spyglass.storage.traces import trace_spans
+
+    for trace_id in (world.incident, world.xss, world.other_trace):
+        spans = trace_spans_located(world.store, trace_id)
+        assert spans == trace_spans(world.store, trace_id)
+        assert trace_scores_located(world.store, trace_id, spans) == scores_by_span(world.store, trace_id)
+    assert len(scores_by_span(world.store, world.incident)[f"{world.incident}-gen"]) == 3
+    assert trace_spans_located(world.store, world.other_trace, world.project) == []
+    assert trace_spans_located(world.store, "no-such-trace") == []
