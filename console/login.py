@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from urllib.parse import parse_qsl
 
 from spyglass.console.session import (COOKIE, LOGIN_CSRF_COOKIE, MAX_AGE_S, dump_session, new_session,
                                       safe_next)

@@ -153,3 +153,16 @@ def test_located_trace_read_matches_the_api_query(world):
     assert len(scores_by_span(world.store, world.incident)[f"{world.incident}-gen"]) == 3
     assert trace_spans_located(world.store, world.other_trace, world.project) == []
     assert trace_spans_located(world.store, "no-such-trace") == []
+
+
+def test_with_auth_off_the_console_needs_no_login(world):
+    from fastapi.testclient import TestClient
+
+    from conftest import NoPublisher
+    from spyglass.api.app import create_app
+    from spyglass.api.deps import ApiDeps
+
+    with TestClient(create_app(ApiDeps(store=world.store, publisher=NoPublisher()))) as client:
+        overview = client.get("/", params={"project": world.project}, follow_redirects=False)
+        assert overview.status_code == 200 and "Requests" in overview.text and "Log out" not in overview.text
+        assert client.get(f"/traces/{world.incident}").status_code == 200
