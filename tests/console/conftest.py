@@ -10,26 +10,13 @@ import shutil
 import threading
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import orjson
 import pytest
 
+from console_helpers import NoPublisher
 from console_seed import background, drift_rows, incident_trace, now, xss_trace
 from support import unique_name, wait_for
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-class NoPublisher:
-    """The console never ingests; a publish here is a bug."""
-
-    def publish(self, spans: list) -> int:
-        raise AssertionError("the console never publishes spans")
-
-    def connected(self) -> bool:
-        return False
-
 
 @dataclass
 class World:
@@ -134,18 +121,3 @@ def page(browser):
     opened.dialogs = dialogs
     yield opened
     context.close()
-
-
-def log_in(page, world: World, key: str, path: str = "/") -> None:
-    """Open ``path`` logged out, log in with ``key``, land back on ``path``."""
-    page.goto(world.url + path)
-    page.fill("input[name=key]", key)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-

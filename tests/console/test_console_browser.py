@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import log_in, shot
+from console_helpers import log_in, shot
 from console_seed import EMAIL, UNSUPPORTED, XSS_COMPLETION
 from support import wait_for
 

@@ -158,7 +158,7 @@ def test_located_trace_read_matches_the_api_query(world):
 def test_with_auth_off_the_console_needs_no_login(world):
     from fastapi.testclient import TestClient
 
-    from conftest import NoPublisher
+    from console_helpers import NoPublisher
     from spyglass.api.app import create_app
     from spyglass.api.deps import ApiDeps
 
