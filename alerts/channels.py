@@ -154,3 +154,13 @@ def alertmanager_alerts(notice: Notice) -> list[dict[str, Any]]:
     if notice.status == "resolved":
         alert["endsAt"] = iso(notice.resolved_at or notice.at)
     return [alert]
+
+
+def notice_line(notice: dict[str, Any]) -> str | None:
+    """A firing or resolved notice (webhook/log JSON) as one terminal line with its console link; else None."""
+    if notice.get("status") not in ("firing", "resolved") or notice.get("event") == "renotified":
+        return None
+    links = notice.get("links") or []
+    page = next((link["href"] for link in links if link.get("text") == "alert"), None)
+    page = page or (links[0]["href"] if links else "")
+    return f"{notice.get('summary', '')}  {page}".rstrip()

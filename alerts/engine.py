@@ -175,7 +175,8 @@ class AlertEngine:
                     details["pii_entities"] = pii_entity_counts(self.store, rule, state.group, start)
             except StorageError as exc:  # evidence is a nicety; the page must still go out
                 log.warning("rule %s: cannot read example traces: %s", rule.id, exc)
-        notice = build_notice(rule, transition, now, trace_links(self.public_url, rule, state.group, examples),
+        notice = build_notice(rule, transition, now, trace_links(self.public_url, rule, state.group, examples,
+                                                                   state.alert_id),
                               details)
         for name in rule.channels:
             channel = self.channels.get(name)

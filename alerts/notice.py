@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from spyglass.alerts.rules import AlertRule
 from spyglass.alerts.state import Transition, alert_labels
@@ -62,10 +62,15 @@ def _clean(x: float) -> float | None:
 
 
 def summarize(rule: AlertRule, status: str, value: float, z: float, group: dict[str, str]) -> str:
-    """One line a human reads on a phone: what, where, how bad."""
+    """One line a human reads on a phone: what, where, how bad (resolved: what the value is now)."""
     where = ", ".join(f"{k}={v}" for k, v in group.items()) or "all traffic"
     window = f"{rule.window_s / 60:g}m"
-    if rule.kind == "baseline":
+    now = "no data" if value is None or math.isnan(value) else f"{value:.4g}"
+    if status == "resolved" and rule.kind == "baseline":
+        what = f"{rule.metric.text} is now {now}, back near its trailing baseline"
+    elif status == "resolved":
+        what = f"{rule.metric.text} is now {now} (fires when {rule.comparison} {rule.threshold:g})"
+    elif rule.kind == "baseline":
         what = f"{rule.metric.text}={value:.4g} departs from its trailing baseline (z={z:.1f})"
     else:
         what = f"{rule.metric.text}={value:.4g} {rule.comparison} {rule.threshold:g}"
@@ -73,8 +78,12 @@ def summarize(rule: AlertRule, status: str, value: float, z: float, group: dict[
 
 
 def trace_links(public_url: str, rule: AlertRule, group: dict[str, str],
-                trace_ids: Sequence[str]) -> list[dict[str, str]]:
-    """Links into the API: the filtered trace list, then a few offending traces."""
+                trace_ids: Sequence[str], alert_id: str | None = None) -> list[dict[str, str]]:
+    """Links into the web console: the filtered trace list, a few offending traces, the alert's page.
+
+    Console pages, not the JSON API: a person opens them from Slack or PagerDuty in a browser
+    (logged out, the console asks for a key and returns to the same page).
+    """
     base = public_url.rstrip("/")
     query: dict[str, str] = {k: v for k, v in group.items() if k in ("project", "service", "model")}
     for dim in ("project", "service", "model"):
@@ -85,8 +94,10 @@ def trace_links(public_url: str, rule: AlertRule, group: dict[str, str],
         query["flagged"] = rule.metric.evaluator
     elif rule.metric.stat == "error_rate":
         query["status"] = "error"
-    links = [{"text": "matching traces", "href": f"{base}/v1/traces?{urlencode(query)}"}]
-    links += [{"text": f"trace {t}", "href": f"{base}/v1/traces/{t}"} for t in trace_ids]
+    links = [{"text": "matching traces", "href": f"{base}/traces?{urlencode(query)}"}]
+    links += [{"text": f"trace {t}", "href": f"{base}/traces/{quote(t, safe='')}"} for t in trace_ids]
+    if alert_id:
+        links.append({"text": "alert", "href": f"{base}/alerts/{quote(alert_id, safe='')}"})
     return links
 
 

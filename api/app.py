@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.deps import ApiDeps
+from spyglass.console import docs_page, mount_console
 from spyglass.storage.errors import StorageError
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
     """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds."""
-    app = FastAPI(title="Spyglass", version="0.1.0",
-                  description="Traces, scores, metrics and alerts for LLM applications.")
+    app = FastAPI(title="Spyglass", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Traces, scores, metrics and alerts for LLM applications. Authorize with an API "
+                              "key (`sg_...`) as a bearer token; the web console is at `/`.")
     app.state.deps = deps
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
+    # the console and Swagger UI: every asset served from the package, none from a CDN
+    mount_console(app, deps)
+    app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
 
@@ -34,6 +39,13 @@ def create_app(deps: ApiDeps) -> FastAPI:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(spans.span_batch_schemas())
+            # declare the bearer scheme on every /v1 operation so Swagger UI's "Authorize" sends the key
+            schema["components"]["securitySchemes"] = {"apiKey": {
+                "type": "http", "scheme": "bearer", "description": "an API key: sg_<key id>_<secret>"}}
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{"apiKey": []}]
             app.openapi_schema = schema
         return app.openapi_schema
 

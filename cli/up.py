@@ -6,6 +6,7 @@ import argparse
 import signal
 import threading
 
+from spyglass.cli.alert_feed import AlertFeed
 from spyglass.cli.settings import Settings
 
 
@@ -46,20 +47,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         console.print(f"[bold green]Spyglass is up[/]  Kafka {stack.bootstrap}  ClickHouse {settings.clickhouse_dsn}")
         if not args.no_api:
-            console.print(f"API {stack.api_url}   docs {stack.api_url}/docs   traces {stack.api_url}/v1/traces")
+            console.print(f"[bold]console {stack.api_url}/[/]   API {stack.api_url}/v1   docs {stack.api_url}/docs")
             if settings.auth:
-                console.print(f"local operator API key (also in {settings.local_key_path}):\n  {stack.local_key}\n"
+                console.print(f"log in to the console with the local operator API key (also in "
+                              f"{settings.local_key_path}):\n  {stack.local_key}\n"
                               f"  curl -H 'Authorization: Bearer {stack.local_key}' '{stack.api_url}/v1/traces?project=demo'")
         if not args.no_demo:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "
                           "(toxic, PII leak, unsupported answers, latency, errors, drift)")
         if not args.no_alerts:
-            console.print(f"alerts page the local log channel: {settings.alert_log_path}  "
-                          f"(and GET {getattr(stack, 'api_url', '')}/v1/alerts)")
+            console.print(f"alerts print here and page the local log channel: {settings.alert_log_path}")
         console.print("Ctrl-C stops everything.")
+        feed = AlertFeed(None if args.no_alerts else settings.alert_log_path)
         with Live(stack_table(stack, traffic), console=console, refresh_per_second=1) as live:
             while not stopping.wait(1.0):
+                for line in feed.new_lines():
+                    console.print(line, style="bold red" if line.startswith("[FIRING]") else "green", markup=False)
                 live.update(stack_table(stack, traffic))
                 failed = stack.failed()
                 if failed:

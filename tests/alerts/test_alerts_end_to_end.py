@@ -50,10 +50,10 @@ def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, 
                 assert len(receiver.bodies()) == 1, "a burst pages once, not once per span"
                 assert body["status"] == "firing" and body["labels"]["project"] == project
                 assert body["value"] == pytest.approx(5 / 6) and body["samples"] == 6
-                trace_link = next(link["href"] for link in body["links"] if "/v1/traces/" in link["href"])
-                assert trace_link.startswith(stack.api_url)
-                assert api.get(trace_link.removeprefix(stack.api_url)).status_code == 200
-                listed = api.get(body["links"][0]["href"].removeprefix(stack.api_url)).json()["traces"]
+                trace_link = next(link["href"] for link in body["links"] if "/traces/" in link["href"])
+                assert trace_link.startswith(f"{stack.api_url}/traces/")  # console pages: the same query in /v1
+                assert api.get("/v1" + trace_link.removeprefix(stack.api_url)).status_code == 200
+                listed = api.get("/v1" + body["links"][0]["href"].removeprefix(stack.api_url)).json()["traces"]
                 assert len(listed) == 5
                 alerts = api.get("/v1/alerts", params={"project": project}).json()["alerts"]
                 assert [a["alert_id"] for a in alerts] == [body["alert_id"]]

@@ -49,8 +49,9 @@ def test_a_burst_fires_once_and_resolves_after_recovery(store, receiver):
     assert [b["status"] for b in bodies] == ["firing", "resolved"]
     firing = bodies[0]
     assert firing["value"] == 1.0 and firing["samples"] >= 5 and firing["labels"]["project"] == project
-    assert firing["links"][0]["href"] == f"http://spyglass.test/v1/traces?project={project}&flagged=toxicity"
-    assert all(link["href"].startswith("http://spyglass.test/v1/traces/b") for link in firing["links"][1:])
+    assert firing["links"][0]["href"] == f"http://spyglass.test/traces?project={project}&flagged=toxicity"
+    assert all(link["href"].startswith("http://spyglass.test/traces/b") for link in firing["links"][1:-1])
+    assert firing["links"][-1]["href"] == f"http://spyglass.test/alerts/{firing['alert_id']}"
     assert bodies[1]["alert_id"] == firing["alert_id"] and bodies[1]["value"] == 0.25
     events = [e["event"] for e in db.alert_events(store, firing["alert_id"])]
     assert events == ["firing", "resolved"]
