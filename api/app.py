@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -10,14 +11,33 @@ from fastapi.responses import JSONResponse
 from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.deps import ApiDeps
+from spyglass.api.gate import ReadGate
+from spyglass.storage import Store
 from spyglass.storage.errors import StorageError
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
-    """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds."""
-    app = FastAPI(title="Spyglass", version="0.1.0",
+    """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds.
+
+    The app opens its own ClickHouse handles for analysts' SQL and for readiness probes (so
+    neither waits behind the other reads) and closes them when it shuts down.
+    """
+    store = deps.store
+
+    def same_database() -> Store:
+        return Store(store.dsn, store.database)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.sql_gate.close()
+        app.state.health_store.close()
+
+    app = FastAPI(title="Spyglass", version="0.1.0", lifespan=lifespan,
                   description="Traces, scores, metrics and alerts for LLM applications.")
     app.state.deps = deps
+    app.state.sql_gate = ReadGate(same_database, deps.sql_workers, deps.sql_per_key, deps.sql_queue)
+    app.state.health_store = same_database()
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
     if deps.auth is not None:
