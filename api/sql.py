@@ -87,3 +87,10 @@ async def post_sql(request: Request, body: SqlRequest,
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "2"})
     except SqlRefused as exc:
         raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
+
+
+@router.get("/v1/sql/queue", summary="Analysts' queries running and waiting now, and the limits")
+def get_sql_queue(request: Request) -> dict[str, int]:
+    deps = request.app.state.deps
+    return {**request.app.state.sql_gate.stats(), "workers": deps.sql_workers, "per_key": deps.sql_per_key,
+            "queue": deps.sql_queue}

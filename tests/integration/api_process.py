@@ -36,11 +36,11 @@ def _spyglass(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def run_api_process(bootstrap: str, data_dir: Path, project: str) -> Iterator[ApiProcess]:
-    """Start `spyglass api` with a fresh database and a key for ``project`` (ingest, read); stop it after."""
+    """Start `spyglass api` with a fresh database and a key for ``project`` (ingest, read, admin); stop it after."""
     port = _free_port()
     env = {**os.environ, "SPYGLASS_CLICKHOUSE_DSN": f"chdb://{data_dir}", "SPYGLASS_KAFKA_BOOTSTRAP": bootstrap,
            "SPYGLASS_SPANS_TOPIC": unique_name("spans"), "SPYGLASS_API_HOST": "127.0.0.1"}
-    created = _spyglass("keys", "create", "--project", project, "--scope", "ingest", "--scope", "read", env=env)
+    created = _spyglass("keys", "create", "--project", project, "--scope", "ingest", "--scope", "read", "--scope", "admin", env=env)
     key = created.stdout.strip().splitlines()[-1]
     process = subprocess.Popen([sys.executable, "-m", "spyglass.cli.main", "api", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
