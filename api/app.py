@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
 from spyglass.api.auth import AuthMiddleware
+from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
 from spyglass.api.deps import ApiDeps
 from spyglass.api.gate import ReadGate
 from spyglass.storage import Store
@@ -42,6 +43,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
         app.include_router(module.router)
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
+    app.add_middleware(BodyLimitMiddleware, limit_for=lambda method, path: deps.max_request_bytes
+                       if path == "/v1/spans" or (path == "/v1/traces" and method == "POST") else SMALL_BODY_BYTES)
 
     @app.exception_handler(StorageError)
     async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:

@@ -9,11 +9,15 @@ a time and refused when the output passes the limit or ``MAX_RATIO`` times its c
 from __future__ import annotations
 
 import zlib
+from typing import Any, Callable
 
+import orjson
 from fastapi import HTTPException, Request
 
 from spyglass.api.errors import bad_request
 
+# Bodies of the endpoints that take no spans (keys, rules, baselines, SQL) are small.
+SMALL_BODY_BYTES = 1 << 20
 # A real span batch compresses 5-30x; past this ratio a body is a bomb, not telemetry.
 MAX_RATIO = 200
 # Below this much output the ratio is not checked (tiny bodies of repeated text are fine).
@@ -76,3 +80,39 @@ def _wbits(encoding: str, data: bytes) -> int:
     # HTTP "deflate" is zlib-wrapped; some clients send raw deflate: the zlib header tells them apart
     zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
     return zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+
+
+class BodyLimitMiddleware:
+    """ASGI middleware: every request body counted as it arrives, 413 past the limit of its path.
+
+    Covers the endpoints whose body FastAPI reads whole (pydantic models), so no body is ever
+    buffered past its limit; the ingest endpoints also check their own (same) limit.
+    """
+
+    def __init__(self, app: Any, limit_for: Callable[[str, str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope["method"], scope["path"])
+        declared = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > limit:
+            body = orjson.dumps({"detail": f"body of {int(declared)} bytes exceeds the limit of {limit} bytes"})
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                    (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        received = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:  # FastAPI passes an HTTPException from the body read through
+                    raise too_large("body", limit)
+            return message
+
+        return await self.app(scope, counted, send)

@@ -57,12 +57,7 @@ def post_chunked(host: str, port: int, path: str, headers: dict[str, str], total
                 conn.sendall(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered and closed: read what it said
-        answer = b""
-        while b"\r\n\r\n" not in answer or len(answer) < answer.index(b"\r\n\r\n") + 4:
-            part = conn.recv(65536)
-            if not part:
-                break
-            answer += part
+        answer = _read_answer(conn)
     status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
     return status, answer, sent
 
@@ -73,4 +68,23 @@ def post_declared(host: str, port: int, path: str, headers: dict[str, str], leng
              "Content-Type: application/json", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     with socket.create_connection((host, port), timeout=30) as conn:
         conn.sendall("\r\n".join(lines).encode())
-        return conn.recv(65536)
+        return _read_answer(conn)
+
+
+def _read_answer(conn: socket.socket) -> bytes:
+    """A whole HTTP response with a Content-Length (or what came before the server closed)."""
+    answer = b""
+    while True:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if _:
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            if len(body) >= length:
+                return answer
+        try:
+            part = conn.recv(65536)
+        except ConnectionResetError:
+            return answer
+        if not part:
+            return answer
+        answer += part

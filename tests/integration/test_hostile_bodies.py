@@ -74,7 +74,8 @@ def test_bombs_and_endless_bodies_are_refused_with_bounded_memory(api_process):
                                                                  "Content-Encoding": encoding})
                 assert reply.status_code == 413, (path, encoding, reply.text)
                 assert "inflated body exceeds the limit" in reply.json()["detail"], reply.text
-        for path, content_type in (("/v1/spans", "application/json"), ("/v1/traces", "application/json")):
+        for path, content_type in (("/v1/spans", "application/json"), ("/v1/traces", "application/json"),
+                                   ("/v1/sql", "application/json"), ("/v1/keys", "application/json")):
             status, answer, sent = post_chunked(api_process.host, api_process.port, path,
                                                 {**auth, "Content-Type": content_type}, total=512 << 20)
             assert status == 413 and b"exceeds the limit" in answer, (path, answer[:500])
