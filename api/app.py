@@ -13,6 +13,7 @@ from spyglass.api.auth import AuthMiddleware
 from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
 from spyglass.api.deps import ApiDeps
 from spyglass.api.gate import ReadGate
+from spyglass.api.lanes import Lanes
 from spyglass.storage import Store
 from spyglass.storage.errors import StorageError
 
@@ -20,8 +21,8 @@ from spyglass.storage.errors import StorageError
 def create_app(deps: ApiDeps) -> FastAPI:
     """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds.
 
-    The app opens its own ClickHouse handles for analysts' SQL and for readiness probes (so
-    neither waits behind the other reads) and closes them when it shuts down.
+    The app opens its own ClickHouse handles for analysts' SQL, readiness probes and key lookups
+    (so none waits behind the other reads) and closes the first two when it shuts down.
     """
     store = deps.store
 
@@ -33,12 +34,16 @@ def create_app(deps: ApiDeps) -> FastAPI:
         yield
         app.state.sql_gate.close()
         app.state.health_store.close()
+        app.state.lanes.close()
 
     app = FastAPI(title="Spyglass", version="0.1.0", lifespan=lifespan,
                   description="Traces, scores, metrics and alerts for LLM applications.")
     app.state.deps = deps
     app.state.sql_gate = ReadGate(same_database, deps.sql_workers, deps.sql_per_key, deps.sql_queue)
     app.state.health_store = same_database()
+    app.state.lanes = Lanes()
+    if deps.auth is not None and deps.auth.store is store:
+        deps.auth.store = same_database()  # key lookups never wait behind reads on the shared handle
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
     if deps.auth is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from spyglass.api.auth import forced_project, header_project
 from spyglass.api.body import inflate, read_body
@@ -55,11 +54,12 @@ async def export_traces(request: Request) -> Response:
     forced = forced_project(request)
     protobuf = content_type == PROTOBUF
     # inflating, decoding and mapping are CPU work: off the event loop
-    accepted, problems = await run_in_threadpool(_decode, raw, encoding, deps.max_request_bytes, protobuf,
-                                                 forced or header or "default", forced)
+    lanes = request.app.state.lanes
+    accepted, problems = await lanes.run(lanes.ingest, _decode, raw, encoding, deps.max_request_bytes, protobuf,
+                                         forced or header or "default", forced)
     if accepted:
         try:
-            await run_in_threadpool(deps.publisher.publish, accepted)
+            await lanes.run(lanes.ingest, deps.publisher.publish, accepted)
         except BrokerError as exc:
             return Response(orjson.dumps({"detail": f"broker unavailable: {exc}"}), status_code=503,
                             media_type="application/json", headers={"Retry-After": "2"})

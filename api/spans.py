@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from spyglass.api.auth import forced_project, header_project
 from spyglass.api.body import inflate, read_body
@@ -37,7 +36,8 @@ async def read_json(request: Request, limit: int) -> Any:
     """
     raw = await read_body(request, limit)
     encoding = request.headers.get("content-encoding", "")
-    return await run_in_threadpool(_parse, raw, encoding, limit)
+    lanes = request.app.state.lanes
+    return await lanes.run(lanes.ingest, _parse, raw, encoding, limit)
 
 
 def _parse(raw: bytes, encoding: str, limit: int) -> Any:
@@ -96,5 +96,6 @@ async def post_spans(request: Request) -> JSONResponse:
     header_project(request)
     doc = await read_json(request, min(deps.max_request_bytes, MAX_RECORD_BYTES))
     spans = spans_of(doc)
-    # waiting for broker acks blocks: do it on the thread pool, not the event loop
-    return await run_in_threadpool(publish_valid, request, spans)
+    # waiting for broker acks blocks: on the ingest threads, never behind reads on the shared pool
+    lanes = request.app.state.lanes
+    return await lanes.run(lanes.ingest, publish_valid, request, spans)
