@@ -17,7 +17,7 @@ T = TypeVar("T")
 class Lanes:
     """One thread pool per kind of work that must stay responsive."""
 
-    def __init__(self, ingest_threads: int = 8) -> None:
+    def __init__(self, ingest_threads: int = 16) -> None:
         self.health = ThreadPoolExecutor(1, thread_name_prefix="spyglass-health")
         self.auth = ThreadPoolExecutor(2, thread_name_prefix="spyglass-auth")
         self.ingest = ThreadPoolExecutor(ingest_threads, thread_name_prefix="spyglass-ingest")

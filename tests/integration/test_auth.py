@@ -145,3 +145,15 @@ def test_revocation_takes_effect_at_once_on_the_revoking_process(stack, api, key
         assert reader.get("/v1/traces").status_code == 200  # now cached as valid
         assert api.delete(f"/v1/keys/{made['key_id']}").status_code == 200
         assert reader.get("/v1/traces").status_code == 401
+
+
+def test_a_read_key_cannot_read_api_keys_through_sql(stack, api, keys):
+    made = api.post("/v1/keys", json={"project": keys["project"], "scopes": ["read"]}).json()
+    hashes = [row["secret_hash"] for row in stack.store.rows("SELECT secret_hash FROM api_keys")]
+    with httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {made['key']}"}) as reader:
+        for query in ("SELECT * FROM api_keys", "SELECT count() FROM spans WHERE span_id IN (SELECT secret_hash "
+                      "FROM api_keys)", "WITH k AS (SELECT * FROM api_keys) SELECT * FROM k"):
+            refused = reader.post("/v1/sql", json={"query": query})
+            assert refused.status_code == 403 and "not an analyst table" in refused.text, refused.text
+            assert not any(h in refused.text for h in hashes)
+        assert reader.post("/v1/sql", json={"query": "SELECT count() AS n FROM spans"}).status_code == 200
