@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
 from spyglass.api.auth import AuthMiddleware
+from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
 from spyglass.api.deps import ApiDeps
+from spyglass.api.gate import ReadGate
+from spyglass.api.lanes import Lanes
 from spyglass.console import docs_page, mount_console
+from spyglass.storage import Store
 from spyglass.storage.errors import StorageError
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
-    """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds."""
-    app = FastAPI(title="Spyglass", version="0.1.0", docs_url=None, redoc_url=None,
+    """Build the API over ``deps``; the caller owns the lifecycle of what ``deps`` holds.
+
+    The app opens its own ClickHouse handles for analysts' SQL, readiness probes and key lookups
+    (so none waits behind the other reads) and closes the first two when it shuts down.
+    """
+    store = deps.store
+
+    def same_database() -> Store:
+        return Store(store.dsn, store.database)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.sql_gate.close()
+        app.state.health_store.close()
+        app.state.lanes.close()
+
+    app = FastAPI(title="Spyglass", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Traces, scores, metrics and alerts for LLM applications. Authorize with an API "
                               "key (`sg_...`) as a bearer token; the web console is at `/`.")
     app.state.deps = deps
+    app.state.sql_gate = ReadGate(same_database, deps.sql_workers, deps.sql_per_key, deps.sql_queue)
+    app.state.health_store = same_database()
+    app.state.lanes = Lanes()
+    if deps.auth is not None and deps.auth.store is store:
+        deps.auth.store = same_database()  # key lookups never wait behind reads on the shared handle
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
     # the console and Swagger UI: every asset served from the package, none from a CDN
@@ -27,6 +53,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
+    app.add_middleware(BodyLimitMiddleware, limit_for=lambda method, path: deps.max_request_bytes
+                       if path == "/v1/spans" or (path == "/v1/traces" and method == "POST") else SMALL_BODY_BYTES)
 
     @app.exception_handler(StorageError)
     async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:

@@ -67,25 +67,60 @@ def forced_project(request: Request) -> str | None:
     return principal.project if principal is not None and principal.project != OPERATOR else None
 
 
+def header_project(request: Request) -> str | None:
+    """The ``x-spyglass-project`` header; 403 when it names another project than the caller's key."""
+    header = request.headers.get("x-spyglass-project") or None
+    forced = forced_project(request)
+    if forced is not None and header is not None and header != forced:
+        raise HTTPException(403, f"this API key is for project {forced!r}, but x-spyglass-project says {header!r}")
+    return header
+
+
 class KeyVerifier:
-    """Verifies keys against ClickHouse, caching each verdict for ``ttl_s`` (revocation delay)."""
+    """Verifies keys against ClickHouse, caching each verdict for ``ttl_s``.
+
+    A key revoked through this process (``revoked``) stops working here at once; other API
+    processes notice within ``ttl_s`` (their cached verdict expires). Thread-safe enough: a
+    lost race only re-reads ClickHouse.
+    """
 
     def __init__(self, store: Any, ttl_s: float = 30.0) -> None:
         self.store = store
         self.ttl_s = ttl_s
         self._cache: dict[bytes, tuple[float, ApiKey | None]] = {}
+        self._revoked: set[str] = set()
+
+    def cached(self, plaintext: str) -> tuple[bool, ApiKey | None]:
+        """(True, verdict) when a fresh verdict is cached; no I/O, safe on the event loop."""
+        hit = self._cache.get(hashlib.sha256(plaintext.encode()).digest())
+        if hit and hit[0] > time.monotonic():
+            return True, _unless_revoked(hit[1], self._revoked)
+        return False, None
 
     def verify(self, plaintext: str) -> ApiKey | None:
+        """The key ``plaintext`` proves, or None; reads ClickHouse on a cache miss (blocking)."""
         digest = hashlib.sha256(plaintext.encode()).digest()
         hit = self._cache.get(digest)
         now = time.monotonic()
         if hit and hit[0] > now:
-            return hit[1]
+            return _unless_revoked(hit[1], self._revoked)
         key = verify_key(self.store, plaintext)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl_s, key)
-        return key
+        return _unless_revoked(key, self._revoked)
+
+    def revoked(self, key_id: str) -> None:
+        """Forget ``key_id`` at once (called after revoking it), cached verdicts included."""
+        self._revoked.add(key_id)
+        for digest, (_, key) in list(self._cache.items()):
+            if key is not None and key.key_id == key_id:
+                self._cache.pop(digest, None)
+
+
+def _unless_revoked(key: ApiKey | None, revoked: set[str]) -> ApiKey | None:
+    # a verify that read the row just before the revocation must not let the key back in
+    return None if key is None or key.key_id in revoked else key
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -109,9 +144,10 @@ class AuthMiddleware:
         token = headers.get("authorization", "").removeprefix("Bearer ").strip() or headers.get("x-spyglass-key", "")
         if not token:
             return await _deny(send, 401, "missing API key: send 'Authorization: Bearer sg_...'")
-        from starlette.concurrency import run_in_threadpool
-
-        key = await run_in_threadpool(self.verifier.verify, token)
+        hit, key = self.verifier.cached(token)
+        if not hit:  # a ClickHouse lookup: on the reserved threads, never behind reads
+            lanes = scope["app"].state.lanes
+            key = await lanes.run(lanes.auth, self.verifier.verify, token)
         if key is None:
             return await _deny(send, 401, "unknown, malformed or revoked API key")
         if needed not in key.scopes:

@@ -24,3 +24,6 @@ class ApiDeps:
     max_request_bytes: int = 16 * 1024 * 1024
     public_url: str = "http://127.0.0.1:8000"
     auth: KeyVerifier | None = None  # None: no API keys (tests of the routes alone)
+    sql_workers: int = 2  # analysts' queries running at once, each on its own ClickHouse handle
+    sql_per_key: int = 2  # queries one API key may have running or queued
+    sql_queue: int = 8  # queries waiting for a worker, all keys together

@@ -48,4 +48,7 @@ def delete_key(request: Request, key_id: str) -> dict[str, Any]:
         raise bad_request(f"no API key {key_id!r}", 404)
     require_project(request, owned.project)
     revoke_key(store, key_id)
+    verifier = request.app.state.deps.auth
+    if verifier is not None:  # at once here; other API processes within their cache's ttl_s
+        verifier.revoked(key_id)
     return {"key_id": key_id, "revoked": True}

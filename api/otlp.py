@@ -7,14 +7,11 @@ topic, then ingest. Spans that break the wire format are rejected through OTLP's
 
 from __future__ import annotations
 
-import gzip
-import zlib
-
 import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from spyglass.api.auth import forced_project
+from spyglass.api.auth import forced_project, header_project
+from spyglass.api.body import inflate, read_body
 from spyglass.api.errors import bad_request
 from spyglass.broker.errors import BrokerError
 from spyglass.ingest.otlp_decode import OtlpError, spans_from_json, spans_from_protobuf
@@ -24,21 +21,6 @@ from spyglass.sdk.wire import SpanError, validate_span
 router = APIRouter(tags=["ingest"])
 
 PROTOBUF = "application/x-protobuf"
-
-
-def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
-    try:
-        if encoding == "gzip":
-            body = gzip.decompress(body)
-        elif encoding == "deflate":
-            body = zlib.decompress(body)
-        elif encoding not in ("", "identity"):
-            raise bad_request(f"unsupported Content-Encoding {encoding!r}; use gzip, deflate or none", 415)
-    except (OSError, zlib.error, EOFError) as exc:
-        raise bad_request(f"body is not valid {encoding}: {exc}") from None
-    if len(body) > limit:
-        raise bad_request(f"decompressed body exceeds the limit of {limit} bytes", 413)
-    return body
 
 
 def _response(protobuf: bool, rejected: int, message: str) -> Response:
@@ -56,7 +38,9 @@ def _response(protobuf: bool, rejected: int, message: str) -> Response:
 
 @router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON)",
              responses={200: {"description": "ExportTraceServiceResponse; rejected spans in partial_success"},
-                        400: {"description": "not an OTLP request"}, 413: {"description": "body too large"},
+                        400: {"description": "not an OTLP request"},
+                        403: {"description": "x-spyglass-project names another project than the key's"},
+                        413: {"description": "body (or its inflated size) too large"},
                         415: {"description": "unsupported content type or encoding"},
                         503: {"description": "broker unavailable; retry"}})
 async def export_traces(request: Request) -> Response:
@@ -64,19 +48,35 @@ async def export_traces(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in (PROTOBUF, "application/json"):
         raise bad_request(f"Content-Type must be {PROTOBUF} or application/json, got {content_type!r}", 415)
-    raw = await request.body()
-    if len(raw) > deps.max_request_bytes:
-        raise bad_request(f"body exceeds the limit of {deps.max_request_bytes} bytes", 413)
-    body = _decompress(raw, request.headers.get("content-encoding", "").lower(), deps.max_request_bytes)
+    raw = await read_body(request, deps.max_request_bytes)
+    encoding = request.headers.get("content-encoding", "")
+    header = header_project(request)
+    forced = forced_project(request)
     protobuf = content_type == PROTOBUF
+    # inflating, decoding and mapping are CPU work: off the event loop
+    lanes = request.app.state.lanes
+    accepted, problems = await lanes.run(lanes.ingest, _decode, raw, encoding, deps.max_request_bytes, protobuf,
+                                         forced or header or "default", forced)
+    if accepted:
+        try:
+            await lanes.run(lanes.ingest, deps.publisher.publish, accepted)
+        except BrokerError as exc:
+            return Response(orjson.dumps({"detail": f"broker unavailable: {exc}"}), status_code=503,
+                            media_type="application/json", headers={"Retry-After": "2"})
+    message = "; ".join(problems[:20]) + (f" (+{len(problems) - 20} more)" if len(problems) > 20 else "")
+    return _response(protobuf, len(problems), message)
+
+
+def _decode(raw: bytes, encoding: str, limit: int, protobuf: bool, project: str,
+            forced: str | None) -> tuple[list[dict], list[str]]:
+    """(valid wire spans, one problem per rejected span) of an OTLP body."""
+    body = inflate(raw, encoding, limit)
     try:
         otel_spans = spans_from_protobuf(body) if protobuf else spans_from_json(orjson.loads(body))
     except orjson.JSONDecodeError as exc:
         raise bad_request(f"body is not valid JSON: {exc}") from None
     except OtlpError as exc:
         raise bad_request(str(exc)) from None
-    forced = forced_project(request)
-    project = forced or request.headers.get("x-spyglass-project") or "default"
     accepted, problems = [], []
     for otel in otel_spans:
         span = to_wire(otel, project)
@@ -87,11 +87,4 @@ async def export_traces(request: Request) -> Response:
             accepted.append(span)
         except SpanError as exc:
             problems.append(str(exc))
-    if accepted:
-        try:
-            await run_in_threadpool(deps.publisher.publish, accepted)
-        except BrokerError as exc:
-            return Response(orjson.dumps({"detail": f"broker unavailable: {exc}"}), status_code=503,
-                            media_type="application/json", headers={"Retry-After": "2"})
-    message = "; ".join(problems[:20]) + (f" (+{len(problems) - 20} more)" if len(problems) > 20 else "")
-    return _response(protobuf, len(problems), message)
+    return accepted, problems

@@ -7,9 +7,9 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from spyglass.api.auth import forced_project
+from spyglass.api.auth import forced_project, header_project
+from spyglass.api.body import inflate, read_body
 from spyglass.api.errors import bad_request
 from spyglass.broker.errors import BrokerError
 from spyglass.broker.publish import BrokerBusy
@@ -30,15 +30,19 @@ def span_batch_schemas() -> dict[str, Any]:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The request body parsed as JSON; 413 over ``limit`` bytes, 400 when not JSON."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise bad_request(f"body of {declared} bytes exceeds the limit of {limit}", 413)
-    body = await request.body()
-    if len(body) > limit:
-        raise bad_request(f"body of {len(body)} bytes exceeds the limit of {limit}", 413)
+    """The request body (gzip, deflate or plain) parsed as JSON; 413 over ``limit`` bytes, 400 when not JSON.
+
+    Memory stays bounded by ``limit``: the body is counted as it arrives and inflated under a cap.
+    """
+    raw = await read_body(request, limit)
+    encoding = request.headers.get("content-encoding", "")
+    lanes = request.app.state.lanes
+    return await lanes.run(lanes.ingest, _parse, raw, encoding, limit)
+
+
+def _parse(raw: bytes, encoding: str, limit: int) -> Any:
     try:
-        return orjson.loads(body)
+        return orjson.loads(inflate(raw, encoding, limit))
     except orjson.JSONDecodeError as exc:
         raise bad_request(f"body is not valid JSON: {exc}") from None
 
@@ -82,12 +86,16 @@ def publish_valid(request: Request, spans: list[Any]) -> JSONResponse:
 @router.post("/v1/spans", status_code=202, openapi_extra=_REQUEST_BODY,
              summary="Ingest a batch of spans (wire format v1)",
              responses={202: {"description": "all spans accepted and on the broker"},
-                        413: {"description": "body too large"},
+                        403: {"description": "spans or x-spyglass-project name another project than the key's"},
+                        413: {"description": "body (or its inflated size) too large"},
+                        415: {"description": "unsupported Content-Encoding"},
                         422: {"description": "invalid spans; per-span errors, nothing accepted"},
                         503: {"description": "broker busy or unreachable; retry after Retry-After"}})
 async def post_spans(request: Request) -> JSONResponse:
     deps = request.app.state.deps
+    header_project(request)
     doc = await read_json(request, min(deps.max_request_bytes, MAX_RECORD_BYTES))
     spans = spans_of(doc)
-    # waiting for broker acks blocks: do it on the thread pool, not the event loop
-    return await run_in_threadpool(publish_valid, request, spans)
+    # waiting for broker acks blocks: on the ingest threads, never behind reads on the shared pool
+    lanes = request.app.state.lanes
+    return await lanes.run(lanes.ingest, publish_valid, request, spans)

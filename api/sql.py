@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from spyglass.api.errors import bad_request
+from spyglass.api.gate import GateBusy
 from spyglass.api.serialize import iso
+from spyglass.storage import Store
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
 
 router = APIRouter(tags=["sql"])
@@ -32,6 +34,7 @@ class SqlRequest(BaseModel):
     query: str = Field(..., min_length=1, max_length=100_000, description="one SELECT statement")
     format: Literal["json", "csv", "arrow"] = "json"
     max_rows: int = Field(DEFAULT_ROWS, ge=1, le=MAX_ROWS, description="more result rows than this is an error (413)")
+    timeout_s: float = Field(MAX_SECONDS, gt=0, le=MAX_SECONDS, description="stop the query after this many seconds (408)")
 
 
 def json_value(value: Any) -> Any:
@@ -54,21 +57,40 @@ def json_value(value: Any) -> Any:
 
 
 @router.post("/v1/sql", summary="Run a read-only SQL query on one project's rows",
-             responses={400: {"description": "not a valid query"}, 403: {"description": "writes, DDL, system "
-                        "tables, table functions or SETTINGS"}, 408: {"description": "over the time limit"},
-                        413: {"description": "over the row or memory limit"}})
-def post_sql(request: Request, body: SqlRequest,
-             project: str = Query(..., min_length=1, max_length=256, description="the caller's project")) -> Response:
-    store = request.app.state.deps.store
-    limits = SqlLimits(body.max_rows, MAX_SECONDS, MAX_MEMORY_BYTES)
-    try:
+             responses={400: {"description": "not a valid query"}, 403: {"description": "writes, DDL, tables other "
+                        "than the analyst tables, table functions or SETTINGS"},
+                        408: {"description": "over the time limit"},
+                        413: {"description": "over the row or memory limit"},
+                        429: {"description": "this key has too many queries running or queued"},
+                        503: {"description": "the server's SQL queue is full; retry"}})
+async def post_sql(request: Request, body: SqlRequest,
+                   project: str = Query(..., min_length=1, max_length=256, description="the caller's project")
+                   ) -> Response:
+    limits = SqlLimits(body.max_rows, body.timeout_s, MAX_MEMORY_BYTES)
+    principal = getattr(request.state, "principal", None)
+    key = principal.key.key_id if principal is not None else "anonymous"
+
+    def read(store: Store) -> Response:
         if body.format in MEDIA:
             fmt, media_type = MEDIA[body.format]
             return Response(export_readonly_sql(store, body.query, project, fmt, limits), media_type=media_type)
         result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
                                   limits.max_memory_bytes)
+        rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
+        return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
+                             "rows": rows, "row_count": len(rows)})
+
+    try:
+        # its own threads and ClickHouse handles: health, ingest and other reads never queue behind it
+        return await request.app.state.sql_gate.run(key, read)
+    except GateBusy as exc:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "2"})
     except SqlRefused as exc:
         raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
-    rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
-    return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
-                         "rows": rows, "row_count": len(rows)})
+
+
+@router.get("/v1/sql/queue", summary="Analysts' queries running and waiting now, and the limits")
+def get_sql_queue(request: Request) -> dict[str, int]:
+    deps = request.app.state.deps
+    return {**request.app.state.sql_gate.stats(), "workers": deps.sql_workers, "per_key": deps.sql_per_key,
+            "queue": deps.sql_queue}

@@ -24,8 +24,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("SPYGLASS_KAFKA_BOOTSTRAP is not set: `spyglass api` publishes to an existing "
                           "Kafka cluster (use `spyglass up` for the embedded stack)")
     publisher = SpanPublisher(settings.kafka_bootstrap, settings.spans_topic)
-    deps = ApiDeps(store=Store(settings.clickhouse_dsn, settings.clickhouse_database), publisher=publisher,
-                   max_request_bytes=settings.max_request_bytes, public_url=settings.api_url)
+    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    verifier = None
+    if settings.auth:  # the same API keys as the embedded stack (`spyglass keys create`)
+        from spyglass.api.auth import KeyVerifier
+
+        verifier = KeyVerifier(Store(settings.clickhouse_dsn, settings.clickhouse_database))
+    deps = ApiDeps(store=store, publisher=publisher, max_request_bytes=settings.max_request_bytes,
+                   public_url=settings.api_url, auth=verifier)
     try:
         uvicorn.run(create_app(deps), host=settings.api_host, port=args.port or settings.api_port)
     finally:

@@ -25,9 +25,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from spyglass.cli.local_api import StackRunning, open_store
     from spyglass.drift.monitor import DriftMonitor, DriftOptions
     from spyglass.drift.report import render_html
-    from spyglass.storage import Store, migrate
+    from spyglass.storage import migrate
 
     options = DriftOptions.from_settings(settings)
     options = replace(options, current_minutes=args.current_minutes or options.current_minutes,
@@ -38,7 +39,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from spyglass.evaluators.encoder import pick_device
 
         encoder = LazyEncoder(pick_device(settings.device), precision=settings.encoder_precision)
-    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        store = open_store(settings, "drift")
+    except StackRunning as exc:
+        raise StackRunning(f"{exc}. The running stack runs the drift monitor itself every "
+                           f"{settings.drift_interval_s:g} s (SPYGLASS_DRIFT_INTERVAL_S); read its reports with "
+                           f"GET /v1/drift, or stop the stack to run `spyglass drift` now") from None
     migrate(store, settings.retention_days)
     run_id, reports = DriftMonitor(store, options, encoder, args.project).run_once(write=not args.dry_run)
     console = Console() if sys.stdout.isatty() else Console(width=140)

@@ -1,4 +1,5 @@
-"""`spyglass keys create|list|revoke`: API keys (while `spyglass up` runs, use POST /v1/keys instead)."""
+"""`spyglass keys create|list|revoke`: API keys, in ClickHouse or, while `spyglass up` holds the embedded
+data directory, through its API (/v1/keys) with its local operator key."""
 
 from __future__ import annotations
 
@@ -21,23 +22,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from spyglass.storage import Store, migrate
+    from spyglass.cli.local_api import StackRunning, local_api, open_store
+    from spyglass.storage import migrate
     from spyglass.storage.keys import create_key, list_keys, revoke_key
 
-    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        store = open_store(settings, "keys")
+    except StackRunning:
+        return _through_api(args, local_api(settings))
     migrate(store, settings.retention_days)
     if args.action == "create":
         try:
             key, plaintext = create_key(store, args.project, args.scopes, args.name)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        print(f"key {key.key_id} for project {key.project!r}, scopes {', '.join(key.scopes)}:\n{plaintext}")
+        _print_created(key.key_id, key.project, key.scopes, plaintext)
     elif args.action == "list":
         for key in list_keys(store, args.project):
-            state = "revoked" if key.revoked else "active"
-            print(f"{key.key_id}  {key.project:20s} {','.join(key.scopes):20s} {state:8s} {key.name}")
+            _print_key(key.key_id, key.project, key.scopes, key.revoked, key.name)
     elif not revoke_key(store, args.key_id):
         raise ConfigError(f"no API key {args.key_id!r}")
     else:
+        print(f"revoked {args.key_id} (other API processes stop accepting it within 30 s)")
+    return 0
+
+
+def _through_api(args: argparse.Namespace, api) -> int:
+    """The same actions over /v1/keys of the running stack (its API revokes at once)."""
+    if args.action == "create":
+        key = api.call("POST", "/v1/keys", json={"project": args.project, "scopes": args.scopes, "name": args.name})
+        _print_created(key["key_id"], key["project"], key["scopes"], key["key"])
+    elif args.action == "list":
+        for key in api.call("GET", "/v1/keys", params={"project": args.project} if args.project else None)["keys"]:
+            _print_key(key["key_id"], key["project"], key["scopes"], key["revoked"], key["name"])
+    else:
+        api.call("DELETE", f"/v1/keys/{args.key_id}")
         print(f"revoked {args.key_id}")
     return 0
+
+
+def _print_created(key_id: str, project: str, scopes, plaintext: str) -> None:
+    print(f"key {key_id} for project {project!r}, scopes {', '.join(scopes)}:\n{plaintext}")
+
+
+def _print_key(key_id: str, project: str, scopes, revoked: bool, name: str) -> None:
+    print(f"{key_id}  {project:20s} {','.join(scopes):20s} {'revoked' if revoked else 'active':8s} {name}")

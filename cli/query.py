@@ -1,7 +1,7 @@
 """`spyglass query "SQL" --project P`: an analyst's read-only query, shown as a table, JSON or CSV.
 
-Runs against ClickHouse directly, or through a running API with ``--api URL`` (needed for the
-embedded chDB while `spyglass up` holds its data directory).
+Runs against ClickHouse directly, or through a Spyglass API with ``--api URL``. While `spyglass up`
+holds the embedded data directory, it goes through that stack's API with its local key.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import json
 import sys
 from typing import Any
 
+from spyglass.cli.local_api import LocalApi, StackRunning, local_api, open_store
 from spyglass.cli.settings import Settings
+from spyglass.storage.errors import ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,28 +23,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default table)")
     parser.add_argument("--max-rows", type=int, default=10_000, help="more result rows than this is an error")
     parser.add_argument("--api", metavar="URL", help="run through a Spyglass API (POST /v1/sql) instead of ClickHouse")
+    parser.add_argument("--api-key", metavar="KEY", help="read-scope API key for --api (default: the local key of "
+                                                       "`spyglass up`, SPYGLASS_LOCAL_KEY_PATH)")
 
 
-def _through_api(args: argparse.Namespace) -> tuple[list[str], list[dict[str, Any]]]:
-    import httpx
-
-    reply = httpx.post(f"{args.api.rstrip('/')}/v1/sql", params={"project": args.project}, timeout=60,
-                       json={"query": args.query, "format": "json", "max_rows": args.max_rows})
-    if reply.status_code != 200:
-        detail = reply.json().get("detail", reply.text) if reply.headers.get("content-type", "").startswith(
-            "application/json") else reply.text
-        message = detail.get("message", detail) if isinstance(detail, dict) else detail
-        raise QueryFailed(f"HTTP {reply.status_code}: {message}")
-    body = reply.json()
+def _through_api(args: argparse.Namespace, api: LocalApi) -> tuple[list[str], list[dict[str, Any]]]:
+    try:
+        body = api.call("POST", "/v1/sql", params={"project": args.project},
+                        json={"query": args.query, "format": "json", "max_rows": args.max_rows})
+    except ConfigError as exc:
+        raise QueryFailed(str(exc)) from None
     return [c["name"] for c in body["columns"]], body["rows"]
 
 
 def _direct(args: argparse.Namespace, settings: Settings) -> tuple[list[str], list[dict[str, Any]]]:
     from spyglass.api.sql import json_value
-    from spyglass.storage import Store
     from spyglass.storage.sql import SqlRefused, run_readonly_sql
 
-    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    store = open_store(settings, "query")
     try:
         result = run_readonly_sql(store, args.query, args.project, max_rows=args.max_rows)
     except SqlRefused as exc:
@@ -78,7 +76,16 @@ def print_rows(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> None
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        columns, rows = _through_api(args) if args.api else _direct(args, settings)
+        if args.api:
+            columns, rows = _through_api(args, local_api(settings, args.api, args.api_key))
+        else:
+            try:
+                columns, rows = _direct(args, settings)
+            except StackRunning:
+                api = local_api(settings, key=args.api_key)
+                print(f"(spyglass up holds the data directory: querying through its API at {api.url})",
+                      file=sys.stderr)
+                columns, rows = _through_api(args, api)
     except QueryFailed as exc:
         print(f"spyglass query: {exc}", file=sys.stderr)
         return 1

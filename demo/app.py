@@ -9,7 +9,6 @@ running, when it misbehaves as scripted. Latencies are simulated, not slept.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 
 import spyglass.sdk as spyglass
@@ -83,10 +82,13 @@ class SupportBot:
             question, source, model = picked.text, picked.source, rng.choices(SUPPORT_MODELS, [0.7, 0.3])[0]
         with spyglass.context(conversation_id=conversation_id, user_id=user_id, tags=["support", "rag"]):
             with spyglass.span("support_answer", kind="chain", metadata={"channel": "chat"}) as root:
-                start = time.time()
                 with spyglass.span("retrieve", kind="retrieval") as step:
                     docs = retrieve(question, source, rng)
                     step.set(prompt=question, context=[{"content": d.text, "source": d.source} for d in docs])
+                    # the simulated timeline starts from the spans' own start times: a clock read
+                    # taken before a span opened ends it before it starts whenever the thread is
+                    # descheduled in between (as under load)
+                    start = max(root.start_time, step.start_time)
                     step.end(end_time=start + 0.05)
                 answer, latency, error = self.llm.answer(source, docs, phase)
                 prompt = [{"role": "system", "content": "Answer only from the documents. Be brief and polite."},
@@ -116,7 +118,7 @@ class ResearchAgent:
         topic = rng.choice(QUESTIONS)
         with spyglass.context(user_id=user_id, tags=["agent"]):
             with spyglass.span("research_task", kind="agent", metadata={"max_steps": 4}) as root:
-                t = time.time()
+                t = root.start_time
                 plan = f"1. Look up {topic.source}. 2. Check the numbers. 3. Summarize for the customer."
                 spyglass.record_llm(model=model.name, provider=model.provider, name="plan",
                                     prompt=f"Plan how to answer: {topic.text}", completion=plan,
@@ -125,8 +127,8 @@ class ResearchAgent:
                 t += 0.8
                 for tool in ("search_help_center", "calculator")[: rng.randint(1, 2)]:
                     with spyglass.span(tool, kind="tool", metadata={"tool": tool}) as call:
-                        call.end(end_time=t + 0.15)
-                    t += 0.15
+                        t = max(t, call.start_time) + 0.15
+                        call.end(end_time=t)
                 docs = [BY_SOURCE[topic.source]]
                 answer, latency, error = self.llm.answer(topic.source, docs, phase)
                 spyglass.record_llm(model=model.name, provider=model.provider, name="summarize",

@@ -4,9 +4,12 @@ ClickHouse itself does the parsing: ``formatQuery`` turns the text into exactly 
 statement (a second statement is a syntax error there, and only that canonical text ever runs),
 ``EXPLAIN AST`` shows its shape (statement kind, table functions, SETTINGS, INTO OUTFILE, names)
 before anything is read, and ``EXPLAIN QUERY TREE`` lists every table the analyzer resolved
-(CTEs, subqueries, JOINs, ``IN table`` included). Rows of other projects never reach the query:
-``additional_table_filters`` adds ``project = <caller>`` to every Spyglass table that has a
-``project`` column, and tables without one are refused. ``readonly = 1`` backs all of it up.
+(CTEs, subqueries, JOINs, ``IN table`` included). Only the analyst tables (``ANALYST_TABLES``,
+an allow-list) can be read; keys, alert state and anything added later stay out until listed.
+Rows of other projects never reach the query: ``additional_table_filters`` adds
+``project = <caller>`` to every analyst table. ``readonly = 1`` backs all of it up. Error
+messages are cut before ClickHouse's echo of the statement, so they never show the internal
+SETTINGS or row filters.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", 
 # Ordinary functions that read files, dictionaries or Join tables outside the project filter.
 DENIED_FUNCTION_PREFIXES = ("file", "dict", "joinget", "catboost", "getmacro", "getsetting", "getclientsetting",
                             "getserversetting")
+# The allow-list: tables an analyst may read, each scoped to the caller's project by its project
+# column. Never api_keys (secret hashes), alert state or drift baselines (operators' settings).
+ANALYST_TABLES = frozenset({"spans", "spans_1m", "evaluations", "evaluations_1m", "drift_reports"})
 # Tables with no tenant data that every project may read.
 SHARED_TABLES = frozenset({"schema_migrations"})
 # ClickHouse error codes of limits the query ran into: (kind, what to tell the caller).
@@ -71,20 +77,23 @@ def _literal(value: str) -> str:
 
 
 def project_tables(store: Store) -> tuple[set[str], set[str]]:
-    """(tables with a ``project`` column, every table and view) of the Spyglass database."""
+    """(analyst tables present with a ``project`` column, every table and view) of the Spyglass database."""
     rows = store.rows("SELECT name, engine, has(groupArray(c.name), 'project') AS scoped "
                       "FROM system.tables AS t LEFT JOIN system.columns AS c "
                       "ON c.database = t.database AND c.table = t.name "
                       "WHERE t.database = {db:String} GROUP BY name, engine", {"db": store.database})
     scoped = {r["name"] for r in rows if r["scoped"] and not r["engine"].endswith("View")}
-    return scoped, {r["name"] for r in rows}
+    return scoped & ANALYST_TABLES, {r["name"] for r in rows}
 
 
 def scoped_settings(store: Store, project: str, limits: SqlLimits, scoped: set[str]) -> dict[str, Any]:
     """ClickHouse settings for an analyst query: read-only, limited, filtered to ``project``."""
     condition = f"project = {_literal(project)}"
     filters = ", ".join(f"{_literal(f'{store.database}.{table}')}: {_literal(condition)}" for table in sorted(scoped))
+    # os_thread_priority: the query's threads run niced, so ingest, health and the API's own reads
+    # keep the CPU while analysts' heavy queries run
     return {"readonly": 1, "max_execution_time": limits.max_seconds, "timeout_overflow_mode": "throw",
+            "os_thread_priority": 10,
             "max_memory_usage": limits.max_memory_bytes, "max_threads": 2,
             "additional_table_filters": "{" + filters + "}"}
 
@@ -142,7 +151,7 @@ def _check_name(name: str, database: str, databases: set[str], readable: set[str
                          "system and other databases cannot be read", "forbidden")
     bare = rest if dot and first == database else (name if not dot else "")
     if bare in existing and bare not in readable:
-        raise SqlRefused(f"table {bare} is not readable through SQL: it has no project column to scope it "
+        raise SqlRefused(f"table {bare} is not an analyst table and cannot be read through SQL "
                          f"(readable: {', '.join(sorted(readable))})", "forbidden")
 
 
@@ -185,13 +194,24 @@ def _translate(exc: BaseException) -> SqlRefused:
     text = str(exc)
     match = _CODE.search(text)
     code = int(match.group(1)) if match else 0
-    message = re.sub(r"\s*\(version [^)]*\)", "", text.split("DB::Exception: ")[-1]).strip()
+    message = _redact(re.sub(r"\s*\(version [^)]*\)", "", text.split("DB::Exception: ")[-1]).strip())
     if code in _LIMIT_CODES:
         kind = _LIMIT_CODES[code]
         return SqlRefused(f"query stopped at a limit: {message}; {_HINTS[kind]}", kind)
     if code in _FORBIDDEN_CODES:
         return SqlRefused(f"not allowed: {message}", "forbidden")
     return SqlRefused(message or text, "invalid")
+
+
+def _redact(message: str) -> str:
+    """A ClickHouse message without its echo of the statement (which carries the server's SETTINGS)."""
+    # ClickHouse appends "In scope <statement as run>" and "while executing ..." to many errors;
+    # the statement as run includes the SETTINGS clause with the other projects' row filters.
+    for marker in (" In scope ", "In scope SELECT", " SETTINGS ", "additional_table_filters", "While processing "):
+        cut = message.find(marker)
+        if cut >= 0:
+            message = message[:cut].rstrip(" .:,")
+    return message or "the query failed"
 
 
 def run_readonly_sql(store: Store, sql: str, project: str, max_rows: int = 10_000, max_seconds: float = 10.0,

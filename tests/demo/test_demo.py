@@ -79,3 +79,43 @@ def test_incident_phases_produce_their_failure(sink):
 def test_knowledge_answers_come_from_documents():
     for source, answer in UNSUPPORTED_ANSWERS.items():
         assert source in BY_SOURCE and answer not in BY_SOURCE[source].text
+
+
+class StutteringClock:
+    """A wall clock as a loaded machine sees it: each read far after the last, or stepped back (NTP)."""
+
+    def __init__(self, steps: list[float]) -> None:
+        import time
+
+        self.now = time.time()
+        self.steps = steps
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.now += self.steps[self.reads % len(self.steps)]
+        self.reads += 1
+        return self.now
+
+
+@pytest.mark.parametrize("steps", [[0.3], [0.2, -1.0, 0.05]], ids=["descheduled", "stepped-back"])
+def test_spans_end_after_they_start_whatever_the_clock_does(sink, monkeypatch, steps):
+    import time
+
+    from spyglass.sdk import _llm, _span
+
+    clock = StutteringClock(steps)
+    for module in (_span, _llm):
+        monkeypatch.setattr(module, "_now", clock)
+    monkeypatch.setattr(time, "time", clock)
+    traffic = DemoTraffic(seed=5)
+    for phase in ("normal", "latency", "errors", "drift"):
+        for _ in range(15):
+            traffic.step(phase)
+    monkeypatch.undo()
+    assert spyglass.flush(10)
+    spans = sink.spans
+    assert len(spans) > 100 and clock.reads > 100
+    bad = [(s["name"], s["start_time"], s["end_time"]) for s in spans if s["end_time"] < s["start_time"]]
+    assert not bad
+    for span in spans:
+        validate_span(span)

@@ -103,3 +103,25 @@ def test_openapi_documents_the_wire_format(api):
     assert "/v1/spans" in schema["paths"] and "/v1/traces/{trace_id}" in schema["paths"]
     assert "trace_id" in schema["components"]["schemas"]["Span"]["properties"]
     assert api.get("/docs").status_code == 200
+
+
+def test_sdk_over_http_drops_only_the_span_the_api_refuses(stack, api, monkeypatch):
+    import spyglass.sdk as spyglass
+    from spyglass.sdk.wire import MAX_TEXT_CHARS
+
+    monkeypatch.delenv("SPYGLASS_KAFKA_BOOTSTRAP", raising=False)
+    project = unique_name("p")
+    spyglass.init(project=project, api_url=stack.api_url, api_key=stack.local_key, flush_interval_s=5)
+    try:
+        with spyglass.span("batch", kind="chain") as root:
+            for i in range(11):
+                spyglass.record_llm(model="m", prompt=f"q{i}", completion="fine")
+            spyglass.record_llm(model="m", prompt="huge", completion="x" * (MAX_TEXT_CHARS + 1))
+        assert spyglass.flush(30)
+        counts = spyglass.stats()
+    finally:
+        spyglass.shutdown()
+    assert counts["failed"] == 1 and counts["sent"] == 12, counts
+    stored = wait_for(lambda: (r := api.get(f"/v1/traces/{root.trace_id}", params={"project": project})).status_code
+                      == 200 and r.json()["span_count"] == 12 and r.json(), 60, message="the 12 good spans")
+    assert stored["span_count"] == 12

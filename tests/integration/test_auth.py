@@ -120,3 +120,40 @@ def test_sdk_over_http_authenticates_with_an_ingest_key(stack, api, keys):
     finally:
         spyglass.shutdown()
     wait_for(lambda: api.get(f"/v1/traces/{trace_id}").status_code == 200, 60, message="SDK span via HTTP")
+
+
+def test_a_project_header_that_disagrees_with_the_key_is_403(stack, api, keys):
+    project, trace_id = keys["project"], "ef" * 16
+    otlp = {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": trace_id, "spanId": "5a" * 8, "name": "otel", "startTimeUnixNano": str(time.time_ns())}]}]}]}
+    span = {"trace_id": unique_name("t"), "span_id": "s1", "project": project, "name": "chat",
+            "start_time": time.time() - 5}
+    with httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {keys['ingest']}"}) as ingest:
+        for path, body in (("/v1/traces", otlp), ("/v1/spans", [span])):
+            refused = ingest.post(path, json=body, headers={"x-spyglass-project": unique_name("projB")})
+            assert refused.status_code == 403 and "x-spyglass-project" in refused.text, (path, refused.text)
+            agreed = ingest.post(path, json=body, headers={"x-spyglass-project": project})
+            assert agreed.status_code in (200, 202), (path, agreed.text)
+    landed = wait_for(lambda: api.get(f"/v1/traces/{trace_id}").status_code == 200
+                      and api.get(f"/v1/traces/{trace_id}").json(), 60, message="OTLP span")
+    assert [s["project"] for s in landed["spans"]] == [project], "the refused export stored nothing"
+
+
+def test_revocation_takes_effect_at_once_on_the_revoking_process(stack, api, keys):
+    made = api.post("/v1/keys", json={"project": keys["project"], "scopes": ["read"]}).json()
+    with httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {made['key']}"}) as reader:
+        assert reader.get("/v1/traces").status_code == 200  # now cached as valid
+        assert api.delete(f"/v1/keys/{made['key_id']}").status_code == 200
+        assert reader.get("/v1/traces").status_code == 401
+
+
+def test_a_read_key_cannot_read_api_keys_through_sql(stack, api, keys):
+    made = api.post("/v1/keys", json={"project": keys["project"], "scopes": ["read"]}).json()
+    hashes = [row["secret_hash"] for row in stack.store.rows("SELECT secret_hash FROM api_keys")]
+    with httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {made['key']}"}) as reader:
+        for query in ("SELECT * FROM api_keys", "SELECT count() FROM spans WHERE span_id IN (SELECT secret_hash "
+                      "FROM api_keys)", "WITH k AS (SELECT * FROM api_keys) SELECT * FROM k"):
+            refused = reader.post("/v1/sql", json={"query": query})
+            assert refused.status_code == 403 and "not an analyst table" in refused.text, refused.text
+            assert not any(h in refused.text for h in hashes)
+        assert reader.post("/v1/sql", json={"query": "SELECT count() AS n FROM spans"}).status_code == 200

@@ -21,6 +21,7 @@ class SpanApi(ThreadingHTTPServer):
         self.spans: list[dict] = []
         self.statuses: list[int] = []
         self.paths: list[str] = []
+        self.max_body = 1 << 30  # larger bodies are answered 413, as the API does
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,6 +31,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.paths.append(self.path)
         status = self.server.statuses.pop(0) if self.server.statuses else 202
+        if len(body) > self.server.max_body:
+            status = 413
         if status == 202:
             document = json.loads(body)
             assert document["schema_version"] == SCHEMA_VERSION
@@ -85,3 +88,15 @@ def test_temporary_errors_are_retried_and_bad_requests_are_not(api, monkeypatch)
     assert spyglass.flush(10)
     counts = spyglass.stats()
     assert counts["failed"] == 1 and counts["sent"] == 1 and len(api.paths) == 4
+
+
+def test_a_span_over_the_servers_size_limit_is_dropped_alone(api, monkeypatch):
+    monkeypatch.delenv("SPYGLASS_KAFKA_BOOTSTRAP", raising=False)
+    api.max_body = 20_000
+    spyglass.init(project="p", api_url=_url(api), flush_interval_s=5)
+    for i in range(12):
+        spyglass.record_llm(model="m", completion="big" * 10_000 if i == 7 else f"fine {i}")
+    assert spyglass.flush(10)
+    counts = spyglass.stats()
+    assert counts["failed"] == 1 and counts["sent"] == 11, counts
+    assert sorted(span["completion"] for span in api.spans) == sorted(f"fine {i}" for i in range(12) if i != 7)

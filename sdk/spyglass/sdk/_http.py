@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from typing import Optional
@@ -17,6 +18,15 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None  # an HTTP-date; the worker's own backoff is good enough
+
+
+def _rejected(body: bytes) -> list[int]:
+    """Positions of the refused spans in a 422 answer (``detail.errors[].index``), else none."""
+    try:
+        errors = json.loads(body)["detail"]["errors"]
+        return sorted({int(error["index"]) for error in errors})
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 class HttpExporter:
@@ -38,9 +48,12 @@ class HttpExporter:
                 response.read()
         except urllib.error.HTTPError as exc:
             retryable = exc.code in _RETRYABLE_STATUS
-            detail = exc.read(500).decode(errors="replace")
+            body = exc.read(1 << 20)
+            detail = body[:500].decode(errors="replace")
             raise ExportError(f"POST {self._url} answered {exc.code}: {detail}", retryable=retryable,
-                              retry_after_s=_retry_after(exc.headers.get("Retry-After"))) from exc
+                              retry_after_s=_retry_after(exc.headers.get("Retry-After")),
+                              too_large=exc.code == 413,
+                              rejected=_rejected(body) if exc.code == 422 else ()) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ExportError(f"POST {self._url} failed: {exc}", retryable=True) from exc
 

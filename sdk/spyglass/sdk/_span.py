@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
+from time import monotonic as _monotonic
 from time import time as _now
 from types import TracebackType
 from typing import Any, Optional
@@ -58,7 +59,7 @@ class Span:
     """
 
     __slots__ = ("trace_id", "span_id", "parent_span_id", "name", "kind", "start_time", "sampled",
-                 "fields", "_scope", "_token", "_ended")
+                 "fields", "_scope", "_token", "_ended", "_started")
 
     def __init__(self, name: str, kind: str, fields: Optional[dict[str, Any]] = None,
                  parent: Optional["Span"] = None) -> None:
@@ -81,6 +82,9 @@ class Span:
         self._token: Optional[Token[Optional[Span]]] = None
         self._ended = False
         self.start_time = _now()
+        # the duration comes from the monotonic clock: a wall-clock step (NTP) while the span
+        # runs must not make it end before it started
+        self._started = _monotonic()
 
     def set(self, **fields: Any) -> None:
         """Add or replace fields of this span: model, completion, prompt_tokens, metadata, ...
@@ -100,7 +104,7 @@ class Span:
     def end(self, error: Optional[BaseException] = None, end_time: Optional[float] = None) -> None:
         """Finish the span (only the first call counts) and queue it; ``error`` marks it failed.
 
-        ``end_time`` (epoch seconds) defaults to now.
+        ``end_time`` (epoch seconds) defaults to now: ``start_time`` plus the monotonic duration.
         """
         if self._ended:
             return
@@ -114,7 +118,8 @@ class Span:
         try:
             record = {"trace_id": self.trace_id, "span_id": self.span_id, "name": self.name,
                       "kind": self.kind, "start_time": self.start_time,
-                      "end_time": _now() if end_time is None else end_time}
+                      "end_time": self.start_time + (_monotonic() - self._started) if end_time is None
+                      else end_time}
             if self.parent_span_id is not None:
                 record["parent_span_id"] = self.parent_span_id
             if self.fields:
@@ -177,7 +182,7 @@ _DETACHED.trace_id = _DETACHED.span_id = ""
 _DETACHED.parent_span_id = None
 _DETACHED.name, _DETACHED.kind, _DETACHED.fields = "detached", "other", None
 _DETACHED.sampled, _DETACHED._ended, _DETACHED._scope, _DETACHED._token = False, True, None, None
-_DETACHED.start_time = 0.0
+_DETACHED.start_time = _DETACHED._started = 0.0
 
 
 def current_span() -> Span:

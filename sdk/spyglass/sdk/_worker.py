@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
@@ -148,6 +149,30 @@ class BatchWorker:
         for record, count in records:
             self._send(record, count)
 
+    def _send_without_offenders(self, record: bytes, count: int, exc: ExportError) -> None:
+        """Send again what the server would take: all but the refused spans, or each half of a record
+        over its size limit; only the offending spans are dropped and counted."""
+        try:
+            spans = json.loads(record)["spans"]
+        except (ValueError, KeyError, TypeError):
+            spans = []
+        if len(spans) != count:  # not a record this worker encoded: nothing to split safely
+            self.failed += count
+            return
+        if exc.too_large:
+            parts = [spans[:count // 2], spans[count // 2:]]
+        else:
+            refused = set(exc.rejected)
+            parts = [[span for i, span in enumerate(spans) if i not in refused]]
+            self.failed += count - len(parts[0])
+            warn_once("refused-spans", "spyglass: the server refused %d span(s) of a batch; sending the "
+                      "others: %s", count - len(parts[0]), exc)
+        for part in parts:
+            records, unencodable = encode_records(part) if part else ([], 0)
+            self.discarded += unencodable
+            for smaller, smaller_count in records:
+                self._send(smaller, smaller_count)
+
     def _send(self, record: bytes, count: int) -> None:
         attempt = 0
         while True:
@@ -160,6 +185,9 @@ class BatchWorker:
                 self.sent += count
                 return
             except ExportError as exc:
+                if not exc.retryable and count > 1 and (exc.too_large or exc.rejected):
+                    self._send_without_offenders(record, count, exc)
+                    return
                 if not exc.retryable:
                     self.failed += count
                     warn_once(f"refused:{type(self._exporter).__name__}",
