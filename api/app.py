@@ -11,6 +11,7 @@ from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql,
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.deps import ApiDeps
 from spyglass.storage.errors import StorageError
+from spyglass.telemetry.http import HttpMetricsMiddleware, router as metrics_router
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -20,8 +21,10 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.deps = deps
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
+    app.include_router(metrics_router)  # GET /metrics: public, like /health
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
+    app.add_middleware(HttpMetricsMiddleware, routes=lambda: app.routes)  # outermost: counts 401s too
 
     @app.exception_handler(StorageError)
     async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:

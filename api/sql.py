@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from spyglass.api.errors import bad_request
 from spyglass.api.serialize import iso
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
+from spyglass.telemetry.recorders import sql_query
 
 router = APIRouter(tags=["sql"])
 
@@ -68,7 +69,9 @@ def post_sql(request: Request, body: SqlRequest,
         result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
                                   limits.max_memory_bytes)
     except SqlRefused as exc:
+        sql_query(exc.kind)
         raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
+    sql_query("ok")
     rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
     return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
                          "rows": rows, "row_count": len(rows)})
