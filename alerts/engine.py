@@ -27,7 +27,7 @@ from spyglass.alerts.state import AlertState, Transition, close_orphans, step
 from spyglass.storage import alerts as db
 from spyglass.storage.errors import StorageError
 from spyglass.storage.store import Store
-from spyglass.telemetry.recorders import alert_tick
+from spyglass.telemetry.recorders import alert_tick, alertmanager_repost
 
 log = logging.getLogger("spyglass.alerts")
 
@@ -176,6 +176,7 @@ class AlertEngine:
                 continue  # the previous post is still queued: one is enough
             # a repost gives up by the next one, so a resolve queued behind it is never held up long
             self.dispatcher.submit(replace(channel, deadline_s=min(channel.deadline_s, self.repost_s)), notice)
+            alertmanager_repost(channel.name)
 
     def _event_row(self, rule: AlertRule | None, t: Transition, now: float) -> dict[str, Any]:
         s = t.state

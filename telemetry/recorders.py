@@ -46,3 +46,8 @@ def alert_delivery(channel: str, channel_type: str, ok: bool, seconds: float) ->
 def delivery_queue(channel: str, depth: Any) -> None:
     """Report a channel's queue depth through ``depth()`` at scrape time."""
     m.ALERT_DELIVERY_QUEUE.labels(channel).set_function(depth)
+
+
+def alertmanager_repost(channel: str) -> None:
+    """A firing alert was queued for posting again to an Alertmanager channel."""
+    m.ALERTMANAGER_REPOSTS.labels(channel).inc()

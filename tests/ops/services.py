@@ -106,5 +106,5 @@ def start_prometheus(exe: str, folder: Path, targets: list[str], scrape_interval
 def query(prometheus: Service, promql: str) -> dict[str, float]:
     """An instant query: ``{label set as text: value}`` for each series."""
     data = prometheus.get("/api/v1/query", query=promql, time=time.time())["data"]["result"]
-    return {",".join(f"{k}={v}" for k, v in sorted(r["metric"].items()) if k not in ("instance", "job")):
+    return {",".join(f"{k}={v}" for k, v in sorted(r["metric"].items()) if k not in ("__name__", "instance", "job")):
             float(r["value"][1]) for r in data}

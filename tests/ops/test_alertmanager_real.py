@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from seed import evaluation_rows
 from services import start_alertmanager
@@ -63,6 +64,7 @@ def test_a_long_firing_alert_stays_active_and_resolves_once(store, alertmanager,
     engine = AlertEngine(store, [parse_channel({"name": "am", "type": "alertmanager", "url": alertmanager.url})], [rule], interval_s=0.5,
                          public_url="http://spyglass.test", repost_s=1.0)
     insert_evaluations(store, evaluation_rows(project, 10, 10))
+    reposts_before = REGISTRY.get_sample_value("spyglass_alertmanager_reposts_total", {"channel": "am"}) or 0
     thread = threading.Thread(target=engine.run, daemon=True)
     thread.start()
     try:
@@ -75,6 +77,8 @@ def test_a_long_firing_alert_stays_active_and_resolves_once(store, alertmanager,
         holds(lambda: len(active(alertmanager, project)) == 1, 3 * RESOLVE_TIMEOUT_S)
         assert not notifications(receiver, project, "resolved")
         assert len(notifications(receiver, project, "firing")) == 1, "re-posting must not page again"
+        reposts = REGISTRY.get_sample_value("spyglass_alertmanager_reposts_total", {"channel": "am"})
+        assert reposts - reposts_before >= 2  # implied: each post's endsAt is 4 s ahead and it stayed active 9 s
         insert_evaluations(store, evaluation_rows(project, 90, 0, prefix="ok"))  # recovery: 10 bad of 100
         wait_for(lambda: not active(alertmanager, project), 30, message="Alertmanager to resolve the alert")
         resolved = wait_for(lambda: notifications(receiver, project, "resolved"), 30, message="the resolve")
