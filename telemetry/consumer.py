@@ -104,10 +104,10 @@ class ConsumerTelemetry:
     def _committed(consumer: Any, tp: Any) -> int:
         """The group's committed offset, else the partition's first (what a new group reads first)."""
         try:
-            committed = consumer.committed(tp)
+            committed = consumer.committed(tp, timeout_ms=2000)
             if committed is not None:
                 return int(committed)
-            return int(consumer.beginning_offsets([tp])[tp])
+            return int(consumer.beginning_offsets([tp], timeout_ms=2000)[tp])
         except Exception as exc:  # noqa: BLE001 - a metric must never stop the consumer
             log.debug("lag: cannot read the committed offset of %s: %s", tp, exc)
             return int(consumer.position(tp))
