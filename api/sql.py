@@ -65,7 +65,9 @@ def post_sql(request: Request, body: SqlRequest,
     try:
         if body.format in MEDIA:
             fmt, media_type = MEDIA[body.format]
-            return Response(export_readonly_sql(store, body.query, project, fmt, limits), media_type=media_type)
+            exported = export_readonly_sql(store, body.query, project, fmt, limits)
+            sql_query("ok")
+            return Response(exported, media_type=media_type)
         result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
                                   limits.max_memory_bytes)
     except SqlRefused as exc:
