@@ -170,6 +170,8 @@ class AlertEngine:
         notice = build_notice(due.rule, Transition("reposted", due.state, True), now,
                               trace_links(self.public_url, due.rule, due.state.group, []), {},
                               expires_at(now, self.repost_s))
+        if due.state.acked_at is not None:
+            notice = replace(notice, status="acknowledged")
         self._posted[due.state.dedup_key] = now
         for channel in due.channels:
             if self.dispatcher.pending(channel.name):
