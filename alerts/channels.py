@@ -116,8 +116,9 @@ def slack_message(notice: Notice) -> dict[str, Any]:
     if notice.details:
         facts.append(f"*details* {json.dumps(notice.details, sort_keys=True)}")
     text = f"{_SLACK_ICON[notice.status]} {notice.summary}"
+    described = f"{text}\n{notice.description}" if notice.description else text
     return {"text": text, "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": described}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": links or "no links"}]}]}
 
@@ -132,7 +133,7 @@ def pagerduty_event(notice: Notice, routing_key: str) -> dict[str, Any]:
                 "project") or "spyglass", "severity": _PD_SEVERITY[notice.severity], "timestamp": iso(notice.at),
             "component": notice.labels.get("model", ""), "group": notice.labels.get("project", ""),
             "class": notice.metric,
-            "custom_details": {"rule": notice.rule_name, "value": notice.value, "threshold": notice.threshold,
+            "custom_details": {"rule": notice.rule_name, "description": notice.description, "value": notice.value, "threshold": notice.threshold,
                                "comparison": notice.comparison, "window_s": notice.window_s,
                                "samples": notice.samples, "labels": notice.labels, **notice.details}}
         event["links"] = [{"href": link["href"], "text": link["text"]} for link in notice.links]
@@ -143,16 +144,25 @@ def pagerduty_event(notice: Notice, routing_key: str) -> dict[str, Any]:
 
 
 def alertmanager_alerts(notice: Notice) -> list[dict[str, Any]]:
-    """Alertmanager API v2 postable alerts: labels identify the alert, endsAt set once resolved."""
+    """Alertmanager API v2 postable alerts: labels identify the alert; a firing one carries
+    ``endsAt`` a few repost intervals ahead (the engine posts it again before then), a resolved
+    one ``endsAt`` = when it resolved. The summary has no [STATUS] prefix: Alertmanager shows its own.
+    """
     labels = {k: v for k, v in notice.labels.items() if v != ""}
-    annotations = {"summary": notice.summary, "value": str(notice.value), "threshold": str(notice.threshold),
-                   "window": f"{notice.window_s / 60:g}m", "status": notice.status,
-                   "links": " ".join(link["href"] for link in notice.links)}
+    summary = notice.summary.split("] ", 1)[1] if notice.summary.startswith("[") else notice.summary
+    annotations = {"summary": summary, "value": "" if notice.value is None else f"{notice.value:g}",
+                   "threshold": f"{notice.threshold:g}", "comparison": notice.comparison,
+                   "window": f"{notice.window_s / 60:g}m", "samples": str(notice.samples),
+                   "status": notice.status, "links": " ".join(link["href"] for link in notice.links)}
+    if notice.description:
+        annotations["description"] = notice.description
     alert: dict[str, Any] = {"labels": labels, "annotations": annotations, "startsAt": iso(notice.since)}
     if notice.links:
         alert["generatorURL"] = notice.links[0]["href"]
     if notice.status == "resolved":
         alert["endsAt"] = iso(notice.resolved_at or notice.at)
+    elif notice.expires_at is not None:
+        alert["endsAt"] = iso(notice.expires_at)
     return [alert]
 
 

@@ -19,6 +19,7 @@ import httpx
 
 from spyglass.alerts.channels import Channel, build_request
 from spyglass.alerts.notice import Notice
+from spyglass.telemetry.recorders import alert_delivery, delivery_queue
 
 log = logging.getLogger("spyglass.alerts")
 RETRY_STATUS = frozenset({429, *range(500, 600)})
@@ -113,10 +114,17 @@ class Dispatcher:
             q = self._queues.get(channel.name)
             if q is None:
                 q = self._queues[channel.name] = queue.Queue()
+                delivery_queue(channel.name, q.qsize)
                 thread = threading.Thread(target=self._work, args=(q,), name=f"alerts-{channel.name}", daemon=True)
                 self._threads.append(thread)
                 thread.start()
         q.put((channel, notice))
+
+    def pending(self, channel_name: str) -> int:
+        """Notices queued for the channel and not yet being sent."""
+        with self._lock:
+            q = self._queues.get(channel_name)
+        return q.qsize() if q is not None else 0
 
     def _work(self, q: queue.Queue) -> None:
         while True:
@@ -133,6 +141,7 @@ class Dispatcher:
             if not result.ok:
                 log.warning("alert %s to %s failed after %d attempts: %s", notice.dedup_key, channel.name,
                             result.attempts, result.error)
+            alert_delivery(channel.name, channel.type, result.ok, result.duration_ms / 1000)
             self.on_result(result)
 
     def close(self, timeout_s: float = 10.0) -> None:

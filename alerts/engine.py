@@ -12,7 +12,7 @@ import math
 import queue
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, Sequence
 
 from spyglass.alerts.channels import Channel
@@ -20,12 +20,14 @@ from spyglass.alerts.delivery import DeliveryResult, Dispatcher
 from spyglass.alerts.examples import offending_traces, pii_entity_counts
 from spyglass.alerts.notice import STATUS_OF_EVENT, build_notice, summarize, trace_links
 from spyglass.alerts.observe import drift_table_exists, observe
+from spyglass.alerts.repost import Repost, due_reposts, expires_at
 from spyglass.alerts.rules import AlertRule, RuleError, parse_rule
 from spyglass.alerts.silences import Silence, SilenceError, parse_matchers
 from spyglass.alerts.state import AlertState, Transition, close_orphans, step
 from spyglass.storage import alerts as db
 from spyglass.storage.errors import StorageError
 from spyglass.storage.store import Store
+from spyglass.telemetry.recorders import alert_tick, alertmanager_repost
 
 log = logging.getLogger("spyglass.alerts")
 
@@ -39,7 +41,7 @@ class AlertEngine:
 
     def __init__(self, store: Store, channels: Sequence[Channel] = (), rules: Sequence[AlertRule] = (),
                  interval_s: float = 2.0, renotify_s: float = 3600.0, public_url: str = "http://127.0.0.1:8000",
-                 example_traces: int = 3) -> None:
+                 example_traces: int = 3, repost_s: float = 30.0) -> None:
         self.store = store
         self.channels = {c.name: c for c in channels}
         self.file_rules = list(rules)
@@ -47,6 +49,8 @@ class AlertEngine:
         self.renotify_s = renotify_s
         self.public_url = public_url
         self.example_traces = example_traces
+        self.repost_s = repost_s  # post firing alerts to Alertmanager channels again this often
+        self._posted: dict[str, float] = {}  # dedup key -> last post to its Alertmanager channels
         self.states: dict[str, AlertState] = {}  # open alerts by dedup key
         self.rules: dict[str, AlertRule] = {}
         self.ticks = 0
@@ -110,6 +114,7 @@ class AlertEngine:
     def tick(self, now: float | None = None) -> list[Transition]:
         """Evaluate every rule once at ``now``; record, then deliver. Returns the transitions."""
         now = time.time() if now is None else now
+        started = time.perf_counter()
         self._record_deliveries()
         self.rules = self._load_rules()
         silences = self._silences(now)
@@ -149,7 +154,31 @@ class AlertEngine:
         for rule, transition in made:
             if transition.notify and rule is not None:
                 self._deliver(rule, transition, now)
+        self._repost(now, silences)
+        alert_tick(time.perf_counter() - started, [r.kind for r in self.rules.values() if r.enabled],
+                   [(t.event, rule.severity if rule else "") for rule, t in made],
+                   [s.status for s in self.states.values()])
         return [t for _, t in made]
+
+    def _repost(self, now: float, silences: list[Silence]) -> None:
+        """Post firing alerts again to their Alertmanager channels, so Alertmanager keeps them active."""
+        self._posted = {k: v for k, v in self._posted.items() if k in self.states}
+        for due in due_reposts(self.rules, self.states, self.channels, self._posted, now, self.repost_s, silences):
+            self._send_repost(due, now)
+
+    def _send_repost(self, due: Repost, now: float) -> None:
+        notice = build_notice(due.rule, Transition("reposted", due.state, True), now,
+                              trace_links(self.public_url, due.rule, due.state.group, []), {},
+                              expires_at(now, self.repost_s))
+        if due.state.acked_at is not None:
+            notice = replace(notice, status="acknowledged")
+        self._posted[due.state.dedup_key] = now
+        for channel in due.channels:
+            if self.dispatcher.pending(channel.name):
+                continue  # the previous post is still queued: one is enough
+            # a repost gives up by the next one, so a resolve queued behind it is never held up long
+            self.dispatcher.submit(replace(channel, deadline_s=min(channel.deadline_s, self.repost_s)), notice)
+            alertmanager_repost(channel.name)
 
     def _event_row(self, rule: AlertRule | None, t: Transition, now: float) -> dict[str, Any]:
         s = t.state
@@ -177,7 +206,8 @@ class AlertEngine:
                 log.warning("rule %s: cannot read example traces: %s", rule.id, exc)
         notice = build_notice(rule, transition, now, trace_links(self.public_url, rule, state.group, examples,
                                                                    state.alert_id),
-                              details)
+                              details, expires_at(now, self.repost_s))
+        self._posted[state.dedup_key] = now
         for name in rule.channels:
             channel = self.channels.get(name)
             if channel is None:
@@ -190,9 +220,11 @@ class AlertEngine:
         results = []
         while True:
             try:
-                results.append(asdict(self._results.get_nowait()))
+                result = self._results.get_nowait()
             except queue.Empty:
                 break
+            if result.event != "reposted" or not result.ok:  # successful reposts would only flood the table
+                results.append(asdict(result))
         try:
             db.insert_deliveries(self.store, results)
         except StorageError as exc:

@@ -12,7 +12,8 @@ from spyglass.alerts.rules import AlertRule
 from spyglass.alerts.state import Transition, alert_labels
 
 # What channels hear for each recorded event; pending and cancelled are never delivered.
-STATUS_OF_EVENT = {"firing": "firing", "notified": "firing", "renotified": "firing",
+# "reposted" keeps a firing alert active in Alertmanager (alertmanager channels only, never paged).
+STATUS_OF_EVENT = {"firing": "firing", "notified": "firing", "renotified": "firing", "reposted": "firing",
                    "acknowledged": "acknowledged", "resolved": "resolved"}
 
 
@@ -42,11 +43,13 @@ class Notice:
     z_score: float | None = None
     links: list[dict[str, str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # e.g. PII entity types and counts only
+    description: str = ""  # the rule's description, for the human reading the page
+    expires_at: float | None = None  # firing: consider it over at this time unless posted again (Alertmanager)
 
     def to_json(self) -> dict[str, Any]:
         """The generic webhook's body; times as RFC 3339 and epoch seconds."""
         body = asdict(self)
-        for name in ("since", "at", "resolved_at"):
+        for name in ("since", "at", "resolved_at", "expires_at"):
             if body[name] is not None:
                 body[f"{name}_iso"] = iso(body[name])
         return body
@@ -61,20 +64,25 @@ def _clean(x: float) -> float | None:
     return None if x is None or math.isnan(x) or math.isinf(x) else round(x, 6)
 
 
-def summarize(rule: AlertRule, status: str, value: float, z: float, group: dict[str, str]) -> str:
-    """One line a human reads on a phone: what, where, how bad (resolved: what the value is now)."""
+def summarize(rule: AlertRule, status: str, value: float, z: float, group: dict[str, str],
+              prefix: bool = True) -> str:
+    """One line a human reads on a phone: what, where, how bad (once resolved: where it is back to).
+
+    ``prefix=False`` leaves out ``[STATUS]`` for receivers that show the status themselves (Alertmanager).
+    """
     where = ", ".join(f"{k}={v}" for k, v in group.items()) or "all traffic"
     window = f"{rule.window_s / 60:g}m"
-    now = "no data" if value is None or math.isnan(value) else f"{value:.4g}"
-    if status == "resolved" and rule.kind == "baseline":
-        what = f"{rule.metric.text} is now {now}, back near its trailing baseline"
-    elif status == "resolved":
-        what = f"{rule.metric.text} is now {now} (fires when {rule.comparison} {rule.threshold:g})"
+    shown = "no data" if value is None or math.isnan(value) else f"{value:.4g}"
+    if status == "resolved":
+        condition = (f"departs from its trailing baseline (z >= {rule.z_threshold:g})" if rule.kind == "baseline"
+                     else f"{rule.comparison} {rule.threshold:g}")
+        what = f"{rule.metric.text} back to {shown}, no longer {condition}"
     elif rule.kind == "baseline":
-        what = f"{rule.metric.text}={value:.4g} departs from its trailing baseline (z={z:.1f})"
+        what = f"{rule.metric.text}={shown} departs from its trailing baseline (z={z:.1f})"
     else:
-        what = f"{rule.metric.text}={value:.4g} {rule.comparison} {rule.threshold:g}"
-    return f"[{status.upper()}] {rule.name}: {what} over {window} ({where})"
+        what = f"{rule.metric.text}={shown} {rule.comparison} {rule.threshold:g}"
+    text = f"{rule.name}: {what} over {window} ({where})"
+    return f"[{status.upper()}] {text}" if prefix else text
 
 
 def trace_links(public_url: str, rule: AlertRule, group: dict[str, str],
@@ -102,8 +110,11 @@ def trace_links(public_url: str, rule: AlertRule, group: dict[str, str],
 
 
 def build_notice(rule: AlertRule, transition: Transition, now: float, links: list[dict[str, str]],
-                 details: dict[str, Any] | None = None) -> Notice:
-    """The notice of a delivered transition (``transition.notify`` must be set)."""
+                 details: dict[str, Any] | None = None, expires_at: float | None = None) -> Notice:
+    """The notice of a delivered transition (``transition.notify`` must be set, or a repost).
+
+    ``expires_at``: for firing notices, when a receiver may consider the alert over unless posted again.
+    """
     state = transition.state
     status = STATUS_OF_EVENT[transition.event]
     return Notice(
@@ -113,5 +124,6 @@ def build_notice(rule: AlertRule, transition: Transition, now: float, links: lis
         value=_clean(state.value), samples=state.samples, window_s=rule.window_s,
         labels=alert_labels(rule, state.group), summary=summarize(rule, status, state.value, state.score, state.group),
         since=state.since, at=now, resolved_at=state.resolved_at,
-        z_score=_clean(state.score), links=links, details=details or {})
+        z_score=_clean(state.score), links=links, details=details or {}, description=rule.description,
+        expires_at=expires_at if status != "resolved" else None)
 

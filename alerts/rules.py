@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from spyglass.alerts.labels import label_problem
 from spyglass.alerts.metrics import DIMENSIONS, MetricSpec, parse_metric
 from spyglass.storage.errors import SpyglassError
 
@@ -147,8 +148,12 @@ def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
     severity = _one_of(raw, "severity", "warning", SEVERITIES, where)
     direction = _one_of(raw, "direction", "above", DIRECTIONS, where)
     labels = raw.get("labels") or {}
-    if not isinstance(labels, dict) or not all(isinstance(k, str) for k in labels):
+    if not isinstance(labels, dict):
         raise RuleError(f"{where}.labels: expected a mapping of names to values")
+    for label, value in labels.items():
+        problem = label_problem(label, value)
+        if problem:
+            raise RuleError(f"{where}.labels: {problem}")
     window_s = parse_duration(raw.get("window", "5m"), f"{where}.window")
     if window_s < 60:
         raise RuleError(f"{where}.window: at least 1m (rollups are per minute), got {raw.get('window')!r}")

@@ -17,6 +17,7 @@ from spyglass.api.lanes import Lanes
 from spyglass.console import docs_page, mount_console
 from spyglass.storage import Store
 from spyglass.storage.errors import StorageError
+from spyglass.telemetry.http import HttpMetricsMiddleware, router as metrics_router
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -48,6 +49,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
         deps.auth.store = same_database()  # key lookups never wait behind reads on the shared handle
     for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
         app.include_router(module.router)
+    app.include_router(metrics_router)  # GET /metrics: public, like /health
     # the console and Swagger UI: every asset served from the package, none from a CDN
     mount_console(app, deps)
     app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
@@ -55,6 +57,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda method, path: deps.max_request_bytes
                        if path == "/v1/spans" or (path == "/v1/traces" and method == "POST") else SMALL_BODY_BYTES)
+    app.add_middleware(HttpMetricsMiddleware, routes=lambda: app.routes)  # outermost: counts 401s too
 
     @app.exception_handler(StorageError)
     async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:

@@ -15,6 +15,7 @@ from spyglass.api.gate import GateBusy
 from spyglass.api.serialize import iso
 from spyglass.storage import Store
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
+from spyglass.telemetry.recorders import sql_query
 
 router = APIRouter(tags=["sql"])
 
@@ -73,9 +74,12 @@ async def post_sql(request: Request, body: SqlRequest,
     def read(store: Store) -> Response:
         if body.format in MEDIA:
             fmt, media_type = MEDIA[body.format]
-            return Response(export_readonly_sql(store, body.query, project, fmt, limits), media_type=media_type)
+            exported = export_readonly_sql(store, body.query, project, fmt, limits)
+            sql_query("ok")
+            return Response(exported, media_type=media_type)
         result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
                                   limits.max_memory_bytes)
+        sql_query("ok")
         rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
         return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
                              "rows": rows, "row_count": len(rows)})
@@ -86,6 +90,7 @@ async def post_sql(request: Request, body: SqlRequest,
     except GateBusy as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "2"})
     except SqlRefused as exc:
+        sql_query(exc.kind)
         raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
 
 

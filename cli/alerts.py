@@ -48,7 +48,8 @@ def build_engine(settings: Settings, store: "Store", public_url: str) -> "AlertE
 
     found = load_rule_set(settings)
     return AlertEngine(store, found.channels, found.rules, interval_s=settings.alert_interval_s,
-                       renotify_s=settings.alert_renotify_s, public_url=public_url)
+                       renotify_s=settings.alert_renotify_s, public_url=public_url,
+                       repost_s=settings.alertmanager_repost_s)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     migrate(store, settings.retention_days)
     found = load_rule_set(settings, args.rules)
     engine = AlertEngine(store, found.channels, found.rules, interval_s=settings.alert_interval_s,
-                         renotify_s=settings.alert_renotify_s, public_url=settings.api_url)
+                         renotify_s=settings.alert_renotify_s, public_url=settings.api_url,
+                         repost_s=settings.alertmanager_repost_s)
     signal.signal(signal.SIGTERM, lambda *_: engine.stop())
     thread = threading.Thread(target=engine.run, name="alerts", daemon=True)
     thread.start()

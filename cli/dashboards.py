@@ -90,7 +90,7 @@ def dashboard_body(dashboard: dict[str, Any], datasource_uid: str, datasource_na
     board = copy.deepcopy(dashboard)
     board.pop("id", None)  # a new or overwritten dashboard is addressed by uid, never by id
     for variable in board.get("templating", {}).get("list", []):
-        if variable.get("type") == "datasource":
+        if variable.get("type") == "datasource" and variable.get("query") == PLUGIN:  # not the Prometheus one
             variable["current"] = {"text": datasource_name, "value": datasource_uid}
     body: dict[str, Any] = {"dashboard": board, "overwrite": True, "message": "provisioned by spyglass dashboards push"}
     if folder_uid:

@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import sys
+    import time
     from dataclasses import replace
     from pathlib import Path
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from spyglass.drift.monitor import DriftMonitor, DriftOptions
     from spyglass.drift.report import render_html
     from spyglass.storage import migrate
+    from spyglass.telemetry.recorders import drift_run
 
     options = DriftOptions.from_settings(settings)
     options = replace(options, current_minutes=args.current_minutes or options.current_minutes,
@@ -46,7 +48,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                            f"{settings.drift_interval_s:g} s (SPYGLASS_DRIFT_INTERVAL_S); read its reports with "
                            f"GET /v1/drift, or stop the stack to run `spyglass drift` now") from None
     migrate(store, settings.retention_days)
+    started = time.perf_counter()
     run_id, reports = DriftMonitor(store, options, encoder, args.project).run_once(write=not args.dry_run)
+    drift_run(True, time.perf_counter() - started, sum(len(r.drifted) for r in reports))
     console = Console() if sys.stdout.isatty() else Console(width=140)
     for report in reports:
         table = Table(title=f"{report.project} / {report.service} / {report.model}")

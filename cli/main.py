@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kafka").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-        return int(importlib.import_module(args._module).run(args, settings) or 0)
+        from spyglass.cli.metrics import role_metrics
+
+        with role_metrics(args, settings):  # Prometheus /metrics on the role's port, where one is set
+            return int(importlib.import_module(args._module).run(args, settings) or 0)
     except SpyglassError as exc:
         print(f"spyglass {args.command}: {exc}", file=sys.stderr)
         return 2

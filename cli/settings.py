@@ -79,6 +79,16 @@ class Settings(BaseSettings):
     alert_rules: str | None = Field(None, description="comma-separated YAML rule files; unset: the packaged defaults")
     alert_renotify_s: float = Field(3600.0, ge=0, description="re-page an unacknowledged firing alert; 0 = never")
     alert_log_path: str | None = Field("./spyglass-data/alerts.jsonl", description="log channel file; unset: logger")
+    alertmanager_repost_s: float = Field(30.0, gt=0, le=60, description="post firing alerts to Alertmanager "
+                                         "channels again this often (endsAt is 4 intervals ahead)")
+
+    # Prometheus metrics (GET /metrics): the API serves them itself; other roles on a port each (unset: off)
+    metrics_host: str = Field("127.0.0.1", description="address the per-role metrics ports listen on")
+    metrics_port_ingest: int | None = Field(None, ge=0, le=65535, description="`spyglass ingest`; 0: any free port")
+    metrics_port_evaluate: int | None = Field(None, ge=0, le=65535, description="`spyglass evaluate`")
+    metrics_port_alerts: int | None = Field(None, ge=0, le=65535, description="`spyglass alerts`")
+    metrics_port_drift: int | None = Field(None, ge=0, le=65535, description="`spyglass drift` (while it runs)")
+    metrics_port_up: int | None = Field(None, ge=0, le=65535, description="`spyglass up` (also on the API's /metrics)")
 
     @field_validator("evaluators", mode="before")
     @classmethod

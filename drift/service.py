@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from spyglass.drift.monitor import DriftMonitor, DriftOptions, Embedder
 from spyglass.storage.store import Store
+from spyglass.telemetry.recorders import drift_run
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,16 @@ class DriftService:
 
     def run_pass(self) -> None:
         """One drift pass now, errors logged (not raised)."""
+        started = time.perf_counter()
         try:
             run_id, reports = self.monitor.run_once()
         except Exception:  # noqa: BLE001 - a bad pass must not stop the schedule
             self.failures += 1
+            drift_run(False, time.perf_counter() - started)
             log.exception("drift pass failed")
             return
         self.passes += 1
+        drift_run(True, time.perf_counter() - started, sum(len(r.drifted) for r in reports))
         self.last_run_id = run_id
         drifted = [f"{r.project}/{r.service}/{r.model}:{f.feature}" for r in reports for f in r.drifted]
         log.info("drift run %s: %d groups, %d features drifted%s", run_id, len(reports), len(drifted),

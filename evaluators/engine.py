@@ -10,10 +10,12 @@ the GIL, so one evaluator's Python (Presidio's rules) overlaps another's encoder
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score, error_score
+from spyglass.telemetry.consumer import evaluator_batch
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ def _score_with(evaluator: Evaluator, spans: Sequence[dict[str, Any]], ctx: Eval
             outcome.append((str(span["span_id"]), error_score(exc)))
     if not chosen:
         return outcome
+    started = time.perf_counter()
     try:
         scores = evaluator.evaluate(list(chosen), ctx)
         if len(scores) != len(chosen):
@@ -60,6 +63,7 @@ def _score_with(evaluator: Evaluator, spans: Sequence[dict[str, Any]], ctx: Eval
         log.warning("evaluator %s failed on %d spans: %s", evaluator.name, len(chosen), exc)
         scores = [error_score(exc)] * len(chosen)
     outcome.extend((str(span["span_id"]), score) for span, score in zip(chosen, scores))
+    evaluator_batch(evaluator.name, outcome, time.perf_counter() - started)
     return outcome
 
 

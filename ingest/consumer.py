@@ -30,6 +30,7 @@ from spyglass.broker import make_consumer
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
 from spyglass.storage.errors import SpyglassError
+from spyglass.telemetry.consumer import ConsumerTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class SpanConsumer:
         self.batch_s = batch_ms / 1000
         self.label = label
         self.stats = ConsumerStats()
+        self.telemetry = ConsumerTelemetry(group, label)
         self.partitions: set[TopicPartition] = set()  # assigned to this member now
         self._consumer_options = consumer_options or {}
         self._decode = getattr(sink, "decode", decode_values)
@@ -155,6 +157,7 @@ class SpanConsumer:
                         self._opened = time.monotonic()
                         self.stats.first_record_at = self.stats.first_record_at or self._opened
                 self._advance()
+                self.telemetry.observe(self)
                 if self._next and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
                     self._close_or_pause()
                 if time.monotonic() - last_report >= 10:
@@ -230,6 +233,7 @@ class SpanConsumer:
         future, batch = self._decoding.popleft()
         try:
             batch.decoded = future.result()
+            self.telemetry.decoded(batch.decoded)
             batch.prepared = self.sink.prepare(batch)
         except SpyglassError as exc:
             self._failed(exc, [batch])
@@ -238,7 +242,7 @@ class SpanConsumer:
             self._decoders.restart()
             self._failed(exc, [batch])
             return
-        self._inflight = (self._helper.submit(self.sink.store, batch), batch)
+        self._inflight = (self._helper.submit(self.telemetry.timed(self.sink.store), batch), batch)
 
     def _settle(self) -> None:
         """Wait for the in-flight batch; commit its offsets, or rewind on failure."""
@@ -256,6 +260,7 @@ class SpanConsumer:
             log.warning("%s: commit failed after rebalance: %s", self.label, exc)
         except KafkaError as exc:  # a slow broker: the next batch's commit covers these offsets too
             log.warning("%s: commit failed, will be covered by the next one: %s", self.label, exc)
+        self.telemetry.stored(batch, stored)
         self.stats.stored += stored
         self.stats.dead_letters += len(batch.decoded.dead)
         self.stats.batches += 1
@@ -264,6 +269,7 @@ class SpanConsumer:
     def _failed(self, exc: BaseException, batches: list[Batch]) -> None:
         """A batch was not stored: fetch it and everything after it again, after a back-off."""
         self.stats.failures += 1
+        self.telemetry.failed()
         log.warning("%s: batch not stored, will fetch it again: %.300s", self.label, exc)
         self._rewind(batches)
         self._stop.wait(min(0.1 * 2 ** min(self.stats.failures, 6), 5.0))

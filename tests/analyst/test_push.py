@@ -30,11 +30,14 @@ def test_push_creates_then_updates_the_datasource_folder_and_dashboards(capsys):
         assert source["secureJsonData"] == {"password": "s3cret"}
         stored = {uid: d["dashboard"] for uid, d in grafana.dashboards.items()}
         shipped = {json.loads(p.read_text())["uid"] for p in DASHBOARDS.glob("*.json")}
-        assert set(stored) == shipped and len(shipped) == 4
+        assert set(stored) == shipped and len(shipped) == 5
         assert all(d["folderUid"] == "spyglass-spyglass" for d in grafana.dashboards.values())
-        for board in stored.values():
+        for uid, board in stored.items():
             variable = next(v for v in board["templating"]["list"] if v["type"] == "datasource")
-            assert variable["current"]["value"] == "spyglass-clickhouse"
+            # the operations board reads Prometheus: Grafana picks the default Prometheus source
+            expected = {} if uid == "spyglass-operations" else {"text": "Spyglass ClickHouse",
+                                                                "value": "spyglass-clickhouse"}
+            assert variable["current"] == expected
         assert ("POST", "/api/datasources") in grafana.calls
         assert "/d/spyglass-overview/" in capsys.readouterr().out
 

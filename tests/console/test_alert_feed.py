@@ -37,6 +37,6 @@ def test_resolved_summary_says_the_value_now():
 
     rule = parse_rule({"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.25, "window": "5m"})
     assert summarize(rule, "resolved", 0.02, 0.0, {"project": "p"}) == \
-        "[RESOLVED] Toxic: evaluator:toxicity:flag_rate is now 0.02 (fires when > 0.25) over 5m (project=p)"
+        "[RESOLVED] Toxic: evaluator:toxicity:flag_rate back to 0.02, no longer > 0.25 over 5m (project=p)"
     assert summarize(rule, "firing", 0.4, 0.0, {"project": "p"}) == \
         "[FIRING] Toxic: evaluator:toxicity:flag_rate=0.4 > 0.25 over 5m (project=p)"
