@@ -6,6 +6,7 @@ imports only the wire format and orjson: the process starts fast and holds no br
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from typing import Any, Iterable
 import orjson
 
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
+
+
+SpanKey = tuple[str, str, str]  # (project, trace_id, span_id)
 
 
 @dataclass(frozen=True)
@@ -83,27 +87,34 @@ class EncodedRows:
     ClickHouse reads as JSONEachRow), plus what de-duplication needs.
 
     Built in ingest's decode process; the rows stay in the file (see ``spool.py``), so only the
-    span ids and a few numbers cross back to the consumer.
+    span identities and a few numbers cross back to the consumer.
     """
 
     path: str
-    span_ids: list[str] = field(default_factory=list)
+    keys: list[SpanKey] = field(default_factory=list)  # each row's identity, in file order
     projects: list[str] = field(default_factory=list)  # distinct
     start_lo: float = 0.0  # earliest and latest start_time (epoch seconds)
     start_hi: float = 0.0
+    digest: str = ""  # of the file's bytes: names the insert (its de-duplication token)
 
     def __len__(self) -> int:
-        return len(self.span_ids)
+        return len(self.keys)
+
+    @property
+    def span_ids(self) -> list[str]:
+        return [key[2] for key in self.keys]
 
     def keep_only(self, keep: list[int]) -> None:
         """Rewrite the file with only the rows at positions ``keep``; a rare path (duplicates)."""
-        if len(keep) == len(self.span_ids):
+        if len(keep) == len(self.keys):
             return
         with open(self.path, "rb") as file:
             rows = orjson.loads(file.read())
+        body = orjson.dumps([rows[i] for i in keep])
         with open(self.path, "wb") as file:
-            file.write(orjson.dumps([rows[i] for i in keep]))
-        self.span_ids = [self.span_ids[i] for i in keep]
+            file.write(body)
+        self.keys = [self.keys[i] for i in keep]
+        self.digest = content_digest(body)
 
     def discard(self) -> None:
         """Remove the file (stored, or never to be stored)."""
@@ -120,10 +131,21 @@ def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str) 
     """
     out = decode_values(items)
     rows, out.rows = out.rows, []
+    body = orjson.dumps(rows)
     fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:
-        file.write(orjson.dumps(rows))
+        file.write(body)
     starts = [row["start_time"] for row in rows]
-    out.encoded = EncodedRows(path, [row["span_id"] for row in rows], sorted({row["project"] for row in rows}),
-                              min(starts, default=0.0), max(starts, default=0.0))
+    out.encoded = EncodedRows(path, [span_key(row) for row in rows], sorted({row["project"] for row in rows}),
+                              min(starts, default=0.0), max(starts, default=0.0), content_digest(body))
     return out
+
+
+def span_key(row: dict[str, Any]) -> SpanKey:
+    """A span's identity: span ids are unique only within a trace, trace ids only within a project."""
+    return row["project"], row["trace_id"], row["span_id"]
+
+
+def content_digest(body: bytes) -> str:
+    """A digest of an insert's bytes: the same rows give the same digest on any broker, at any offset."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()

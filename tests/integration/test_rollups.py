@@ -72,8 +72,8 @@ def test_repair_counts_an_uncounted_insert_exactly_as_the_view_would(store):
         insert_spans(store, [{**row, "project": lost} for row in rows], dedup_token="second")
     assert rollup(store, lost) == []
 
-    batches = set(stored_spans(store, [r["span_id"] for r in rows], [lost], rows[0]["start_time"] - 600,
-                               rows[-1]["start_time"] + 600).values())
+    batches = set(stored_spans(store, [(lost, r["trace_id"], r["span_id"]) for r in rows],
+                               rows[0]["start_time"] - 600, rows[-1]["start_time"] + 600).values())
     assert len(batches) == 1
     assert repair_rollup(store, SPANS_1M, batches, [lost]) == len(rollup(store, counted))
     assert rollup(store, lost) == rollup(store, counted)  # every column, quantiles included
@@ -88,8 +88,8 @@ def test_repair_leaves_counted_inserts_and_untokened_rows_alone(store):
     with view_detached(store):
         insert_spans(store, rows[200:])  # no token: not an ingest insert, never repaired
     before = rollup(store, project)
-    batches = stored_spans(store, [r["span_id"] for r in rows], [project], rows[0]["start_time"] - 600,
-                           rows[-1]["start_time"] + 600).values()
+    batches = stored_spans(store, [(project, r["trace_id"], r["span_id"]) for r in rows],
+                           rows[0]["start_time"] - 600, rows[-1]["start_time"] + 600).values()
     assert repair_rollup(store, SPANS_1M, batches, [project]) == 0
     assert rollup(store, project) == before
 
