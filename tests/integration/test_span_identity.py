@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from spyglass.evaluators.base import EvalContext
+from spyglass.evaluators.engine import LazyEncoder
+from spyglass.evaluators.sink import EvaluationSink
 from spyglass.sdk.wire import validate_span
 from spyglass.storage import Store, migrate
 from spyglass.storage.schema import available_migrations
 from spyglass.storage.spans import insert_spans
-from support import unique_name, wait_for
+from support import Length, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +54,25 @@ def test_a_span_id_reused_across_traces_and_projects_is_stored_and_served(api, s
     assert api.post("/v1/spans", json={"schema_version": 1, "spans": spans[:1]}).status_code == 202  # re-delivered
     wait_for(lambda: stack.ingest.span_sink.duplicates_skipped > skipped, 60, message="the re-delivery skipped")
     assert [s["completion"] for s in served(api, "trace-a", first)] == ["from a"], "a true re-delivery shows once"
+
+
+def test_evaluations_of_a_reused_span_id_are_kept_apart(store):
+    first, second = unique_name("p"), unique_name("p")
+    start = time.time() - 60
+    rows = [validate_span(span(first, "trace-a", "s1", start, "short")),
+            validate_span(span(first, "trace-b", "s1", start, "x" * 90)),
+            validate_span(span(second, "trace-a", "s1", start, "x" * 30))]
+    sink = EvaluationSink(store, [Length()], EvalContext(LazyEncoder("cpu")))
+    batch = SimpleNamespace(decoded=SimpleNamespace(rows=rows), may_repeat=True, prepared=None)
+    batch.prepared = sink.prepare(batch)
+    assert sink.store(batch) == 3
+    stored = store.rows("SELECT project, trace_id, span_id, score FROM evaluations FINAL "
+                        "WHERE project IN {p:Array(String)} ORDER BY project = {f:String} DESC, trace_id",
+                        parameters={"p": [first, second], "f": first})
+    assert [(r["project"], r["trace_id"], r["score"]) for r in stored] == [
+        (first, "trace-a", 0.05), (first, "trace-b", 0.9), (second, "trace-a", 0.3)]
+    spans, done = sink.prepare(SimpleNamespace(decoded=SimpleNamespace(rows=rows), may_repeat=True))
+    assert (spans, len(done)) == ([], 3), "a replay finds each of the three scored"
 
 
 def _old_layout(store: Store) -> None:
