@@ -30,12 +30,13 @@ def evaluated_keys(store: Store, keys: Iterable[tuple[str, str, str]],
     found = store.rows(
         "SELECT project, trace_id, span_id, evaluator, any(insert_batch) AS batch FROM evaluations "
         "WHERE project IN {projects:Array(String)} AND span_id IN {ids:Array(String)} "
-        "AND (project, trace_id, span_id) IN {keys:Array(Tuple(String, String, String))} "
         "AND (evaluator, version) IN {pairs:Array(Tuple(String, String))} "
         "GROUP BY project, trace_id, span_id, evaluator",
         parameters={"projects": sorted({k[0] for k in keys}), "ids": sorted({k[2] for k in keys}),
-                    "keys": keys, "pairs": list(versions.items())})
-    return {(row["project"], row["trace_id"], row["span_id"], row["evaluator"]): row["batch"] for row in found}
+                    "pairs": list(versions.items())})
+    wanted = set(keys)  # filtered here: a large array of tuples is slow to bind (see spans.stored_spans)
+    return {(row["project"], row["trace_id"], row["span_id"], row["evaluator"]): row["batch"] for row in found
+            if (row["project"], row["trace_id"], row["span_id"]) in wanted}
 
 
 def scores_by_span(store: Store, trace_id: str, project: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
