@@ -4,8 +4,8 @@ Re-delivery never shows: a batch that may repeat stored spans (after a partition
 or after a failed store) is filtered against ClickHouse, recent spans are remembered in
 memory, each insert carries a de-duplication token, and readers use FINAL. A span is named by
 (project, trace_id, span_id) everywhere: span ids are unique only within a trace. The token is
-a digest of the rows inserted, never of Kafka offsets, which start again at 0 on a broker that
-lost its topics (the embedded one, after every restart). Duplicates never
+a digest of the spans inserted (their identities), never of Kafka offsets, which start again
+at 0 on a broker that lost its topics (the embedded one, after every restart). Duplicates never
 reach the materialized views, so rollups never double count; and when the filter finds stored
 spans, the rollups of the insert that stored them are checked and completed
 (``storage.rollups``), so a crash between a part and its view's rows loses no count either.
@@ -131,8 +131,8 @@ class SpanStoreSink:
 
 
 def insert_token(digest: str) -> str:
-    """The de-duplication token of an insert of spans: its content, so no two broker incarnations
-    (whose offsets both start at 0) can share one. ``insert_batch`` is its cityHash64."""
+    """The de-duplication token of an insert of spans, from the spans it holds, so no two broker
+    incarnations (whose offsets both start at 0) can share one. ``insert_batch`` is its cityHash64."""
     return f"spans:{digest}"
 
 

@@ -133,7 +133,7 @@ def test_ingest_replay_completes_rollups_an_interrupted_insert_missed(store, pro
 
 
 def batch_of(rows, may_repeat, token):
-    """What the consumer loop hands a sink: decoded span rows, whether they may repeat, the insert token."""
+    """What the consumer loop hands a sink: decoded span rows, whether they may repeat (``token``: unused now)."""
     return SimpleNamespace(decoded=SimpleNamespace(rows=rows), may_repeat=may_repeat, token=token, prepared=None)
 
 
