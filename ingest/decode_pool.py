@@ -3,7 +3,8 @@
 Parsing and validating spans is pure Python; in worker processes it runs on its own core while
 the consumer thread polls and chDB inserts. Workers ignore Ctrl-C and SIGTERM, which a terminal
 or a service manager sends to the whole process group (the consumer stops them), and exit by
-themselves when the process that started them dies, even by SIGKILL.
+themselves when the process that started them dies, even by SIGKILL: at once on Linux (the
+parent-death signal, ``broker.lifetime``), within a second elsewhere (a thread watches the parent).
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def _ready() -> bool:
 
 
 def _worker_init(parent_pid: int) -> None:
+    from spyglass.broker.lifetime import die_with_parent
+
+    die_with_parent()
     for signum in (signal.SIGINT, signal.SIGTERM):  # sent to the whole process group; the parent decides
         signal.signal(signum, signal.SIG_IGN)
     # decoding makes no reference cycles: reference counting frees everything, the cycle

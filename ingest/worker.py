@@ -1,8 +1,11 @@
 """Ingest: the span consumer group that writes spans to ClickHouse and dead letters to the DLQ.
 
 Re-delivery never shows: a batch that may repeat stored spans (after a partition is assigned,
-or after a failed store) is filtered against ClickHouse, recent span ids are remembered in
-memory, each insert carries a de-duplication token, and readers use FINAL. Duplicates never
+or after a failed store) is filtered against ClickHouse, recent spans are remembered in
+memory, each insert carries a de-duplication token, and readers use FINAL. A span is named by
+(project, trace_id, span_id) everywhere: span ids are unique only within a trace. The token is
+a digest of the spans inserted (their identities), never of Kafka offsets, which start again
+at 0 on a broker that lost its topics (the embedded one, after every restart). Duplicates never
 reach the materialized views, so rollups never double count; and when the filter finds stored
 spans, the rollups of the insert that stored them are checked and completed
 (``storage.rollups``), so a crash between a part and its view's rows loses no count either.
@@ -10,15 +13,16 @@ spans, the rollups of the insert that stored them are checked and completed
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import OrderedDict
 from functools import partial
 from typing import Any
 
-from spyglass.broker import make_producer
+from kafka.errors import KafkaError
+
+from spyglass.broker import BrokerError, make_producer
 from spyglass.ingest.consumer import Batch, SpanConsumer
-from spyglass.ingest.decode import Decoded, decode_for_insert
+from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert
 from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
@@ -27,22 +31,26 @@ from spyglass.storage.spans import insert_span_file, stored_spans
 
 
 class RecentIds:
-    """The last ``capacity`` span ids sent to ClickHouse, to drop producer-side duplicates cheaply."""
+    """The last ``capacity`` spans sent to ClickHouse, by identity, to drop producer-side duplicates cheaply.
+
+    Holds each identity's 64-bit hash, not the three strings (a quarter of the memory): a false
+    match needs a collision among the last ``capacity`` spans, about 1 in 10^13 per span.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._ids: OrderedDict[int, None] = OrderedDict()
 
-    def __contains__(self, span_id: str) -> bool:
-        return span_id in self._ids
+    def __contains__(self, key: SpanKey) -> bool:
+        return hash(key) in self._ids
 
     def clear(self) -> None:
         self._ids.clear()
 
-    def add_all(self, span_ids: list[str]) -> None:
+    def add_all(self, keys: list[SpanKey]) -> None:
         ids = self._ids
-        for span_id in span_ids:
-            ids[span_id] = None
+        for key in keys:
+            ids[hash(key)] = None
         while len(ids) > self.capacity:
             ids.popitem(last=False)
 
@@ -67,38 +75,51 @@ class SpanStoreSink:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""
         encoded = batch.decoded.encoded
         assert encoded is not None, "SpanStoreSink needs decode_for_insert"
-        seen: set[str] = set()
+        seen: set[SpanKey] = set()
         recent = self._recent
         keep = []
-        for i, span_id in enumerate(encoded.span_ids):
-            if span_id in seen or span_id in recent:
+        for i, key in enumerate(encoded.keys):
+            if key in seen or key in recent:
                 continue
-            seen.add(span_id)
+            seen.add(key)
             keep.append(i)
         if batch.may_repeat and keep:
-            stored = stored_spans(self.db, [encoded.span_ids[i] for i in keep], encoded.projects,
-                                  encoded.start_lo, encoded.start_hi)
+            stored = stored_spans(self.db, [encoded.keys[i] for i in keep], encoded.start_lo, encoded.start_hi)
             if stored:  # an earlier insert of these spans may have been cut off before its rollups
                 self.rollups_repaired += repair_rollup(self.db, SPANS_1M, stored.values(), encoded.projects)
-            keep = [i for i in keep if encoded.span_ids[i] not in stored]
+            keep = [i for i in keep if encoded.keys[i] not in stored]
         self.duplicates_skipped += len(encoded) - len(keep)
         encoded.keep_only(keep)
-        self._recent.add_all(encoded.span_ids)
+        self._recent.add_all(encoded.keys)
         return len(keep)
 
     def store(self, batch: Batch) -> int:
-        """Runs on the helper thread: dead letters to the DLQ (flushed), rows to ClickHouse."""
-        for letter in batch.decoded.dead:
-            self._producer.send(self.dlq_topic, value=letter.payload, headers=letter.headers())
-        if batch.decoded.dead:
-            self._producer.flush(timeout=30)
+        """Runs on the helper thread: dead letters to the DLQ (each confirmed), rows to ClickHouse.
+
+        Raises ``BrokerError`` when the broker does not confirm a dead letter: the batch is not
+        committed and is fetched again.
+        """
         encoded = batch.decoded.encoded
         try:
+            self._send_dead_letters(batch.decoded)
             if batch.prepared:
-                insert_span_file(self.db, encoded.path, hashlib.sha1(batch.token.encode()).hexdigest())
+                insert_span_file(self.db, encoded.path, insert_token(encoded.digest))
         finally:
             encoded.discard()  # a failed batch is fetched and decoded again
         return batch.prepared
+
+    def _send_dead_letters(self, decoded: Decoded) -> None:
+        if not decoded.dead:
+            return
+        try:
+            futures = [self._producer.send(self.dlq_topic, value=letter.payload, headers=letter.headers())
+                       for letter in decoded.dead]
+            self._producer.flush(timeout=30)
+            for future in futures:
+                future.get(timeout=30)  # raises what the broker answered, e.g. a refused record
+        except KafkaError as exc:
+            raise BrokerError(f"dead letter not accepted by {self.dlq_topic} ({decoded.dead[0].source}...): "
+                              f"{exc!r}") from exc
 
     def discard(self, decoded: Decoded) -> None:
         """A decoded batch will never be stored (rewound): remove its file."""
@@ -111,6 +132,12 @@ class SpanStoreSink:
     def close(self) -> None:
         self._producer.close(timeout=5)
         shutil.rmtree(self.spool, ignore_errors=True)
+
+
+def insert_token(digest: str) -> str:
+    """The de-duplication token of an insert of spans, from the spans it holds, so no two broker
+    incarnations (whose offsets both start at 0) can share one. ``insert_batch`` is its cityHash64."""
+    return f"spans:{digest}"
 
 
 class IngestWorker(SpanConsumer):

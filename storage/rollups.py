@@ -7,7 +7,9 @@ records the insert it came in (``insert_batch``) and each rollup row the inserts
 exactly once.
 
 Ingest and the evaluator sink call ``repair_rollup`` when a replayed batch finds rows already
-stored: that is the only way an interrupted insert shows itself.
+stored: with a Kafka cluster that is how an interrupted insert shows itself. A memory-only broker
+replays nothing after a crash, so the embedded stack also checks its last inserts when it starts
+(``repair_recent``).
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ class Rollup:
     source: str
     time: str  # the source's time column; the rollup's ``minute`` is its minute
     keys: tuple[str, ...]  # grouping columns besides ``minute``
+    inserted_at: str  # the source's column ClickHouse fills with the insert's time
 
 
-SPANS_1M = Rollup("spans_1m", "spans_1m_mv", "spans", "start_time", ("project", "service", "model", "environment"))
+SPANS_1M = Rollup("spans_1m", "spans_1m_mv", "spans", "start_time", ("project", "service", "model", "environment"),
+                  "ingested_at")
 EVALUATIONS_1M = Rollup("evaluations_1m", "evaluations_1m_mv", "evaluations", "span_start",
-                        ("project", "service", "model", "environment", "evaluator"))
+                        ("project", "service", "model", "environment", "evaluator"), "evaluated_at")
 
 # what insert_batch holds for rows inserted without a de-duplication token (never repaired)
 _NO_TOKEN = "cityHash64('')"
@@ -64,6 +68,21 @@ def repair_rollup(store: Store, rollup: Rollup, batches: Iterable[int], projects
                           settings={"insert_deduplication_token": f"{rollup.table}-repair:{batch}"})
             added += missing
     return added
+
+
+def repair_recent(store: Store, rollup: Rollup, window_s: int = 120) -> int:
+    """Repair the inserts of the last ``window_s`` seconds before the newest one (see ``repair_rollup``).
+
+    For a start after a crash where nothing will be replayed (a memory-only broker). Run it only
+    while no other process inserts: an insert whose view has not run *yet* would be counted twice.
+    """
+    recent = store.rows(
+        f"SELECT groupUniqArray(insert_batch) AS batches, groupUniqArray(project) AS projects FROM {rollup.source} "
+        f"WHERE {rollup.inserted_at} >= (SELECT max({rollup.inserted_at}) FROM {rollup.source}) "
+        f"- INTERVAL {int(window_s)} SECOND AND insert_batch != {_NO_TOKEN}")[0]
+    if not recent["batches"]:
+        return 0
+    return repair_rollup(store, rollup, recent["batches"], recent["projects"])
 
 
 def _view_insert(store: Store, rollup: Rollup, rows_sql: str) -> str:

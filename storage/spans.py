@@ -35,16 +35,23 @@ def insert_span_file(store: Store, path: str, dedup_token: str | None = None) ->
     store.insert_json_file("spans", SPAN_COLUMNS, path, dedup_token, {"optimize_on_insert": 0})
 
 
-def stored_spans(store: Store, span_ids: Sequence[str], projects: Sequence[str], start_lo: float,
-                 start_hi: float) -> dict[str, int]:
-    """Which of these span ids (of these projects, started in [start_lo, start_hi]) are stored
-    already, each with the insert that stored it (``insert_batch``, see ``storage.rollups``)."""
-    if not span_ids:
+def stored_spans(store: Store, keys: Sequence[tuple[str, str, str]], start_lo: float,
+                 start_hi: float) -> dict[tuple[str, str, str], int]:
+    """Which of these spans, each named by its identity ``(project, trace_id, span_id)`` and started
+    in [start_lo, start_hi], are stored already, each with the insert that stored it
+    (``insert_batch``, see ``storage.rollups``)."""
+    if not keys:
         return {}
+    # by span id, then the identities in Python: an array of 20,000 tuples as a query parameter
+    # takes seconds to bind and parse (measured: 2.1 s against 0.28 s), and this runs on the
+    # consumer thread, where seconds mean leaving the group
     found = store.rows(
-        "SELECT span_id, any(insert_batch) AS batch FROM spans WHERE project IN {projects:Array(String)} "
+        "SELECT project, trace_id, span_id, any(insert_batch) AS batch FROM spans "
+        "WHERE project IN {projects:Array(String)} "
         "AND start_time BETWEEN fromUnixTimestamp64Micro({lo:Int64}) AND fromUnixTimestamp64Micro({hi:Int64}) "
-        "AND span_id IN {ids:Array(String)} GROUP BY span_id",
-        parameters={"projects": list(projects), "lo": int(start_lo * 1e6) - 1, "hi": int(start_hi * 1e6) + 1,
-                    "ids": list(span_ids)})
-    return {row["span_id"]: row["batch"] for row in found}
+        "AND span_id IN {ids:Array(String)} GROUP BY project, trace_id, span_id",
+        parameters={"projects": sorted({k[0] for k in keys}), "lo": int(start_lo * 1e6) - 1,
+                    "hi": int(start_hi * 1e6) + 1, "ids": sorted({k[2] for k in keys})})
+    wanted = set(keys)
+    stored = ((row["project"], row["trace_id"], row["span_id"], row["batch"]) for row in found)
+    return {(p, t, s): batch for p, t, s, batch in stored if (p, t, s) in wanted}

@@ -15,7 +15,7 @@ from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.engine import LazyEncoder
 from spyglass.evaluators.sink import EvaluationSink
 from spyglass.sdk.wire import encode_record, validate_span
-from spyglass.storage.rollups import SPANS_1M, repair_rollup
+from spyglass.storage.rollups import SPANS_1M, repair_recent, repair_rollup
 from spyglass.storage.spans import insert_spans, stored_spans
 from support import Length, unique_name, wait_for
 from test_ingest import count, make_spans, producer, start_worker, topics  # noqa: F401 (fixtures)
@@ -72,13 +72,25 @@ def test_repair_counts_an_uncounted_insert_exactly_as_the_view_would(store):
         insert_spans(store, [{**row, "project": lost} for row in rows], dedup_token="second")
     assert rollup(store, lost) == []
 
-    batches = set(stored_spans(store, [r["span_id"] for r in rows], [lost], rows[0]["start_time"] - 600,
-                               rows[-1]["start_time"] + 600).values())
+    batches = set(stored_spans(store, [(lost, r["trace_id"], r["span_id"]) for r in rows],
+                               rows[0]["start_time"] - 600, rows[-1]["start_time"] + 600).values())
     assert len(batches) == 1
     assert repair_rollup(store, SPANS_1M, batches, [lost]) == len(rollup(store, counted))
     assert rollup(store, lost) == rollup(store, counted)  # every column, quantiles included
     assert repair_rollup(store, SPANS_1M, batches, [lost]) == 0, "a counted insert is never added twice"
     assert rollup(store, lost) == rollup(store, counted)
+
+
+def test_start_after_a_crash_counts_the_last_insert(store):
+    """What the embedded stack does when it starts: its broker replays nothing, so it checks its last inserts."""
+    counted, lost = unique_name("p"), unique_name("p")
+    rows = varied_rows(counted)
+    insert_spans(store, rows, dedup_token="earlier")
+    with view_detached(store):  # the crash: the last insert's part written, its view's rows not
+        insert_spans(store, [{**row, "project": lost} for row in rows], dedup_token="last")
+    assert repair_recent(store, SPANS_1M) == len(rollup(store, counted))
+    assert rollup(store, lost) == rollup(store, counted)
+    assert repair_recent(store, SPANS_1M) == 0, "counted once"
 
 
 def test_repair_leaves_counted_inserts_and_untokened_rows_alone(store):
@@ -88,8 +100,8 @@ def test_repair_leaves_counted_inserts_and_untokened_rows_alone(store):
     with view_detached(store):
         insert_spans(store, rows[200:])  # no token: not an ingest insert, never repaired
     before = rollup(store, project)
-    batches = stored_spans(store, [r["span_id"] for r in rows], [project], rows[0]["start_time"] - 600,
-                           rows[-1]["start_time"] + 600).values()
+    batches = stored_spans(store, [(project, r["trace_id"], r["span_id"]) for r in rows],
+                           rows[0]["start_time"] - 600, rows[-1]["start_time"] + 600).values()
     assert repair_rollup(store, SPANS_1M, batches, [project]) == 0
     assert rollup(store, project) == before
 
@@ -121,7 +133,7 @@ def test_ingest_replay_completes_rollups_an_interrupted_insert_missed(store, pro
 
 
 def batch_of(rows, may_repeat, token):
-    """What the consumer loop hands a sink: decoded span rows, whether they may repeat, the insert token."""
+    """What the consumer loop hands a sink: decoded span rows, whether they may repeat (``token``: unused now)."""
     return SimpleNamespace(decoded=SimpleNamespace(rows=rows), may_repeat=may_repeat, token=token, prepared=None)
 
 
