@@ -46,7 +46,7 @@ def get_trace(request: Request, trace_id: str, project: str | None = None) -> di
     spans = [json_row(s) for s in trace_spans(store, trace_id, project)]
     if not spans:
         raise bad_request(f"trace {trace_id!r} not found", 404)
-    scores = scores_by_span(store, trace_id)
+    scores = scores_by_span(store, trace_id, project)
     for span in spans:
         span["scores"] = {name: json_row(score) for name, score in scores.get(span["span_id"], {}).items()}
     return {

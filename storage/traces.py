@@ -101,7 +101,7 @@ def list_traces(store: Store, where: TraceFilter, limit: int = 50,
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["start_us"], rows[-1]["trace_id"])
-    flags = flagged_evaluators(store, [row["trace_id"] for row in rows])
+    flags = flagged_evaluators(store, [(row["project"], row["trace_id"]) for row in rows])
     for row in rows:
         row.pop("start_us")
         row["start_time"], row["end_time"] = row.pop("trace_start"), row.pop("trace_end")
@@ -110,13 +110,14 @@ def list_traces(store: Store, where: TraceFilter, limit: int = 50,
     return rows, next_cursor
 
 
-def flagged_evaluators(store: Store, trace_ids: list[str]) -> dict[str, list[str]]:
-    """For each trace, the evaluators that flagged one of its spans (sorted)."""
-    if not trace_ids:
+def flagged_evaluators(store: Store, traces: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """For each (project, trace_id), the evaluators that flagged one of its spans (sorted), by trace id."""
+    if not traces:
         return {}
     rows = store.rows("SELECT trace_id, arraySort(groupUniqArray(evaluator)) AS evaluators FROM evaluations FINAL "
-                      "WHERE trace_id IN {ids:Array(String)} AND flagged GROUP BY trace_id",
-                      parameters={"ids": trace_ids})
+                      "WHERE trace_id IN {ids:Array(String)} AND (project, trace_id) IN {pairs:Array(Tuple(String, String))} "
+                      "AND flagged GROUP BY trace_id",
+                      parameters={"ids": [trace_id for _, trace_id in traces], "pairs": traces})
     return {row["trace_id"]: row["evaluators"] for row in rows}
 
 
