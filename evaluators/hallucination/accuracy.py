@@ -35,7 +35,9 @@ def evaluate(datasets_root: str | None = None, c: float = 1.0) -> dict:
     examples = load_examples(datasets_root)
     a = Arrays.of(examples)
     table = build_table(examples, model.idf, model.chunk_tokens)
-    scores = span_scores(model.unsupported_probability(table.features), table.span_index, len(examples))
+    checked = model.checked(table.claim_vectors)  # the shipped claim gate, also in the runs below
+    scores = span_scores(np.where(checked, model.unsupported_probability(table.features), 0.0), table.span_index,
+                         len(examples))
     groups = np.array([e.group for e in examples])
     results: dict = {"model_version": model.version, "threshold": model.threshold, "in_domain": {},
                      "leave_one_source_out": {}}
@@ -52,7 +54,7 @@ def evaluate(datasets_root: str | None = None, c: float = 1.0) -> dict:
         keep = (a.dataset != name) & (a.origin != name)
         idf = train_idf([e for e, k in zip(examples, keep) if k])
         loso = build_table(examples, idf, model.chunk_tokens)
-        _, threshold, loso_scores = fit_on(loso.features, loso.span_index, a, keep, c)
+        _, threshold, loso_scores = fit_on(loso.features, loso.span_index, a, keep, c, checked)
         test = (a.split == "test") & (a.dataset == name)
         results["leave_one_source_out"][name] = {
             "n": int(test.sum()), "threshold": round(threshold, 4),

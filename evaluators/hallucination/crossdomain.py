@@ -89,11 +89,18 @@ def mean_bacc_threshold(scores: np.ndarray, a: Arrays, mask: np.ndarray) -> floa
     return float(candidates[int(np.argmax(means))])
 
 
-def fit_on(features: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.ndarray, c: float = 1.0) -> tuple:
-    """Weights fitted on the train split of the examples in ``keep``, threshold on their tune split."""
+def fit_on(features: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.ndarray, c: float = 1.0,
+           checked: np.ndarray | None = None) -> tuple:
+    """Weights fitted on the train split of the examples in ``keep``, threshold on their tune split.
+
+    ``checked`` (per claim) marks factual claims; the others score 0, as in the evaluator.
+    """
     rows = keep[span_index] & (a.split[span_index] == "train")
     params = fit_weights(features[rows], a.labels[span_index][rows], a.dataset[span_index][rows], c)
-    scores = span_scores(probability(features, params), span_index, len(a.labels))
+    claim_scores = probability(features, params)
+    if checked is not None:
+        claim_scores = np.where(checked, claim_scores, 0.0)
+    scores = span_scores(claim_scores, span_index, len(a.labels))
     threshold = mean_bacc_threshold(scores, a, keep & (a.split == "tune"))
     return params, threshold, scores
 

@@ -69,6 +69,7 @@ class SpanEvidence:
     features: np.ndarray      # (claims, len(FEATURE_NAMES))
     best_chunk: list[int]     # index into chunks of each claim's best evidence
     similarity: np.ndarray    # (claims, chunks) cosine similarities
+    claim_vectors: np.ndarray  # (claims, 384) embeddings of the claims (fragments read with the prompt)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Verdicts:
     chunks: list[Chunk]
     unsupported: np.ndarray   # (claims,) probability that each claim is not supported
     best_chunk: list[int]
+    checked: np.ndarray | None = None  # (claims,) False for sentences that are not factual claims
 
 
 @dataclass
@@ -178,5 +180,5 @@ def extract(inputs: Sequence[SpanInput], encoder: TextEncoder, idf: Mapping[str,
             rows.append(row)
             bests.append(best)
         out.append(SpanEvidence(claims=claims, chunks=chunks, features=np.asarray(rows, dtype=np.float64),
-                                best_chunk=bests, similarity=sims))
+                                best_chunk=bests, similarity=sims, claim_vectors=claim_vecs))
     return out

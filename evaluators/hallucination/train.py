@@ -3,7 +3,7 @@
 Fits a logistic regression on claim features of the train split of every source in ``data.py``
 (begin_wow, halueval_qa, truthfulqa made grounded, our synthetic pairs; each source and each
 class weighted the same, no length feature), picks the threshold on their tune split (best mean
-balanced accuracy), and writes ``models/groundedness_lr.json``. The test split is never read
+balanced accuracy), fits the claim gate (``claim_gate.py``), and writes ``models/groundedness_lr.json``. The test split is never read
 here. Needs scikit-learn; about 5 minutes on 2 cores with an empty embedding cache, deterministic.
 """
 
@@ -16,9 +16,10 @@ import json
 import numpy as np
 
 from spyglass.evaluators.hallucination.crossdomain import Arrays, fit_on
-from spyglass.evaluators.hallucination.data import DATASETS, Example, load_examples
+from spyglass.evaluators.hallucination.claim_gate import fit_gate
+from spyglass.evaluators.hallucination.data import DATASETS, Example, datasets_root, load_examples
 from spyglass.evaluators.hallucination.evidence import FEATURE_NAMES
-from spyglass.evaluators.hallucination.features_cache import build_table
+from spyglass.evaluators.hallucination.features_cache import build_table, cached_encoder
 from spyglass.evaluators.hallucination.lexical import idf_table
 from spyglass.evaluators.hallucination.metrics import balanced_accuracy
 from spyglass.evaluators.hallucination.model import MODEL_PATH, GroundednessModel
@@ -40,14 +41,17 @@ def main(argv: list[str] | None = None) -> None:
 
     examples = [e for e in load_examples(args.datasets) if e.split != "test"]
     idf = train_idf(examples)
-    table = build_table(examples, idf, CHUNK_TOKENS)
+    encoder = cached_encoder()
+    table = build_table(examples, idf, CHUNK_TOKENS, encoder)
+    gate = fit_gate(encoder, [e for e in examples if e.dataset != "synthetic"],
+                    str(datasets_root(args.datasets) / "civil_toxic_spans" / "data.jsonl"))
     a = Arrays.of(examples)
     (mean, scale, coef, intercept), threshold, scores = fit_on(table.features, table.span_index, a,
                                                                np.ones(len(examples), bool), args.c)
-    digest = hashlib.sha1(json.dumps([coef.tolist(), intercept, threshold]).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(json.dumps([coef.tolist(), intercept, threshold, gate.to_json()]).encode()).hexdigest()[:8]
     model = GroundednessModel(feature_names=FEATURE_NAMES, mean=mean, scale=scale, coef=coef, intercept=intercept,
                               threshold=round(threshold, 4), idf=idf, chunk_tokens=CHUNK_TOKENS,
-                              version=f"lr-{digest}")
+                              version=f"lr-{digest}", gate=gate)
     model.save()
     print(f"saved {MODEL_PATH} (threshold {model.threshold:.3f}, version {model.version})")
     for name, weight in zip(FEATURE_NAMES, coef):
