@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.crossdomain import HEADLINE_SOURCES, Arrays, fit_on, length_baseline
+from spyglass.evaluators.hallucination.crossdomain import DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline
 from spyglass.evaluators.hallucination.data import DATASETS, load_examples
 from spyglass.evaluators.hallucination.features_cache import build_table, span_scores
 from spyglass.evaluators.hallucination.metrics import balanced_accuracy, pairwise_accuracy
@@ -29,7 +29,7 @@ from spyglass.evaluators.hallucination.train import train_idf
 REPORT_PATH = Path(__file__).with_name("ACCURACY.md")
 
 
-def evaluate(datasets_root: str | None = None, c: float = 1.0) -> dict:
+def evaluate(datasets_root: str | None = None, c: float = DEFAULT_C) -> dict:
     """In-domain and leave-one-source-out figures per source, as a dict (what the JSON line holds)."""
     model = load_model()
     examples = load_examples(datasets_root)

@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.crossdomain import Arrays, fit_on
+from spyglass.evaluators.hallucination.crossdomain import DEFAULT_C, Arrays, fit_on
 from spyglass.evaluators.hallucination.claim_gate import fit_gate
 from spyglass.evaluators.hallucination.data import DATASETS, Example, datasets_root, load_examples
 from spyglass.evaluators.hallucination.evidence import FEATURE_NAMES
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     """Train, tune the threshold, save the model, print tune-split figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", default=None, help="folder holding the shared datasets")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=DEFAULT_C, help="inverse L2 strength")
     args = parser.parse_args(argv)
 
     examples = [e for e in load_examples(args.datasets) if e.split != "test"]
