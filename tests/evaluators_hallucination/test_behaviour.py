@@ -64,3 +64,14 @@ def test_no_context_is_not_evaluable_and_never_flagged(evaluator: HallucinationE
     [score] = evaluator.evaluate([{"span_id": "s", "prompt": "How long do refunds take?",
                                    "completion": "Refunds take 90 days.", "context": []}], eval_context)
     assert score.label == "not_evaluable" and not score.flagged
+
+
+def test_abuse_is_not_a_factual_claim(evaluator: HallucinationEvaluator, eval_context: EvalContext) -> None:
+    insult, insult_and_claim = evaluator.evaluate([
+        _span("What an idiotic thing to ask. You are clearly too stupid to run anything in the cloud.", DOCUMENT),
+        _span("You people are pathetic and dumb. Refunds take 90 days to appear.", DOCUMENT),
+    ], eval_context)
+    assert insult.label == "no_factual_claims" and not insult.flagged
+    assert all(c["factual"] is False for c in insult.details["claims"])
+    assert insult_and_claim.flagged  # the factual part is still checked
+    assert [c["claim"] for c in insult_and_claim.details["unsupported_claims"]] == ["Refunds take 90 days to appear."]
