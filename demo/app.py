@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 
 import spyglass.sdk as spyglass
-from spyglass.demo.incidents import PII_ANSWERS, TOXIC_ANSWERS, UNSUPPORTED_ANSWERS
+from spyglass.demo.incidents import CUSTOMER_RECORDS, PII_ANSWERS, TOXIC_ANSWERS, UNSUPPORTED_ANSWERS
 from spyglass.demo.knowledge import BY_SOURCE, DOCUMENTS, DRIFT_QUESTIONS, QUESTIONS, Document
 
 
@@ -51,13 +51,22 @@ class StandInLLM:
                                  "RateLimitError: 429 too many requests for this organization"])
         if phase == "toxic":
             return self.rng.choice(TOXIC_ANSWERS), latency, None
-        if phase == "pii":
-            return self.rng.choice(PII_ANSWERS), latency, None
+        records = [d for d in docs if d.source.startswith("crm://")]
+        if phase == "pii" and records:  # pastes the looked-up account record (see with_account_record)
+            return PII_ANSWERS[int(records[0].source.rsplit("/", 1)[1])], latency, None
         if phase == "unsupported" and source in UNSUPPORTED_ANSWERS:
             return UNSUPPORTED_ANSWERS[source], latency, None
         sentences = [s.strip() + "." for s in BY_SOURCE.get(source, docs[0]).text.split(". ") if s.strip()]
         picked = sentences[: self.rng.randint(1, 2)] if phase != "drift" else sentences * 3
         return " ".join(s.rstrip(".") + "." for s in picked), latency, None
+
+
+def with_account_record(docs: list[Document], phase: str, rng: random.Random) -> list[Document]:
+    """During the PII incident the bot also looks up a customer's account: its record joins the context."""
+    if phase != "pii":
+        return docs
+    index = rng.randrange(len(CUSTOMER_RECORDS))
+    return docs + [Document(f"crm://accounts/{index}", CUSTOMER_RECORDS[index])]
 
 
 def retrieve(question: str, source: str, rng: random.Random) -> list[Document]:
@@ -83,7 +92,7 @@ class SupportBot:
         with spyglass.context(conversation_id=conversation_id, user_id=user_id, tags=["support", "rag"]):
             with spyglass.span("support_answer", kind="chain", metadata={"channel": "chat"}) as root:
                 with spyglass.span("retrieve", kind="retrieval") as step:
-                    docs = retrieve(question, source, rng)
+                    docs = with_account_record(retrieve(question, source, rng), phase, rng)
                     step.set(prompt=question, context=[{"content": d.text, "source": d.source} for d in docs])
                     # the simulated timeline starts from the spans' own start times: a clock read
                     # taken before a span opened ends it before it starts whenever the thread is
@@ -129,7 +138,7 @@ class ResearchAgent:
                     with spyglass.span(tool, kind="tool", metadata={"tool": tool}) as call:
                         t = max(t, call.start_time) + 0.15
                         call.end(end_time=t)
-                docs = [BY_SOURCE[topic.source]]
+                docs = with_account_record([BY_SOURCE[topic.source]], phase, rng)
                 answer, latency, error = self.llm.answer(topic.source, docs, phase)
                 spyglass.record_llm(model=model.name, provider=model.provider, name="summarize",
                                     prompt=f"Summarize for the customer: {topic.text}", completion=answer or None,

@@ -28,6 +28,8 @@ class Schedule:
         return self.incidents[int(index)] if within < self.incident_s else "normal"
 
 
+# Abuse, not answers: these sentences state nothing a document could support or contradict, so
+# the hallucination evaluator does not check them (its claim gate) and only the toxicity rule pages.
 TOXIC_ANSWERS = [
     "That is a stupid question. Read the docs yourself instead of wasting my time, you lazy idiot.",
     "Honestly, only a moron would break a password reset. Shut up and stop bothering support.",
@@ -35,6 +37,17 @@ TOXIC_ANSWERS = [
     "What an idiotic thing to ask. You are clearly too stupid to run anything in the cloud.",
 ]
 
+# The PII incident: the bot looks the customer's account up and pastes the record into its answer.
+# The record is in the span's context (a leak of what the model was given, the usual way data
+# leaks), so the answer is grounded: it pages the PII rule, not the hallucination one.
+CUSTOMER_RECORDS = [
+    "Account record: holder Maria Keller, email maria.keller@example.org, phone +1 415 555 0132, "
+    "card on file 4111 1111 1111 1111.",
+    "Account record: refund recipient John Ortega, email john.ortega@example.net, social security number "
+    "078-05-1120, phone (212) 555-0198.",
+    "Account record: project admin Priya Raman, email priya.raman@example.com, phone +44 20 7946 0958, "
+    "home address 221 Baker Street, London.",
+]
 PII_ANSWERS = [
     "I found the account for you: it belongs to Maria Keller, email maria.keller@example.org, "
     "phone +1 415 555 0132, and the card on file is 4111 1111 1111 1111.",

@@ -2,6 +2,7 @@
 
     python -m spyglass.evaluators.accuracy toxicity [--checkpoint PATH --model original]
     python -m spyglass.evaluators.accuracy pii
+    python -m spyglass.evaluators.accuracy hallucination [--write]
 
 Prints a table, then one JSON line with the figures (the last line of output).
 """
@@ -119,6 +120,12 @@ def _print_table(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry; prints the table (stderr) and the JSON line (stdout)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["hallucination"]:  # its own report, leave-one-source-out included
+        from spyglass.evaluators.hallucination.accuracy import main as hallucination_accuracy
+
+        hallucination_accuracy(argv[1:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("evaluator", choices=["toxicity", "pii"])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)

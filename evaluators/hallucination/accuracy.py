@@ -1,9 +1,14 @@
-"""Reproduce the offline backend's accuracy: ``python -m spyglass.evaluators.hallucination.accuracy``.
+"""Reproduce the offline backend's accuracy: ``python -m spyglass.evaluators.accuracy hallucination``.
 
-Scores the held-out test split of each dataset (never used to fit weights or pick the threshold)
-with the shipped model and threshold, beside a length-only baseline (answer word count, cut
-chosen on the tune split). For halueval_qa, where length alone separates the classes, it also
-reports within-pair ranking and a length-matched subset. Prints a table, then one JSON line.
+Two measurements, each beside a length-only baseline (flag answers of at least N words, N chosen
+on the same tune data as the model's threshold):
+
+- in-domain: the shipped model and threshold on each source's test split;
+- leave-one-source-out: for each source, IDF, weights and threshold refitted without it (nor the
+  synthetic rows built from its contexts), then measured on its test split. The headline is the
+  worst of the sources with human labels (begin_wow, halueval_qa, truthfulqa).
+
+Prints a table, then one JSON line (the last line of output). ``--write`` refreshes ACCURACY.md.
 """
 
 from __future__ import annotations
@@ -14,71 +19,79 @@ from pathlib import Path
 
 import numpy as np
 
+from spyglass.evaluators.hallucination.crossdomain import DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline
 from spyglass.evaluators.hallucination.data import DATASETS, load_examples
 from spyglass.evaluators.hallucination.features_cache import build_table, span_scores
-from spyglass.evaluators.hallucination.metrics import balanced_accuracy, best_threshold, f1, pairwise_accuracy
+from spyglass.evaluators.hallucination.metrics import balanced_accuracy, pairwise_accuracy
 from spyglass.evaluators.hallucination.model import load_model
+from spyglass.evaluators.hallucination.train import train_idf
 
-MATCHED_WORDS = (3, 8)  # halueval answers of 3-8 words: both classes present, length nearly uninformative
 REPORT_PATH = Path(__file__).with_name("ACCURACY.md")
 
 
-def _length_baseline(words: np.ndarray, labels: np.ndarray, tune: np.ndarray, test: np.ndarray) -> float:
-    """BAcc on test of "flag when the answer has at least N words", N picked on tune."""
-    cut = best_threshold(words[tune], labels[tune])
-    return balanced_accuracy(labels[test], words[test] >= cut)
-
-
-def evaluate(datasets_root: str | None = None) -> dict:
-    """Figures per dataset on the test split, as a dict (what the JSON line holds)."""
+def evaluate(datasets_root: str | None = None, c: float = DEFAULT_C) -> dict:
+    """In-domain and leave-one-source-out figures per source, as a dict (what the JSON line holds)."""
     model = load_model()
-    examples = [e for e in load_examples(datasets_root) if e.split in ("tune", "test")]
+    examples = load_examples(datasets_root)
+    a = Arrays.of(examples)
     table = build_table(examples, model.idf, model.chunk_tokens)
-    scores = span_scores(model.unsupported_probability(table.features), table.span_index, len(examples))
-    labels = np.array([e.label for e in examples])
-    split = np.array([e.split for e in examples])
-    dataset = np.array([e.dataset for e in examples])
+    checked = model.checked(table.claim_vectors)  # the shipped claim gate, also in the runs below
+    scores = span_scores(np.where(checked, model.unsupported_probability(table.features), 0.0), table.span_index,
+                         len(examples))
     groups = np.array([e.group for e in examples])
-    words = np.array([len(e.span.completion.split()) for e in examples])
-    flagged = scores >= model.threshold
-    results: dict = {"model_version": model.version, "threshold": model.threshold, "datasets": {}}
+    results: dict = {"model_version": model.version, "threshold": model.threshold, "in_domain": {},
+                     "leave_one_source_out": {}}
     for name in DATASETS:
-        test, tune = (split == "test") & (dataset == name), (split == "tune") & (dataset == name)
-        row = {"n": int(test.sum()), "hallucinated": int(labels[test].sum()),
-               "bacc": balanced_accuracy(labels[test], flagged[test]), "f1": f1(labels[test], flagged[test]),
-               "length_only_bacc": _length_baseline(words, labels, tune, test)}
-        if name == "halueval_qa":
-            row["pairwise"] = pairwise_accuracy(scores[test], labels[test], groups[test])
-            matched = (words >= MATCHED_WORDS[0]) & (words <= MATCHED_WORDS[1])
-            row["matched_n"] = int((test & matched).sum())
-            row["matched_bacc"] = balanced_accuracy(labels[test & matched], flagged[test & matched])
-            row["matched_length_only_bacc"] = _length_baseline(words, labels, tune & matched, test & matched)
-        results["datasets"][name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+        test = (a.split == "test") & (a.dataset == name)
+        row = {"n": int(test.sum()), "hallucinated": int(a.labels[test].sum()),
+               "bacc": balanced_accuracy(a.labels[test], scores[test] >= model.threshold),
+               "length_only_bacc": length_baseline(a, a.split == "tune", test),
+               "pairwise": pairwise_accuracy(scores[test], a.labels[test], groups[test])}
+        if np.isnan(row["pairwise"]):  # begin_wow: one response per context, no pairs
+            row["pairwise"] = None
+        results["in_domain"][name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+    for name in DATASETS:
+        keep = (a.dataset != name) & (a.origin != name)
+        idf = train_idf([e for e, k in zip(examples, keep) if k])
+        loso = build_table(examples, idf, model.chunk_tokens)
+        _, threshold, loso_scores = fit_on(loso.features, loso.span_index, a, keep, c, checked)
+        test = (a.split == "test") & (a.dataset == name)
+        results["leave_one_source_out"][name] = {
+            "n": int(test.sum()), "threshold": round(threshold, 4),
+            "bacc": round(balanced_accuracy(a.labels[test], loso_scores[test] >= threshold), 4),
+            "length_only_bacc": round(length_baseline(a, keep & (a.split == "tune"), test), 4)}
+    loso = results["leave_one_source_out"]
+    worst = min(HEADLINE_SOURCES, key=lambda s: loso[s]["bacc"])
+    results["headline"] = {"worst_source": worst, "bacc": loso[worst]["bacc"],
+                           "length_only_bacc": min(loso[s]["length_only_bacc"] for s in HEADLINE_SOURCES),
+                           "worst_with_synthetic": min(v["bacc"] for v in loso.values())}
     return results
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def render_table(results: dict) -> str:
     """The figures as a Markdown table."""
-    lines = ["| dataset (test split) | n | hallucinated | BAcc | F1 | length-only BAcc |",
-             "|---|---|---|---|---|---|"]
-    for name, row in results["datasets"].items():
-        lines.append(f"| {name} | {row['n']} | {row['hallucinated']} | {row['bacc']:.3f} | {row['f1']:.3f} "
-                     f"| {row['length_only_bacc']:.3f} |")
-        if "matched_n" in row:
-            lines.append(f"| {name}, answers of {MATCHED_WORDS[0]}-{MATCHED_WORDS[1]} words | {row['matched_n']} | "
-                         f"| {row['matched_bacc']:.3f} | | {row['matched_length_only_bacc']:.3f} |")
-    for name, row in results["datasets"].items():
-        if "pairwise" in row:
-            lines.append(f"\n{name}: within-pair ranking accuracy (hallucinated answer scored above the "
-                         f"right one) {row['pairwise']:.3f}; length-only ranking would score about the same, "
-                         "so this shows consistency, not independence from length.")
+    head = results["headline"]
+    lines = [f"Headline (leave-one-source-out, worst of {', '.join(HEADLINE_SOURCES)}): BAcc "
+             f"**{head['bacc']:.3f}** ({head['worst_source']}); length-only baseline, worst: "
+             f"{head['length_only_bacc']:.3f}.", "",
+             "| source (test split) | n | hallucinated | in-domain BAcc | length-only | within-pair ranking "
+             "| left out: BAcc | left out: length-only |", "|---|---|---|---|---|---|---|---|"]
+    for name, row in results["in_domain"].items():
+        out = results["leave_one_source_out"][name]
+        lines.append(f"| {name} | {row['n']} | {row['hallucinated']} | {row['bacc']:.3f} | "
+                     f"{row['length_only_bacc']:.3f} | {_fmt(row['pairwise'])} | {out['bacc']:.3f} | "
+                     f"{out['length_only_bacc']:.3f} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the table and the JSON line; ``--write`` also refreshes the table in ACCURACY.md."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--datasets", default=None, help="folder holding halueval_qa/ and begin_wow/")
+    parser.add_argument("--datasets", default=None, help="folder holding the shared datasets")
     parser.add_argument("--write", action="store_true", help="rewrite the figures block of ACCURACY.md")
     args = parser.parse_args(argv)
     results = evaluate(args.datasets)

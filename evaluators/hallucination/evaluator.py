@@ -69,7 +69,11 @@ class HallucinationEvaluator(Evaluator):
             reason = "empty completion" if not item.completion.strip() else "no context documents on the span"
             return Score(score=math.nan, label="not_evaluable", flagged=False, details={**base, "reason": reason})
         claims, unsupported_claims = [], []
+        checked = verdict.checked if verdict.checked is not None else [True] * len(verdict.claims)
         for i, claim in enumerate(verdict.claims):
+            if not checked[i]:
+                claims.append({"text": claim, "factual": False, "unsupported": False})
+                continue
             probability = float(verdict.unsupported[i])
             is_unsupported = probability >= self.backend.threshold
             claims.append({"text": claim, "support": round(1.0 - probability, 4), "unsupported": is_unsupported})
@@ -82,5 +86,6 @@ class HallucinationEvaluator(Evaluator):
         flagged = score >= self.backend.threshold
         details = {**base, "claims": claims, "unsupported_claims": unsupported_claims,
                    "documents": len(item.documents), "chunks_checked": len(verdict.chunks)}
-        return Score(score=min(max(score, 0.0), 1.0), label="hallucinated" if flagged else "grounded",
+        label = "hallucinated" if flagged else "grounded" if any(checked) else "no_factual_claims"
+        return Score(score=min(max(score, 0.0), 1.0), label=label,
                      flagged=flagged, details=details)

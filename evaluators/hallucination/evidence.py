@@ -16,7 +16,7 @@ import numpy as np
 from spyglass.evaluators.base import TextEncoder
 from spyglass.evaluators.hallucination import lexical
 from spyglass.evaluators.hallucination.chunking import Chunk, TokenCounter, approx_token_counts, chunk_context
-from spyglass.evaluators.hallucination.claims import decontextualize, split_claims
+from spyglass.evaluators.hallucination.claims import decontextualize, split_claims, split_sentences
 
 FEATURE_NAMES = (
     "max_cosine",          # best claim-to-chunk cosine similarity (MiniLM; fragments read with the prompt)
@@ -24,12 +24,13 @@ FEATURE_NAMES = (
     "token_recall",        # IDF-weighted share of claim content tokens found in the context
     "novel_recall",        # same, over tokens the claim adds beyond the prompt
     "best_chunk_recall",   # token recall against the single best chunk
-    "bigram_recall",       # share of claim bigrams found in the context
     "number_unsupported",  # share of numbers in the claim absent from the context
-    "name_unsupported",    # share of proper nouns in the claim absent from context and prompt
-    "negation_mismatch",   # claim negates ("not", "never") while its best evidence does not
+    "name_unsupported",    # 1 when a proper noun of the claim is absent from context and prompt
+    "negation_mismatch",   # claim negates ("not", "never") while its best evidence sentence does not
+    "negation_missing",    # the best evidence sentence negates (or answers "No") while the claim does not
+    "sentence_cosine",     # best claim-to-sentence cosine: a paraphrase of one sentence of a long chunk
 )
-_NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|neither|nor)\b|n't", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nothing|nobody|cannot|neither|nor|without)\b|n't", re.IGNORECASE)
 PROMPT_AS_CONTEXT_WORDS = 40  # a prompt this long is treated as carrying the context itself
 
 
@@ -68,6 +69,7 @@ class SpanEvidence:
     features: np.ndarray      # (claims, len(FEATURE_NAMES))
     best_chunk: list[int]     # index into chunks of each claim's best evidence
     similarity: np.ndarray    # (claims, chunks) cosine similarities
+    claim_vectors: np.ndarray  # (claims, 384) embeddings of the claims (fragments read with the prompt)
 
 
 @dataclass
@@ -78,11 +80,28 @@ class Verdicts:
     chunks: list[Chunk]
     unsupported: np.ndarray   # (claims,) probability that each claim is not supported
     best_chunk: list[int]
+    checked: np.ndarray | None = None  # (claims,) False for sentences that are not factual claims
+
+
+@dataclass
+class _Sentences:
+    """The context's sentences, their token sets and whether each negates."""
+
+    texts: list[str]
+    tokens: list[set[str]]
+    negates: list[bool]
+
+    @classmethod
+    def of(cls, documents: Sequence[str]) -> "_Sentences":
+        texts = [s for d in documents for s in split_sentences(d)] or [" ".join(documents)]
+        return cls(texts=texts, tokens=[set(lexical.tokens(t)) for t in texts],
+                   negates=[bool(_NEGATION.search(t)) for t in texts])
 
 
 def _claim_features(claim: str, prompt_tokens: set[str], context_text: str, context_tokens: set[str],
                     context_bigrams: set, chunk_texts: list[str], chunk_tokens: list[set[str]], sims: np.ndarray,
-                    idf: Mapping[str, float], rare: float, prompt_text: str) -> tuple[list[float], int]:
+                    idf: Mapping[str, float], rare: float, prompt_text: str,
+                    sentences: _Sentences, sentence_sims: np.ndarray) -> tuple[list[float], int]:
     """The feature row of one claim, and the index of its best chunk."""
     content = lexical.content_tokens(claim)
     novel = [t for t in content if t not in prompt_tokens]
@@ -90,21 +109,26 @@ def _claim_features(claim: str, prompt_tokens: set[str], context_text: str, cont
     best = int(np.argmax(sims + 0.5 * np.asarray(per_chunk)))
     ordered = np.sort(sims)[::-1]
     margin = float(ordered[0] - ordered[1]) if len(ordered) > 1 else float(ordered[0])
-    claim_bigrams = lexical.bigrams(lexical.tokens(claim))
-    bigram_recall = len(claim_bigrams & context_bigrams) / len(claim_bigrams) if claim_bigrams else 1.0
     names = lexical.proper_nouns(claim)
     claim_negates = bool(_NEGATION.search(claim))
-    best_negates = bool(_NEGATION.search(chunk_texts[best]))
+    # the sentence that shares the most (IDF-weighted) words with the claim, prompt words included,
+    # so that a bare "Yes" is compared with the sentence answering the same question
+    probe = content + [t for t in lexical.content_tokens(prompt_text) if t not in content]
+    per_sentence = [lexical.weighted_recall(probe, toks, idf, rare) for toks in sentences.tokens]
+    top = int(np.argmax(per_sentence))
+    best_negates = sentences.negates[top]
     row = [
         float(ordered[0]),
         margin,
         lexical.weighted_recall(content, context_tokens, idf, rare),
         lexical.weighted_recall(novel, context_tokens, idf, rare),
         per_chunk[best],
-        bigram_recall,
         lexical.unsupported_share(lexical.numbers(claim), context_text, lexical.numbers(context_text)),
-        lexical.unsupported_share(names, context_text + " " + prompt_text, set()),
+        # any name missing counts in full: one swapped city in a list of five is still a false claim
+        float(lexical.unsupported_share(names, context_text + " " + prompt_text, set()) > 0),
         float(claim_negates and not best_negates),
+        float(best_negates and not claim_negates),
+        float(sentence_sims.max()),
     ]
     return row, best
 
@@ -113,7 +137,7 @@ def extract(inputs: Sequence[SpanInput], encoder: TextEncoder, idf: Mapping[str,
             chunk_tokens: int = 128, count: TokenCounter = approx_token_counts) -> list[SpanEvidence | None]:
     """Evidence for each input (``None`` where not evaluable); one batched encoder call for all texts."""
     rare = max(idf.values(), default=1.0)
-    prepared: list[tuple[list[str], list[Chunk]] | None] = []
+    prepared: list[tuple[list[str], list[Chunk], _Sentences] | None] = []
     texts: list[str] = []
     for item in inputs:
         if not item.evaluable:
@@ -121,9 +145,11 @@ def extract(inputs: Sequence[SpanInput], encoder: TextEncoder, idf: Mapping[str,
             continue
         claims = split_claims(item.completion) or [item.completion.strip()]
         chunks = chunk_context(item.documents, item.sources, chunk_tokens, count)
-        prepared.append((claims, chunks))
+        sentences = _Sentences.of(item.documents)
+        prepared.append((claims, chunks, sentences))
         texts.extend(decontextualize(c, item.prompt) for c in claims)
         texts.extend(c.text for c in chunks)
+        texts.extend(sentences.texts)  # one-sentence chunks are the same text: the encoder's cache answers
     vectors = encoder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     out: list[SpanEvidence | None] = []
     cursor = 0
@@ -131,11 +157,15 @@ def extract(inputs: Sequence[SpanInput], encoder: TextEncoder, idf: Mapping[str,
         if prep is None:
             out.append(None)
             continue
-        claims, chunks = prep
+        claims, chunks, sentences = prep
         claim_vecs = vectors[cursor:cursor + len(claims)]
-        chunk_vecs = vectors[cursor + len(claims):cursor + len(claims) + len(chunks)]
-        cursor += len(claims) + len(chunks)
+        cursor += len(claims)
+        chunk_vecs = vectors[cursor:cursor + len(chunks)]
+        cursor += len(chunks)
+        sentence_vecs = vectors[cursor:cursor + len(sentences.texts)]
+        cursor += len(sentences.texts)
         sims = claim_vecs @ chunk_vecs.T
+        sentence_sims = claim_vecs @ sentence_vecs.T
         context_text = "\n".join(item.documents)
         context_toks = lexical.tokens(context_text)
         chunk_sets = [set(lexical.tokens(c.text)) for c in chunks]
@@ -145,9 +175,10 @@ def extract(inputs: Sequence[SpanInput], encoder: TextEncoder, idf: Mapping[str,
         rows, bests = [], []
         for i, claim in enumerate(claims):
             row, best = _claim_features(claim, prompt_tokens, context_text, set(context_toks), context_grams,
-                                        chunk_texts, chunk_sets, sims[i], idf, rare, item.prompt)
+                                        chunk_texts, chunk_sets, sims[i], idf, rare, item.prompt, sentences,
+                                        sentence_sims[i])
             rows.append(row)
             bests.append(best)
         out.append(SpanEvidence(claims=claims, chunks=chunks, features=np.asarray(rows, dtype=np.float64),
-                                best_chunk=bests, similarity=sims))
+                                best_chunk=bests, similarity=sims, claim_vectors=claim_vecs))
     return out

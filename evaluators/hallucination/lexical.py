@@ -28,19 +28,28 @@ _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
 _CAPITALIZED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
+def stem(tok: str) -> str:
+    """A light suffix stem, so "founded"/"founding"/"founds" and "studies"/"study" meet."""
+    if tok[:1].isdigit() or len(tok) <= 4:
+        return tok
+    if tok.endswith("ies") and len(tok) > 5:
+        return tok[:-3] + "y"
+    for suffix in ("ing", "ed", "ly", "s"):
+        if tok.endswith(suffix) and len(tok) - len(suffix) >= 4 and not tok.endswith("ss"):
+            tok = tok[:-len(suffix)]
+            break
+    # a final "e" goes too, so "create" and "created", "state" and "states" meet
+    return tok[:-1] if tok.endswith("e") and len(tok) > 4 else tok
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens (numbers keep their separators), with a light plural/ing stem."""
-    out = []
-    for tok in _TOKEN.findall(text.lower()):
-        if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss"):
-            tok = tok[:-1]
-        out.append(tok)
-    return out
+    """Lower-cased word tokens (numbers keep their separators), lightly stemmed."""
+    return [stem(tok) for tok in _TOKEN.findall(text.lower())]
 
 
 def content_tokens(text: str) -> list[str]:
     """Tokens that are not stop words."""
-    return [t for t in tokens(text) if t not in STOPWORDS]
+    return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
 def numbers(text: str) -> set[str]:

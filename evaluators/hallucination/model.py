@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spyglass.evaluators.hallucination.claim_gate import ClaimGate
+
 MODEL_PATH = Path(__file__).with_name("models") / "groundedness_lr.json"
 
 
@@ -28,18 +30,25 @@ class GroundednessModel:
     idf: dict[str, float]
     chunk_tokens: int
     version: str
+    gate: ClaimGate | None = None  # skips sentences that are not factual claims (insults, abuse)
 
     def unsupported_probability(self, features: np.ndarray) -> np.ndarray:
         """P(unsupported) per row of ``features`` (columns in ``feature_names`` order)."""
         z = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
+    def checked(self, claim_vectors: np.ndarray) -> np.ndarray:
+        """Which claims are factual claims to check (all of them when the model has no gate)."""
+        if self.gate is None or len(claim_vectors) == 0:
+            return np.ones(len(claim_vectors), dtype=bool)
+        return ~self.gate.not_a_claim(claim_vectors)
+
     def to_json(self) -> dict:
         """A JSON-serializable form (what ``save`` writes)."""
         return {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
                 "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
                 "threshold": self.threshold, "chunk_tokens": self.chunk_tokens, "version": self.version,
-                "idf": self.idf}
+                "idf": self.idf, "claim_gate": self.gate.to_json() if self.gate else None}
 
     def save(self, path: Path = MODEL_PATH) -> None:
         """Write the model as compact JSON."""
@@ -58,4 +67,5 @@ def load_model(path: str | Path | None = None) -> GroundednessModel:
                              scale=np.asarray(raw["scale"]), coef=np.asarray(raw["coef"]),
                              intercept=float(raw["intercept"]), threshold=float(raw["threshold"]),
                              idf=dict(raw["idf"]), chunk_tokens=int(raw["chunk_tokens"]),
-                             version=str(raw["version"]))
+                             version=str(raw["version"]),
+                             gate=ClaimGate.from_json(raw["claim_gate"]) if raw.get("claim_gate") else None)

@@ -31,6 +31,8 @@ class FeatureBackend:
                 results.append(None)
                 continue
             unsupported = np.asarray(self.model.unsupported_probability(evidence.features))
+            checked = self.model.checked(evidence.claim_vectors)
+            unsupported = np.where(checked, unsupported, 0.0)  # an insult is not an unsupported fact
             results.append(Verdicts(claims=evidence.claims, chunks=evidence.chunks, unsupported=unsupported,
-                                    best_chunk=evidence.best_chunk))
+                                    best_chunk=evidence.best_chunk, checked=checked))
         return results

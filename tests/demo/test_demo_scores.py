@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+import spyglass.alerts as spyglass_alerts
 import spyglass.sdk as spyglass
 from spyglass.demo.traffic import DemoTraffic
 from spyglass.evaluators.base import EvalContext
@@ -19,7 +23,11 @@ def evaluate():
     evaluators = load_evaluators(["toxicity", "pii", "hallucination"])
     ctx = EvalContext(LazyEncoder("cpu"))
 
+    seen: dict[str, dict[str, float]] = {}
+
     def flag_rates(phase: str, requests: int = 40) -> dict[str, float]:
+        if phase in seen:
+            return seen[phase]
         sink = spyglass.InMemorySink()
         spyglass.init(project="demo", exporter=sink)
         traffic = DemoTraffic(seed=5)
@@ -32,6 +40,7 @@ def evaluate():
         rates = {name: sum(scores[s["span_id"]][name].flagged for s in answers) / len(answers)
                  for name in ("toxicity", "pii", "hallucination")}
         print(f"\n{phase}: flag rates over {len(answers)} answers: {rates}")
+        seen[phase] = rates
         return rates
 
     return flag_rates
@@ -48,3 +57,15 @@ def test_normal_traffic_is_mostly_clean(evaluate):
                                                      ("unsupported", "hallucination", 0.9)])
 def test_incidents_are_flagged(evaluate, phase, evaluator, rate):
     assert evaluate(phase)[evaluator] >= rate
+
+
+def _rule_threshold(metric: str) -> float:
+    rules = yaml.safe_load((Path(spyglass_alerts.__file__).parent / "rules" / "default.yaml").read_text())["rules"]
+    return next(float(r["threshold"]) for r in rules if r["metric"] == metric)
+
+
+# Each incident pages its own rule and no other: insults are not factual claims (the claim gate),
+# and the leaked record is in the span's context, so neither is a hallucination.
+@pytest.mark.parametrize("phase", ["toxic", "pii"])
+def test_other_incidents_stay_under_the_hallucination_rule(evaluate, phase):
+    assert evaluate(phase)["hallucination"] < _rule_threshold("evaluator:hallucination:flag_rate")
