@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import orjson
+
 import pytest
 
 from spyglass.evaluators.base import EvalContext
@@ -18,7 +20,7 @@ from spyglass.evaluators.sink import EvaluationSink
 from spyglass.sdk.wire import validate_span
 from spyglass.storage import Store, migrate
 from spyglass.storage.schema import available_migrations
-from spyglass.storage.spans import insert_spans
+from spyglass.storage.spans import SPAN_COLUMNS, insert_spans
 from support import Length, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
@@ -88,14 +90,22 @@ def _old_layout(store: Store) -> None:
                           parameters={"v": migration.version, "n": migration.name, "c": migration.checksum})
 
 
+def _insert_old(store: Store, rows: list[dict], token: str) -> None:
+    """Insert through the columns the old layout has (later migrations add token-detail columns)."""
+    later = {"cache_read_tokens", "cache_write_tokens", "reasoning_tokens"}
+    columns = [c for c in SPAN_COLUMNS if c not in later]
+    store.insert_json_rows("spans", columns, orjson.dumps([{c: r[c] for c in columns if c in r} for r in rows]),
+                           token)
+
+
 def test_migration_0008_keeps_rows_and_rollups_and_keys_on_identity(chdb_path: Path):
     store = Store(f"chdb://{chdb_path}", unique_name("mig"))
     try:
         _old_layout(store)
         project, start = unique_name("p"), time.time() - 120
         rows = [validate_span(span(project, f"t{i}", f"s{i}", start + i)) for i in range(20)]
-        insert_spans(store, rows, dedup_token="old-1")
-        insert_spans(store, rows[:5], dedup_token="old-2")  # a re-delivery the old layout has not merged yet
+        _insert_old(store, rows, "old-1")
+        _insert_old(store, rows[:5], "old-2")  # a re-delivery the old layout has not merged yet
         store.command("INSERT INTO evaluations (project, trace_id, span_id, span_start, evaluator, version, score, "
                       "label, flagged, details) VALUES ({p:String}, 't0', 's0', now64(), 'length', '1', 0.5, "
                       "'short', false, '{}')", parameters={"p": project})
