@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import orjson
-
 import pytest
 
 from spyglass.evaluators.base import EvalContext
