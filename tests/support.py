@@ -29,6 +29,21 @@ def wait_for(check: Callable[[], T], timeout_s: float = 30.0, interval_s: float 
     return last
 
 
+def spans_by_name(api, trace_id: str) -> dict[str, dict]:
+    """``GET /v1/traces/{trace_id}`` through ``api`` as {span name: span}; {} until the trace is stored."""
+    response = api.get(f"/v1/traces/{trace_id}")
+    if response.status_code != 200:
+        return {}
+    found: dict[str, dict] = {}
+
+    def walk(nodes: list[dict]) -> None:
+        for node in nodes:
+            found[node["name"]] = node
+            walk(node["children"])
+    walk(response.json()["spans"])
+    return found
+
+
 class Exploding(Evaluator):
     """An evaluator whose model always fails: the others' scores must survive it."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import unique_name, wait_for
+from support import spans_by_name, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
 REQUIRED_SCORE = 0.95
@@ -25,20 +25,6 @@ def fixtures_root() -> Path:
         if candidate.is_dir():
             return candidate
     pytest.fail("shared/otel-fixtures not found beside the clone: set SPYGLASS_OTEL_FIXTURES")  # never skipped
-
-
-def stored_spans(api, trace_id: str) -> dict[str, dict]:
-    response = api.get(f"/v1/traces/{trace_id}")
-    if response.status_code != 200:
-        return {}
-    found: dict[str, dict] = {}
-
-    def walk(nodes):
-        for node in nodes:
-            found[node["name"]] = node
-            walk(node["children"])
-    walk(response.json()["spans"])
-    return found
 
 
 def field_right(span: dict, field: str, want) -> bool:
@@ -68,7 +54,7 @@ def test_shared_otel_examples_map_fully(api, capsys):
     right, total, misses, stored = 0, 0, [], {}
     for name, spans in examples.items():
         names = [s for s in spans if s != "src"]
-        stored[name] = wait_for(lambda: (found := stored_spans(api, traces[name])) and set(names) <= set(found)
+        stored[name] = wait_for(lambda: (found := spans_by_name(api, traces[name])) and set(names) <= set(found)
                                 and found, 60, message=f"spans of {name}")
         for span_name in names:
             span = stored[name][span_name]

@@ -14,23 +14,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Status, StatusCode
 
-from support import unique_name, wait_for
+from support import spans_by_name, unique_name, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def spans_of(api, trace_id):
-    response = api.get(f"/v1/traces/{trace_id}")
-    if response.status_code != 200:
-        return None
-    found = {}
-
-    def walk(nodes):
-        for node in nodes:
-            found[node["name"]] = node
-            walk(node["children"])
-    walk(response.json()["spans"])
-    return found
 
 
 @pytest.mark.parametrize("compression", [Compression.NoCompression, Compression.Gzip])
@@ -65,7 +51,7 @@ def test_otel_sdk_spans_arrive_intact(stack, api, compression):
         trace_id = format(root.get_span_context().trace_id, "032x")
     provider.shutdown()
 
-    found = wait_for(lambda: (s := spans_of(api, trace_id)) and len(s) == 3 and s, 60, message="3 OTel spans")
+    found = wait_for(lambda: (s := spans_by_name(api, trace_id)) and len(s) == 3 and s, 60, message="3 OTel spans")
     chain, retrieve, chat = found["rag-answer"], found["retrieve"], found["chat gpt-4o-mini"]
     assert chain["project"] == project and chain["kind"] == "chain" and chain["parent_span_id"] == ""
     assert chain["service"] == "rag-app" and chain["release"] == "1.4.2" and chain["environment"] == "staging"
@@ -100,7 +86,7 @@ def test_otlp_json_and_bad_requests(api):
     assert response.status_code == 200
     assert response.json()["partialSuccess"]["rejectedSpans"] == 1
     assert "trace_id" in response.json()["partialSuccess"]["errorMessage"]
-    found = wait_for(lambda: spans_of(api, trace_id), 60, message="JSON span")
+    found = wait_for(lambda: spans_by_name(api, trace_id), 60, message="JSON span")
     llm = found["llm call"]
     assert (llm["project"], llm["model"], llm["prompt"], llm["completion"]) == (project, "claude", "hello", "hi there")
     assert llm["duration_ms"] == pytest.approx(1500)
