@@ -1,6 +1,6 @@
 """Evaluator throughput: spans/s through the engine, batched, beside the same models one span at a time.
 
-    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto]
+    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto] [--no-before]
 
 Spans are generated LLM-style calls (support answers, code help, summaries; some with PII in
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unbatched-spans", type=int, default=200, help="spans per one-at-a-time phase")
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()],
               "hallucination": [HallucinationEvaluator()]}
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
+    if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
+        suites["pii-before (spaCy NER)"] = [PIIEvaluator(head=False)]
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
         _measure(make_spans(32, seed=999), evaluators, ctx, 32)
 
