@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
+    parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before); default all")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -117,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
               "hallucination": [HallucinationEvaluator()]}
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
     if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
-        suites["pii-before (spaCy NER)"] = [PIIEvaluator(head=False)]
+        suites["pii-before"] = [PIIEvaluator(head=False)]  # spaCy NER, no token head
+    if args.only:
+        suites = {k: v for k, v in suites.items() if k in args.only.split(",")}
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
         _measure(make_spans(32, seed=999), evaluators, ctx, 32)
 
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x")
     console.print(table)
     # the machine is shared: the load average says how much of it the run had
-    summary = {**figures["all"], "device": device, "encoder_precision": ctx.encoder.precision,
+    summary = {**figures.get("all", {}), "device": device, "encoder_precision": ctx.encoder.precision,
                "evaluator_lanes": EVALUATOR_LANES, "spans": args.spans, "batch": args.batch,
                "mean_completion_tokens": round(mean_tokens, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
                "cpu_count": os.cpu_count(), "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}

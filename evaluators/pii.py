@@ -16,6 +16,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable
 
+import regex
+
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 
 PREVIEW_CHARS = 500
@@ -28,7 +30,8 @@ IDENTIFIER_TYPES = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "U
                               "IP_ADDRESS", "US_DRIVER_LICENSE", "US_PASSPORT", "US_BANK_NUMBER", "CRYPTO",
                               "MEDICAL_LICENSE", "UK_NHS"})
 _WS = re.compile(r"\s+")
-_NAME_WORD = re.compile(r"^[A-Z][a-z'’-]+$")
+# a capitalized word with lower-case letters, in any alphabet: "Łukasz", "Vasquez-Moreau", "McKay", "O'Brien"
+_NAME_WORD = regex.compile(r"^\p{Lu}[\p{L}'’-]*\p{Ll}[\p{L}'’-]*$")
 
 
 def _norm(value: str) -> str:

@@ -24,6 +24,7 @@ REPORTED = frozenset({"PERSON", "LOCATION", "DATE_TIME", "NRP"})
 MODEL_PATH = Path(__file__).parent / "models" / "pii_head.npz"
 _NEIGHBOUR_FEATURES = (0, 2, 4, 6)  # capital, digit, punctuation, line break: also from t-1 and t+1
 N_SURFACE = 11 + 2 * len(_NEIGHBOUR_FEATURES)
+SENTENCE_START_MIN = 0.8  # a one-word span opening a sentence needs this mean label probability
 
 
 @dataclass(frozen=True)
@@ -77,30 +78,48 @@ def head_inputs(text: str, ts: TokenStates) -> np.ndarray:
 
 
 def decode(text: str, offsets: np.ndarray, probs: np.ndarray) -> list[HeadSpan]:
-    """BIO decoding: word pieces follow their word; a B, or an I of a new type, opens a span."""
-    spans: list[HeadSpan] = []
-    current: list = []  # [type, start, end, probability sum, tokens]
+    """BIO decoding: word pieces follow their word; B opens a span, I continues any open span.
+
+    A span's type is the one with the most probability mass over its words, so a name whose
+    first word looked like a place ("Henrietta" LOCATION, "Vasquez" I-PERSON) stays one person.
+    """
+    kinds = len(HEAD_TYPES)
+    # per token: probability of each type (B + I), and whether it is an entity at all
+    type_probs = probs[:, 1:].reshape(len(probs), kinds, 2).sum(axis=2)
     labels = probs.argmax(axis=1)
+    spans: list[HeadSpan] = []
+    current: list = []  # [start, end, summed type probabilities, words]
+
+    def close() -> None:
+        if current:
+            best = int(current[2].argmax())
+            end = current[1]
+            while end > current[0] and not text[end - 1].isalnum():  # "Kenis." -> "Kenis"
+                end -= 1
+            score = float(current[2][best] / current[3])
+            # a lone capitalized word opening a sentence says little ("Photosynthesis turns ..."): keep it when sure
+            opening = not text[:current[0]].strip() or text[:current[0]].rstrip()[-1] in ".!?:\n"
+            if end > current[0] and not (opening and current[3] == 1 and score < SENTENCE_START_MIN):
+                spans.append(HeadSpan(HEAD_TYPES[best], current[0], end, score))
+
     for i in range(len(offsets)):
-        label = LABELS[labels[i]]
-        if continues_word(text, offsets, i):
+        # a piece glued to the open span without a space belongs to it ("Vasquez" "-" "Moreau")
+        if continues_word(text, offsets, i) or (current and i and offsets[i, 0] == offsets[i - 1, 1]):
             if current:
-                current[2] = int(offsets[i, 1])
+                current[1] = int(offsets[i, 1])
             continue
-        kind = label[2:] if label != "O" else None
-        if kind is None or label.startswith("B-") or not current or current[0] != kind:
-            if current:
-                spans.append(HeadSpan(current[0], current[1], current[2], current[3] / current[4]))
+        label = LABELS[labels[i]]
+        if label == "O":
+            close()
             current = []
-            if kind is None:
-                continue
-            current = [kind, int(offsets[i, 0]), int(offsets[i, 1]), 0.0, 0]
-        current[2] = int(offsets[i, 1])
-        b, i_ = LABELS.index(f"B-{kind}"), LABELS.index(f"I-{kind}")
-        current[3] += float(probs[i, b] + probs[i, i_])
-        current[4] += 1
-    if current:
-        spans.append(HeadSpan(current[0], current[1], current[2], current[3] / current[4]))
+            continue
+        if label.startswith("B-") or not current:
+            close()
+            current = [int(offsets[i, 0]), int(offsets[i, 1]), np.zeros(kinds), 0]
+        current[1] = int(offsets[i, 1])
+        current[2] += type_probs[i]
+        current[3] += 1
+    close()
     return spans
 
 

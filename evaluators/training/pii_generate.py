@@ -17,8 +17,9 @@ from typing import Any
 from spyglass.evaluators.training.pii_data import Entity, PIIExample
 from spyglass.evaluators.training.pii_templates import FAMILIES, NRP, TECH
 
+# it_IT is left out: its city() draws from a set, so the sentences would change between runs
 LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "en_IE", "en_NZ", "de_DE", "de_AT", "de_CH", "fr_FR",
-           "fr_CH", "it_IT", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL", "cs_CZ", "sk_SK",
+           "fr_CH", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL", "cs_CZ", "sk_SK",
            "sv_SE", "da_DK", "no_NO", "fi_FI", "tr_TR", "ro_RO", "hu_HU", "hr_HR", "sl_SI", "id_ID", "fil_PH",
            "es_CO", "es_AR", "en_PH", "lt_LT", "lv_LV", "et_EE"]
 SLOT_TYPES = {"person": "PERSON", "person2": "PERSON", "address": "LOCATION", "address_block": "LOCATION",

@@ -86,6 +86,16 @@ def load_generated(n_per_family: int = 600, seed: int = 0) -> list[PIISentence]:
     return out
 
 
+def load_prose(n: int = 400, seed: int = 0) -> list[PIISentence]:
+    """Entity-free training text: two or three prose sentences of ``pii_templates.PROSE`` (never scored)."""
+    import random
+
+    from spyglass.evaluators.training.pii_templates import PROSE
+
+    rng = random.Random(f"{seed}:prose")
+    return [PIISentence(" ".join(rng.sample(PROSE, rng.randint(1, 3))), (), "gen:prose", "train") for _ in range(n)]
+
+
 def load_sources(datasets_dir: Path = DEFAULT_DATASETS, n_per_family: int = 600) -> list[PIISentence]:
-    """All sentences of all sources."""
-    return load_presidio(datasets_dir) + load_wnut17(datasets_dir) + load_generated(n_per_family)
+    """All sentences of all sources (``gen:prose``: training negatives only)."""
+    return load_presidio(datasets_dir) + load_wnut17(datasets_dir) + load_generated(n_per_family) + load_prose()

@@ -119,3 +119,29 @@ NRP = ["German", "French", "Brazilian", "Nigerian", "Japanese", "Polish", "Mexic
        "Egyptian", "Canadian", "Irish", "Vietnamese", "Kenyan", "Italian", "Spanish", "Chilean", "Korean", "Dutch",
        "Catholic", "Muslim", "Jewish", "Hindu", "Buddhist", "Protestant", "Greek", "Portuguese", "Ukrainian",
        "Argentinian", "Filipino", "Moroccan", "Norwegian", "Czech", "Romanian", "Thai", "Pakistani"]
+
+# entity-free prose of the kind LLM answers are made of, many sentences opening on a capitalized
+# common word or a product name: without it the head takes any unknown first word for a place
+PROSE = [
+    "Mitochondria produce most of the energy a cell uses.", "Recursion is easier to follow with a small example.",
+    "Kubernetes restarts the pod when the health check fails.", "Inflation slowed for the third month in a row.",
+    "Gradient descent takes small steps against the slope of the loss.", "Refactoring keeps the behaviour and changes the shape.",
+    "Tuesday works better for the review than Friday.", "Excel can split the column on commas.",
+    "Osmosis moves water across a membrane.", "Python lists keep their order; sets do not.",
+    "Bandwidth is not the same thing as latency.", "Compound interest grows faster than simple interest.",
+    "Caching the result avoids a second query.", "Thermodynamics limits how efficient an engine can be.",
+    "Vaccines train the immune system to recognise a pathogen.", "Docker images are built in layers.",
+    "Encryption at rest protects the disk, not the network.", "Moderation rules apply to every channel.",
+    "Sourdough needs a starter and a long rise.", "Quarterly revenue grew by eight percent.",
+    "Overall, the plan looks reasonable.", "Unfortunately, I cannot open attachments.",
+    "Yes, the endpoint supports pagination.", "Sure, here is a shorter version.", "Note that the limit resets every hour.",
+    "Algebra gives names to unknown quantities.", "Postgres supports partial indexes.", "Erosion shapes river valleys over centuries.",
+    "Spreadsheets are fine for small data sets.", "JavaScript promises resolve asynchronously.",
+    "Biodiversity is declining in most regions.", "Retries should back off exponentially.",
+    "Hydration matters more on long runs.", "Markdown tables need a header row.", "Latency spikes usually point to garbage collection.",
+    "Accessibility includes keyboard navigation.", "Carbon capture is still expensive.", "Photographs lose detail when compressed twice.",
+    "Antibiotics do not work against viruses.", "Linux uses a different line ending than Windows.",
+    "Monday's release includes the new dashboard.", "Rust checks borrows at compile time.",
+    "Volcanoes release gases long before they erupt.", "Budget approvals take about a week.",
+    "Wireframes help agree on a layout early.", "Democracy depends on trust in elections.",
+]

@@ -31,23 +31,33 @@ EPOCHS = 4
 VERSION = "pii-head-1"
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def compute_states(texts: Sequence[str], cache: Path | None = None) -> list[TokenStates]:
-    """MiniLM token states of ``texts``, read from ``cache`` when it holds exactly these texts."""
+    """MiniLM token states of ``texts``; ``cache`` (npz) keeps them per text between runs."""
     from spyglass.evaluators.encoder import SentenceEncoder
 
-    key = hashlib.sha1("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+    known: dict[str, TokenStates] = {}
     if cache and cache.exists():
         with np.load(cache, allow_pickle=False) as data:
-            if str(data["key"]) == key:
+            if "keys" in data.files:
                 bounds = np.concatenate([[0], np.cumsum(data["lengths"])])
-                return [TokenStates(data["states"][a:b].astype(np.float32), data["offsets"][a:b])
-                        for a, b in zip(bounds[:-1], bounds[1:])]
-    states = token_states(SentenceEncoder(device="cpu"), list(texts))
-    if cache:
-        np.savez(cache, key=np.array(key), lengths=np.array([len(s.offsets) for s in states]),
-                 states=np.concatenate([s.states for s in states]).astype(np.float16),
-                 offsets=np.concatenate([s.offsets.reshape(-1, 2) for s in states]))
-    return states
+                states, offsets = data["states"], data["offsets"]
+                for key, a, b in zip(data["keys"], bounds[:-1], bounds[1:]):
+                    known[str(key)] = TokenStates(states[a:b].astype(np.float32), offsets[a:b])
+    keys = [_text_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+    if missing:
+        computed = token_states(SentenceEncoder(device="cpu"), [t for _, t in missing])
+        known.update({k: s for (k, _), s in zip(missing, computed)})
+        if cache:
+            order = sorted(set(keys))
+            np.savez(cache, keys=np.array(order), lengths=np.array([len(known[k].offsets) for k in order]),
+                     states=np.concatenate([known[k].states for k in order]).astype(np.float16),
+                     offsets=np.concatenate([known[k].offsets.reshape(-1, 2) for k in order]))
+    return [known[k] for k in keys]
 
 
 def token_labels(text: str, offsets: np.ndarray, entities: Sequence[Entity]) -> np.ndarray:
