@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
-    parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before); default all")
+    parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before,all,all-before); default every phase")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
     if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
         suites["pii-before"] = [PIIEvaluator(head=False)]  # spaCy NER, no token head
+        suites["all-before"] = suites["toxicity"] + suites["pii-before"] + suites["hallucination"]
     if args.only:
         suites = {k: v for k, v in suites.items() if k in args.only.split(",")}
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
