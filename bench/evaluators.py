@@ -1,6 +1,6 @@
 """Evaluator throughput: spans/s through the engine, batched, beside the same models one span at a time.
 
-    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto]
+    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto] [--no-before]
 
 Spans are generated LLM-style calls (support answers, code help, summaries; some with PII in
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unbatched-spans", type=int, default=200, help="spans per one-at-a-time phase")
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
+    parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before,all,all-before); default every phase")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -115,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()],
               "hallucination": [HallucinationEvaluator()]}
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
+    if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
+        suites["pii-before"] = [PIIEvaluator(head=False)]  # spaCy NER, no token head
+        suites["all-before"] = suites["toxicity"] + suites["pii-before"] + suites["hallucination"]
+    if args.only:
+        suites = {k: v for k, v in suites.items() if k in args.only.split(",")}
     for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
         _measure(make_spans(32, seed=999), evaluators, ctx, 32)
 
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x")
     console.print(table)
     # the machine is shared: the load average says how much of it the run had
-    summary = {**figures["all"], "device": device, "encoder_precision": ctx.encoder.precision,
+    summary = {**figures.get("all", {}), "device": device, "encoder_precision": ctx.encoder.precision,
                "evaluator_lanes": EVALUATOR_LANES, "spans": args.spans, "batch": args.batch,
                "mean_completion_tokens": round(mean_tokens, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
                "cpu_count": os.cpu_count(), "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}

@@ -1,7 +1,7 @@
 """Reproduce the evaluators' accuracy figures on the held-out test splits.
 
     python -m spyglass.evaluators.accuracy toxicity [--checkpoint PATH --model original]
-    python -m spyglass.evaluators.accuracy pii
+    python -m spyglass.evaluators.accuracy pii [--no-loso] [--spacy-ner] [--cache PATH]  (see accuracy_pii.py)
     python -m spyglass.evaluators.accuracy hallucination [--write]
 
 Prints a table, then one JSON line with the figures (the last line of output).
@@ -71,29 +71,6 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     return out
 
 
-def pii_accuracy(datasets_dir: Path, tuned: bool = True) -> dict[str, Any]:
-    """Entity-level precision, recall and F2 per type and overall on the test split.
-
-    ``tuned=False`` measures Presidio's defaults on the same model, split, mapping and matching.
-    """
-    from spyglass.evaluators.pii import PIIEvaluator
-    from spyglass.evaluators.training.pii_data import Entity, load_pii_data, score_entities
-
-    evaluator = PIIEvaluator(tuned=tuned)
-    examples = [x for x in load_pii_data(datasets_dir) if x.split == "test"]
-    started = time.perf_counter()
-    results = evaluator.analyze_texts([x.text for x in examples])
-    seconds = time.perf_counter() - started
-    predicted = [[Entity(r.entity_type, r.start, r.end) for r in found] for found in results]
-    counts = score_entities([x.entities for x in examples], predicted)
-    per_type = {t: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f2": round(c.f_beta(2), 4),
-                    "gold": c.tp_gold + c.fn, "predicted": c.tp_pred + c.fp} for t, c in sorted(counts.items())}
-    overall = per_type.pop("ALL")
-    return {"evaluator": "pii", "backend": evaluator.version, "split": "test", "n_texts": len(examples),
-            "texts_per_s": round(len(examples) / seconds, 1), "precision": overall["precision"],
-            "recall": overall["recall"], "f2": overall["f2"], "by_type": per_type}
-
-
 def _print_table(result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -107,14 +84,6 @@ def _print_table(result: dict[str, Any]) -> None:
                           f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
         table.caption = (f"benign LLM-style text: {result['benign_llm_false_positive_rate']:.1%} flagged "
                          f"(n={result['benign_llm_n']}); ROC AUC headline = labelled sets")
-    else:
-        table = Table(title=f"PII ({result['backend']}), test split, {result['n_texts']} texts")
-        for col in ("type", "gold", "predicted", "precision", "recall", "F2"):
-            table.add_column(col)
-        for name, m in result["by_type"].items():
-            table.add_row(name, str(m["gold"]), str(m["predicted"]), f"{m['precision']:.3f}",
-                          f"{m['recall']:.3f}", f"{m['f2']:.3f}")
-        table.add_row("ALL", "", "", f"{result['precision']:.3f}", f"{result['recall']:.3f}", f"{result['f2']:.3f}")
     Console(stderr=True).print(table)
 
 
@@ -135,13 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--presidio-defaults", action="store_true", help="PII baseline: Presidio as shipped")
     parser.add_argument("--no-cascade", action="store_true", help="embed every text (toxicity head)")
+    parser.add_argument("--no-loso", action="store_true", help="PII: skip the leave-one-source-out runs")
+    parser.add_argument("--spacy-ner", action="store_true", help="PII: the previous pipeline (spaCy NER, no head)")
+    parser.add_argument("--cache", type=Path, help="PII: npz file keeping MiniLM token states between runs")
     args = parser.parse_args(argv)
     if args.evaluator == "toxicity":
         result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device,
                                    cascade=not args.no_cascade)
+        _print_table(result)
     else:
-        result = pii_accuracy(args.datasets, tuned=not args.presidio_defaults)
-    _print_table(result)
+        from spyglass.evaluators.accuracy_pii import pii_accuracy, print_pii_table
+
+        result = pii_accuracy(args.datasets, tuned=not args.presidio_defaults, head=not args.spacy_ner,
+                              loso=not args.no_loso, cache=args.cache)
+        print_pii_table(result)
     print(json.dumps(result))
     return 0
 

@@ -179,6 +179,14 @@ class SentenceEncoder:
             out[batch] = rows
         return out
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store embeddings computed elsewhere from this model (``encoder_tokens``) in the cache."""
+        with self._lock:
+            for text, vector in zip(texts, vectors):
+                self._cache[hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized float32 embeddings, one row per text, in input order."""
         keys = [hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest() for t in texts]

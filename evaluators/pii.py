@@ -1,4 +1,9 @@
-"""The PII-leakage evaluator: Presidio (spaCy sm NER + pattern recognizers) over prompt and completion.
+"""The PII-leakage evaluator: Presidio's pattern recognizers plus a token head on MiniLM, over prompt and completion.
+
+Persons, places, street addresses (any country's format), dates and nationalities come from
+the token head (``pii_head.py``) on the shared encoder's token states; cards, SSNs, IBANs,
+e-mails, IPs, phones and URLs from Presidio's pattern and checksum recognizers.
+``head=False`` gives the previous pipeline (spaCy sm NER in place of the head).
 
 A leak is PII in the completion; PII in the prompt is reported separately, and completion PII
 whose value was not in the prompt is counted apart (the model produced it). ``details`` carry
@@ -10,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any, Iterable
+
+import regex
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 
@@ -23,7 +30,8 @@ IDENTIFIER_TYPES = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "U
                               "IP_ADDRESS", "US_DRIVER_LICENSE", "US_PASSPORT", "US_BANK_NUMBER", "CRYPTO",
                               "MEDICAL_LICENSE", "UK_NHS"})
 _WS = re.compile(r"\s+")
-_NAME_WORD = re.compile(r"^[A-Z][a-z'’-]+$")
+# a capitalized word with lower-case letters, in any alphabet: "Łukasz", "Vasquez-Moreau", "McKay", "O'Brien"
+_NAME_WORD = regex.compile(r"^\p{Lu}[\p{L}'’-]*\p{Ll}[\p{L}'’-]*$")
 
 
 def _norm(value: str) -> str:
@@ -64,15 +72,22 @@ class PIIEvaluator(Evaluator):
     name = "pii"
     version = "presidio-sm-2"
 
-    def __init__(self, batch_size: int = 64, tuned: bool = True) -> None:
+    def __init__(self, batch_size: int = 64, tuned: bool = True, head: bool = True) -> None:
         from spyglass.evaluators.pii_analyzer import build_analyzer
 
         from threadpoolctl import ThreadpoolController
 
-        self.analyzer = build_analyzer(tuned)
+        self.head = None
+        if tuned and head:
+            from spyglass.evaluators.pii_head import PIITokenHead
+
+            self.head = PIITokenHead.load()
+            self.version = f"presidio-patterns+{self.head.version}"
+        self.analyzer = build_analyzer(tuned, spacy_ner=self.head is None)
         self._blas = ThreadpoolController()
         self.tuned = tuned
         self.batch_size = batch_size
+        self._own_encoder: Any = None
         if not tuned:
             self.version = "presidio-sm-defaults"
 
@@ -80,27 +95,51 @@ class PIIEvaluator(Evaluator):
         """Spans with a prompt or a completion."""
         return bool(span.get("prompt") or span.get("completion"))
 
-    def analyze_texts(self, texts: list[str]) -> list[list[Any]]:
-        """Presidio results per text, in order; the spaCy step runs batched over distinct texts."""
-        from spyglass.evaluators.pii_refine import refine_results
+    def _encoder(self, encoder: Any) -> Any:
+        """The ``SentenceEncoder`` behind ``encoder`` (a lazy wrapper or None: one of our own)."""
+        if encoder is None:
+            if self._own_encoder is None:
+                from spyglass.evaluators.encoder import SentenceEncoder
 
-        distinct = sorted({t[:MAX_ANALYZED_CHARS] for t in texts if t}, key=len)
-        found: dict[str, list[Any]] = {}
+                self._own_encoder = SentenceEncoder(device="cpu")
+            return self._own_encoder
+        return getattr(encoder, "encoder", encoder)
+
+    def head_results(self, texts: list[str], encoder: Any = None) -> list[list[Any]]:
+        """The token head's spans per text, as Presidio results (empty without a head)."""
+        from presidio_analyzer import RecognizerResult
+
+        from spyglass.evaluators.encoder_tokens import token_states
+
+        if self.head is None or not texts:
+            return [[] for _ in texts]
+        found = self.head.find(texts, token_states(self._encoder(encoder), texts))
+        return [[RecognizerResult(s.entity_type, s.start, s.end, s.score) for s in spans] for spans in found]
+
+    def pattern_results(self, texts: list[str]) -> list[list[Any]]:
+        """Presidio's raw results per text (before clean-up); spaCy runs batched."""
         # spaCy's small matrix products gain nothing from more BLAS threads: idle ones spin and
         # take the core the encoder's batches (run beside this evaluator) would use
         with self._blas.limit(limits=1, user_api="blas"):
-            artifacts = list(self.analyzer.nlp_engine.process_batch(distinct, language="en",
+            artifacts = list(self.analyzer.nlp_engine.process_batch(texts, language="en",
                                                                     batch_size=self.batch_size))
-        for text, nlp_artifacts in artifacts:
-            raw = self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp_artifacts)
-            found[text] = refine_results(text, raw) if self.tuned else raw
+        return [self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp) for text, nlp in artifacts]
+
+    def analyze_texts(self, texts: list[str], encoder: Any = None) -> list[list[Any]]:
+        """Results per text, in order, each distinct text analyzed once; ``encoder``: the shared one."""
+        from spyglass.evaluators.pii_refine import refine_results
+
+        distinct = sorted({t[:MAX_ANALYZED_CHARS] for t in texts if t}, key=len)
+        raw = self.pattern_results(distinct)
+        heads = self.head_results(distinct, encoder)
+        found = {text: (refine_results(text, r + h) if self.tuned else r) for text, r, h in zip(distinct, raw, heads)}
         return [found.get(t[:MAX_ANALYZED_CHARS], []) if t else [] for t in texts]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
         """One score per span; flagged when the completion holds leak-type PII."""
         prompts = [s.get("prompt") or "" for s in spans]
         completions = [s.get("completion") or "" for s in spans]
-        results = self.analyze_texts(prompts + completions)
+        results = self.analyze_texts(prompts + completions, getattr(ctx, "encoder", None))
         documents = [s.get("context") or [] for s in spans]
         return [self._score(p, c, rp, rc, d) for p, c, rp, rc, d
                 in zip(prompts, completions, results[: len(spans)], results[len(spans):], documents)]

@@ -16,6 +16,9 @@ _DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[8
 _LETTER = re.compile(r"[^\W\d_]")
 _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
                         r"oct|nov|dec)[a-z]*\b")
+# one "word" holding a digit: a short code, version, ticket or model name ("a395", "v2.3.1",
+# "PR-1234", "gpt-4o"), never a person or a place on its own
+_CODE = re.compile(r"^\S*\d\S*$")
 _AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
 # below these scores a result is dropped (tuned on the training split)
 MIN_SCORES = {"US_DRIVER_LICENSE": 0.5, "CREDIT_CARD": 0.4, "US_BANK_NUMBER": 0.5, "LOCATION": 0.3}
@@ -23,12 +26,15 @@ DEFAULT_MIN_SCORE = 0.3
 
 
 def refine_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Drop implausible results (number-only dates, persons with digits, URLs inside e-mails, low scores)."""
+    """Drop implausible results (number-only dates, persons with digits, codes as names or places,
+    URLs inside e-mails, low scores)."""
     emails = [(r.start, r.end) for r in results if r.entity_type == "EMAIL_ADDRESS"]
     kept = []
     for r in results:
         value = text[r.start:r.end]
         if r.score < MIN_SCORES.get(r.entity_type, DEFAULT_MIN_SCORE):
+            continue
+        if r.entity_type in ("PERSON", "LOCATION", "NRP") and _CODE.match(value.strip()):
             continue
         if r.entity_type == "DATE_TIME" and not _plausible_date(value.strip()):
             continue

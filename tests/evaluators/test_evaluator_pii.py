@@ -90,9 +90,14 @@ def test_prefiltered_recognizers_find_what_presidio_finds():
     assert found >= 4
 
 
-def test_spacy_matrix_products_go_through_numpy(pii):
-    nlp = pii.analyzer.nlp_engine.nlp["en"]
+def test_spacy_ner_is_off_with_the_head_and_numpy_backed_without(pii):
+    from spyglass.evaluators.pii import PIIEvaluator
+
+    assert "ner" not in pii.analyzer.nlp_engine.nlp["en"].pipe_names  # the token head finds names and places
+    before = PIIEvaluator(head=False)  # the previous pipeline, kept for comparison
+    nlp = before.analyzer.nlp_engine.nlp["en"]
     ops = {type(node.ops).__name__: getattr(node.ops, "use_blis", None) for node in nlp.get_pipe("ner").model.walk()}
     assert ops == {"NumpyOps": False}
-    (score,) = pii.evaluate([make_span("n", "Maria Garcia lives at 217 Lovers Lane, Springfield.")], None)
-    assert {"PERSON", "LOCATION"} <= {e["type"] for e in score.details["entities"]}
+    for evaluator in (pii, before):
+        (score,) = evaluator.evaluate([make_span("n", "Maria Garcia lives at 217 Lovers Lane, Springfield.")], None)
+        assert {"PERSON", "LOCATION"} <= {e["type"] for e in score.details["entities"]}
