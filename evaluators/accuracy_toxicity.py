@@ -59,8 +59,8 @@ def in_domain(evaluator: Any, rows: list) -> dict[str, Any]:
     return out
 
 
-def leave_one_source_out(rows: list) -> dict[str, Any]:
-    """Per public source: refit without it, measure on all of its rows; 'worst_roc_auc' is the headline."""
+def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Per public source (or those given): refit without it, measure on all of its rows; 'worst_roc_auc' is the headline."""
     from spyglass.evaluators.toxicity_model import predict
     from spyglass.evaluators.toxicity_ngrams import ngram_features
     from spyglass.evaluators.toxicity_spans import SpanModel
@@ -77,7 +77,7 @@ def leave_one_source_out(rows: list) -> dict[str, Any]:
     source = np.array([r.source for r in rows])
     split = np.array([r.split for r in rows])
     out: dict[str, Any] = {}
-    for left_out in PUBLIC_SOURCES:
+    for left_out in sources or PUBLIC_SOURCES:
         tr = np.flatnonzero((source != left_out) & (split == "train"))
         va = np.flatnonzero((source != left_out) & (split == "validation"))
         in_tr = np.zeros(len(rows), dtype=bool)

@@ -27,7 +27,7 @@ def weights_of(rows: Sequence[ToxicText]) -> np.ndarray:
     return np.array([SOURCE_WEIGHTS.get(r.source, 1.0) for r in rows])
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, epochs: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, epochs: int = 30, seed: int = 0) -> dict[str, np.ndarray]:
     """One-hidden-layer MLP by AdamW on weighted BCE; returns its float32 weights."""
     import torch
 
@@ -89,7 +89,7 @@ def fit_span_model(matrix, y: np.ndarray) -> dict[str, np.ndarray]:
     from sklearn.linear_model import SGDClassifier
 
     present = np.unique(y)
-    model = SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=10, tol=None, random_state=0,
+    model = SGDClassifier(loss="log_loss", alpha=2e-6, max_iter=15, tol=None, random_state=0,
                           class_weight={int(c): (1.0 if c == 0 else 3.0) for c in present}).fit(matrix, y)
     coef = np.zeros((len(SPAN_CLASSES), matrix.shape[1]), dtype=np.float32)
     bias = np.full(len(SPAN_CLASSES), -20.0, dtype=np.float32)  # a class never seen is never predicted
