@@ -26,7 +26,8 @@ def cached_embeddings(texts: list[str], path: Path = CACHE_FILE, chunk: int = 40
     for part in sorted(path.parent.glob(path.stem + "*.npz")):
         if ".tmp" not in part.name:
             with np.load(part) as data:
-                store.update(zip((bytes(k) for k in data["keys"]), data["vectors"]))
+                # numpy's S20 drops trailing zero bytes of a digest: pad them back
+                store.update(zip((bytes(k).ljust(20, b"\0") for k in data["keys"]), data["vectors"]))
     keys = [_key(t) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:

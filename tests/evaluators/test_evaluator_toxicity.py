@@ -92,3 +92,17 @@ def test_build_picks_backend_from_settings(tiny_detoxify_checkpoint):
     auto.detoxify_checkpoint = str(tiny_detoxify_checkpoint)
     chosen = build_toxicity_evaluator(auto)
     assert isinstance(chosen, DetoxifyToxicity) and chosen.token_budget == 1024
+
+
+def test_cached_span_model_matches_the_sparse_product(toxicity):
+    import numpy as np
+
+    from spyglass.evaluators.toxicity_spans import word_matrix
+
+    texts = ["You are a st*pid m0r0n", "I will find where you live", "ok", "", "Thanks, that fixed the build."]
+    coef, bias = toxicity.parts["span_coef"].astype(np.float32), toxicity.parts["span_bias"]
+    matrix, _ = word_matrix(texts)
+    probs = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(matrix @ coef.T) + bias, -30, 30)))
+    expected = probs / probs.sum(axis=1, keepdims=True)
+    got = np.concatenate(toxicity.span_model.probabilities(texts))
+    assert got == pytest.approx(expected, abs=1e-5)
