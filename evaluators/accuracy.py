@@ -1,6 +1,7 @@
 """Reproduce the evaluators' accuracy figures on the held-out test splits.
 
-    python -m spyglass.evaluators.accuracy toxicity [--checkpoint PATH --model original]
+    python -m spyglass.evaluators.accuracy toxicity [--no-loso]   # see accuracy_toxicity.py
+    python -m spyglass.evaluators.accuracy toxicity --backend detoxify --checkpoint PATH [--model original]
     python -m spyglass.evaluators.accuracy pii [--no-loso] [--spacy-ner] [--cache PATH]  (see accuracy_pii.py)
     python -m spyglass.evaluators.accuracy hallucination [--write]
 
@@ -104,10 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--presidio-defaults", action="store_true", help="PII baseline: Presidio as shipped")
     parser.add_argument("--no-cascade", action="store_true", help="embed every text (toxicity head)")
-    parser.add_argument("--no-loso", action="store_true", help="PII: skip the leave-one-source-out runs")
+    parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out refits")
     parser.add_argument("--spacy-ner", action="store_true", help="PII: the previous pipeline (spaCy NER, no head)")
     parser.add_argument("--cache", type=Path, help="PII: npz file keeping MiniLM token states between runs")
     args = parser.parse_args(argv)
+    if args.evaluator == "toxicity" and args.backend == "embedding-head":
+        from spyglass.evaluators.accuracy_toxicity import print_tables, toxicity_report
+
+        result = toxicity_report(args.datasets, loso=not args.no_loso)
+        print_tables(result)
+        print(json.dumps(result))
+        return 0
     if args.evaluator == "toxicity":
         result = toxicity_accuracy(args.datasets, args.backend, args.checkpoint, args.model, args.device,
                                    cascade=not args.no_cascade)

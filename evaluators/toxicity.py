@@ -1,9 +1,10 @@
 """The toxicity evaluator: probability that a completion is toxic (higher = worse).
 
 Two backends behind one name:
-- ``embedding-head`` (the offline default): an MLP head and a HateXplain-only linear head on
-  the shared MiniLM embeddings, stacked with a hashed n-gram model, trained by
-  ``training/train_toxicity.py``; its files ship in ``models/``;
+- ``embedding-head`` (the offline default): an MLP head on the shared MiniLM embeddings, a
+  hashed n-gram model and a word-level span model, stacked (``toxicity_model.py``), trained by
+  ``training/train_toxicity.py``; its files ship in ``models/``. Flagged texts get typed
+  ``spans`` (insult / threat / identity_attack / profanity);
 - ``detoxify``: Detoxify's ``original`` / ``unbiased`` / ``multilingual`` checkpoints, run
   through our own length-sorted, token-budget batching (see ``toxicity_detoxify.py``).
 """
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.toxicity_spans import SpanModel, typed_spans
 from spyglass.evaluators.toxicity_text import normalize_text
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -27,7 +29,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class EmbeddingHeadToxicity(Evaluator):
-    """Offline toxicity: MLP and HateXplain-only heads on MiniLM embeddings + hashed n-gram model, stacked."""
+    """Offline toxicity: MLP on MiniLM embeddings + n-gram model + word-level span model, stacked."""
 
     name = "toxicity"
     version = "embedding-head"  # replaced by the artifact's version on load
@@ -35,20 +37,16 @@ class EmbeddingHeadToxicity(Evaluator):
     def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None,
                  cascade: bool = True) -> None:
         model_dir = Path(model_dir)
-        weights = np.load(model_dir / "toxicity_head.npz")
+        with np.load(model_dir / "toxicity_head.npz") as weights:
+            self.parts: dict[str, np.ndarray] = {k: weights[k] for k in weights.files}
+        self.parts["ngram_coef"] = self.parts["ngram_coef"].astype(np.float32)
+        self.span_model = SpanModel(self.parts["span_coef"], self.parts["span_bias"])
         self.meta: dict[str, Any] = json.loads((model_dir / "toxicity_head.json").read_text())
-        self.emb_w1, self.emb_b1 = weights["emb_w1"], weights["emb_b1"]
-        self.emb_w2, self.emb_b2 = weights["emb_w2"], float(weights["emb_b2"])
-        self.ngram_coef = weights["ngram_coef"].astype(np.float32)
-        self.ngram_bias = float(weights["ngram_bias"])
-        self.hx_coef, self.hx_bias = weights["hx_coef"], float(weights["hx_bias"])
-        self.stack_coef = weights["stack_coef"].astype(np.float32)
-        self.stack_bias = float(weights["stack_bias"])
         self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
         # cascade: texts the n-gram model finds clearly benign skip the encoder (see training);
         # only while a skipped text cannot reach the threshold (a lowered threshold turns it off)
         self.gate = float(self.meta["gate_ngram_logit"])
-        self.gate_coef, self.gate_bias = float(weights["gate_coef"]), float(weights["gate_bias"])
+        self.gate_coef, self.gate_bias = float(self.parts["gate_coef"]), float(self.parts["gate_bias"])
         self.cascade = cascade and float(_sigmoid(np.float64(self.gate_coef * self.gate + self.gate_bias))) < self.threshold
         self.version = f"embedding-head-{self.meta.get('version', '1')}"
 
@@ -56,31 +54,41 @@ class EmbeddingHeadToxicity(Evaluator):
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
 
         With the cascade on, a text whose n-gram logit is at or below the gate is not embedded
-        and gets the n-gram-only probability (at most 0.08 for the shipped model; the cascade is
-        off whenever that could reach the threshold, so a skipped text is never flagged).
+        and gets the n-gram-only probability (the cascade is off whenever that could reach the
+        threshold, so a skipped text is never flagged).
         """
+        from spyglass.evaluators.toxicity_model import predict
         from spyglass.evaluators.toxicity_ngrams import ngram_features
 
         cleaned = [normalize_text(t) for t in texts]
-        ngram_logit = np.asarray(ngram_features(cleaned, self.meta["ngrams"]) @ self.ngram_coef + self.ngram_bias,
-                                 dtype=np.float64)
-        ngram_logit = np.clip(ngram_logit, -13.8, 13.8)  # the stacker was fit on clipped probabilities
+        ngrams = ngram_features(cleaned, self.meta["ngrams"])
+        ngram_logit = np.asarray(ngrams @ self.parts["ngram_coef"] + self.parts["ngram_bias"], dtype=np.float64)
+        ngram_logit = np.clip(ngram_logit, -13.8, 13.8)
         probs = _sigmoid(self.gate_coef * ngram_logit + self.gate_bias)
         embed = ngram_logit > self.gate if self.cascade else np.ones(len(texts), dtype=bool)
         if embed.any():
-            vectors = ctx.encoder.embed([t for t, e in zip(cleaned, embed) if e])
-            hidden = np.maximum(vectors @ self.emb_w1 + self.emb_b1, 0.0)
-            emb_logit = np.clip(hidden @ self.emb_w2 + self.emb_b2, -13.8, 13.8)
-            hx_logit = vectors @ self.hx_coef + self.hx_bias
-            stacked = (emb_logit * self.stack_coef[0] + ngram_logit[embed] * self.stack_coef[1]
-                       + hx_logit * self.stack_coef[2] + self.stack_bias)
-            probs[embed] = _sigmoid(np.asarray(stacked, dtype=np.float64))
+            keep = np.flatnonzero(embed)
+            vectors = ctx.encoder.embed([cleaned[i] for i in keep])
+            probs[keep] = predict(self.parts, self.span_model, vectors, ngrams[keep], [cleaned[i] for i in keep])
         return probs
 
+    def spans_of(self, texts: list[str]) -> list[list[dict[str, Any]]]:
+        """Typed toxic spans (character offsets into each text as given) per text."""
+        # offsets must point into the original text, so the span model reads it unnormalized
+        probs = self.span_model.probabilities(texts)
+        return [typed_spans(t, p) for t, p in zip(texts, probs)]
+
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
-        """One score per span: P(completion is toxic), flagged above the validation-tuned threshold."""
-        probs = self.probabilities([s["completion"] for s in spans], ctx)
-        return [_score(float(p), self.threshold, {"backend": "embedding-head"}) for p in probs]
+        """One score per span: P(completion is toxic), flagged above the validation-tuned threshold.
+
+        Flagged scores carry ``details["spans"]``: the toxic words' character offsets and type.
+        """
+        texts = [s["completion"] for s in spans]
+        probs = self.probabilities(texts, ctx)
+        flagged = [i for i, p in enumerate(probs) if p >= self.threshold]
+        typed = dict(zip(flagged, self.spans_of([texts[i] for i in flagged]))) if flagged else {}
+        return [_score(float(p), self.threshold, {"backend": self.version, **({"spans": typed[i]} if i in typed else {})})
+                for i, p in enumerate(probs)]
 
 
 def _score(p: float, threshold: float, details: dict[str, Any]) -> Score:

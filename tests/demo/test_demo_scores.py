@@ -51,9 +51,7 @@ def test_normal_traffic_is_mostly_clean(evaluate):
     assert rates["toxicity"] <= 0.05 and rates["pii"] <= 0.05 and rates["hallucination"] <= 0.15
 
 
-# The offline toxicity head misses one of the four scripted insults (a milder one, 0.40), so a
-# toxic burst is flagged about 75% of the time: plenty for a flag-rate alert, and reported.
-@pytest.mark.parametrize("phase, evaluator, rate", [("toxic", "toxicity", 0.7), ("pii", "pii", 0.9),
+@pytest.mark.parametrize("phase, evaluator, rate", [("toxic", "toxicity", 0.9), ("pii", "pii", 0.9),
                                                      ("unsupported", "hallucination", 0.9)])
 def test_incidents_are_flagged(evaluate, phase, evaluator, rate):
     assert evaluate(phase)[evaluator] >= rate

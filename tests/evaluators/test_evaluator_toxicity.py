@@ -1,4 +1,4 @@
-"""Toxicity: the offline head ranks toxic above benign text; Detoxify loads offline and batches exactly."""
+"""Toxicity: the shipped offline model on behaviour users notice; Detoxify loads offline and batches exactly."""
 
 from __future__ import annotations
 
@@ -7,21 +7,46 @@ import pytest
 from evaluator_spans import make_span
 
 INSULTS = ["You are a worthless idiot and everyone hates you.", "Shut up, you stupid bitch.",
-           "Nobody cares about your pathetic little problem."]
-# threats are rare in the tweet training data: ranked above benign text, not always over the threshold
-TOXIC = INSULTS + ["Go kill yourself, loser."]
+           "Nobody cares about your pathetic little problem.", "You are an idiot and I hate you"]
+THREATS = ["Go kill yourself, loser.", "I will find where you live"]
+TOXIC = INSULTS + THREATS
 BENIGN = ["Here is a summary of the quarterly report you asked for.",
-          "The capital of France is Paris.", "Sure! To reverse a list in Python, use reversed() or slicing."]
+          "The capital of France is Paris.", "Sure! To reverse a list in Python, use reversed() or slicing.",
+          "The function returns None when the list is empty."]
 
 
-def test_head_ranks_toxic_above_benign_and_flags(toxicity, ctx):
+def test_head_flags_insults_and_threats_not_benign_answers(toxicity, ctx):
     spans = [make_span(str(i), text) for i, text in enumerate(TOXIC + BENIGN)]
     scores = toxicity.evaluate(spans, ctx)
     toxic, benign = scores[:len(TOXIC)], scores[len(TOXIC):]
     assert min(s.score for s in toxic) > max(s.score for s in benign)
-    assert all(s.flagged and s.label == "toxic" for s in toxic[:len(INSULTS)])
+    assert all(s.flagged and s.label == "toxic" for s in toxic), [(t, s.score) for t, s in zip(TOXIC, toxic)]
     assert not any(s.flagged for s in benign)
     assert all(0.0 <= s.score <= 1.0 for s in scores)
+
+
+def test_obfuscated_insult_is_flagged(toxicity, ctx):
+    texts = ["You are a st*pid m0r0n.", "Shut up you i d i o t", "you're a worthlessloser"]
+    scores = toxicity.evaluate([make_span(str(i), t) for i, t in enumerate(texts)], ctx)
+    assert all(s.flagged for s in scores), [(t, s.score) for t, s in zip(texts, scores)]
+
+
+def test_counter_speech_scores_below_the_hate_it_quotes(toxicity, ctx):
+    hate = "Immigrants are vermin."
+    counter = "Saying 'immigrants are vermin' is hateful and wrong."
+    scores = toxicity.evaluate([make_span("h", hate), make_span("c", counter)], ctx)
+    assert scores[0].flagged
+    assert scores[1].score < scores[0].score
+
+
+def test_flagged_scores_point_at_the_toxic_words(toxicity, ctx):
+    texts = ["Thanks for the report. You are an idiot though.", "I will kill you if you come back here."]
+    scores = toxicity.evaluate([make_span(str(i), t) for i, t in enumerate(texts)], ctx)
+    insult = scores[0].details["spans"]
+    assert any(s["type"] == "insult" and "idiot" in texts[0][s["start"]:s["end"]] for s in insult)
+    threat = scores[1].details["spans"]
+    assert any(s["type"] == "threat" and "kill" in texts[1][s["start"]:s["end"]] for s in threat)
+    assert all(s["text"] == texts[1][s["start"]:s["end"]] for s in threat)
 
 
 def test_head_uses_the_shared_encoder_cache(toxicity, ctx, encoder):
@@ -67,3 +92,17 @@ def test_build_picks_backend_from_settings(tiny_detoxify_checkpoint):
     auto.detoxify_checkpoint = str(tiny_detoxify_checkpoint)
     chosen = build_toxicity_evaluator(auto)
     assert isinstance(chosen, DetoxifyToxicity) and chosen.token_budget == 1024
+
+
+def test_cached_span_model_matches_the_sparse_product(toxicity):
+    import numpy as np
+
+    from spyglass.evaluators.toxicity_spans import word_matrix
+
+    texts = ["You are a st*pid m0r0n", "I will find where you live", "ok", "", "Thanks, that fixed the build."]
+    coef, bias = toxicity.parts["span_coef"].astype(np.float32), toxicity.parts["span_bias"]
+    matrix, _ = word_matrix(texts)
+    probs = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(matrix @ coef.T) + bias, -30, 30)))
+    expected = probs / probs.sum(axis=1, keepdims=True)
+    got = np.concatenate(toxicity.span_model.probabilities(texts))
+    assert got == pytest.approx(expected, abs=1e-5)

@@ -1,0 +1,63 @@
+"""A per-text on-disk cache of MiniLM embeddings for training (not in git: under /tmp by default).
+
+Keyed by SHA-1 of each text, so adding a source or a template embeds only the new texts.
+
+    nice -n 10 python -m spyglass.evaluators.training.toxicity_cache   # fill it for all sources
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+CACHE_FILE = Path("/tmp/spyglass-embeddings/minilm-by-text.npz")
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def cached_embeddings(texts: list[str], path: Path = CACHE_FILE, chunk: int = 4096) -> np.ndarray:
+    """Embeddings of ``texts`` (the shared encoder's, CPU), read from / added to the cache file."""
+    store: dict[bytes, np.ndarray] = {}
+    # the main file and any side files (minilm-by-text-*.npz) filled by a parallel run
+    for part in sorted(path.parent.glob(path.stem + "*.npz")):
+        if ".tmp" not in part.name:
+            with np.load(part) as data:
+                # numpy's S20 drops trailing zero bytes of a digest: pad them back
+                store.update(zip((bytes(k).ljust(20, b"\0") for k in data["keys"]), data["vectors"]))
+    keys = [_key(t) for t in texts]
+    missing = list(dict.fromkeys(k for k in keys if k not in store))
+    if missing:
+        from spyglass.evaluators.encoder import SentenceEncoder
+
+        encoder = SentenceEncoder(device="cpu")
+        first = {k: t for k, t in zip(reversed(keys), reversed(texts))}
+        for i in range(0, len(missing), chunk):
+            part = missing[i:i + chunk]
+            for k, v in zip(part, encoder.embed([first[k] for k in part])):
+                store[k] = v
+            _save(store, path)  # progress survives an interrupted run
+    return np.stack([store[k] for k in keys]).astype(np.float32)
+
+
+def _save(store: dict[bytes, np.ndarray], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, keys=np.array(list(store), dtype="S20"), vectors=np.stack(list(store.values())))
+    tmp.replace(path)
+
+
+def main() -> None:
+    """Embed every training source and HateCheck into the cache."""
+    from spyglass.evaluators.toxicity_text import normalize_text
+    from spyglass.evaluators.training.toxicity_sources import load_hatecheck, load_sources
+
+    texts = [normalize_text(r.text) for r in load_sources()] + [normalize_text(c.text) for c in load_hatecheck()]
+    print(cached_embeddings(texts).shape)
+
+
+if __name__ == "__main__":
+    main()
