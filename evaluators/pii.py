@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import regex
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
+from spyglass.evaluators.pii_lines import LineResults
 
 PREVIEW_CHARS = 500
 MAX_ANALYZED_CHARS = 100_000  # longer texts are analyzed on their first 100k characters
@@ -88,6 +89,7 @@ class PIIEvaluator(Evaluator):
         self.tuned = tuned
         self.batch_size = batch_size
         self._own_encoder: Any = None
+        self._lines = LineResults()
         if not tuned:
             self.version = "presidio-sm-defaults"
 
@@ -126,14 +128,18 @@ class PIIEvaluator(Evaluator):
         return [self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp) for text, nlp in artifacts]
 
     def analyze_texts(self, texts: list[str], encoder: Any = None) -> list[list[Any]]:
-        """Results per text, in order, each distinct text analyzed once; ``encoder``: the shared one."""
+        """Results per text, in order; each distinct line analyzed once (``pii_lines``); ``encoder``: the shared one."""
+        found = self._lines.results([t[:MAX_ANALYZED_CHARS] for t in texts if t],
+                                    lambda lines: self._analyze_lines(lines, encoder))
+        return [found[t[:MAX_ANALYZED_CHARS]] if t else [] for t in texts]
+
+    def _analyze_lines(self, lines: list[str], encoder: Any) -> list[list[Any]]:
+        """Pattern recognizers plus the token head on distinct lines, cleaned up (``pii_refine``)."""
         from spyglass.evaluators.pii_refine import refine_results
 
-        distinct = sorted({t[:MAX_ANALYZED_CHARS] for t in texts if t}, key=len)
-        raw = self.pattern_results(distinct)
-        heads = self.head_results(distinct, encoder)
-        found = {text: (refine_results(text, r + h) if self.tuned else r) for text, r, h in zip(distinct, raw, heads)}
-        return [found.get(t[:MAX_ANALYZED_CHARS], []) if t else [] for t in texts]
+        raw = self.pattern_results(lines)
+        heads = self.head_results(lines, encoder)
+        return [refine_results(line, r + h) if self.tuned else r for line, r, h in zip(lines, raw, heads)]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:
         """One score per span; flagged when the completion holds leak-type PII."""
