@@ -22,10 +22,13 @@ _SPAN_VALUES = {
 _EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
                 "mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
                 "flagged": ("sum(flagged)", "sum(evaluated)")}
+# scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
+_SCORE_VALUES = {"negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
+                 "mean": ("sum(value_sum) / sum(valued)", "sum(valued)"), "count": ("sum(scores)", "sum(scores)")}
 _DRIFT_VALUES = {"effect_size": "max(effect_size)", "drifted": "max(toFloat64(drifted))"}
 ALIASES = {"pii_leaks": "evaluator:pii:flagged"}
 METRIC_HELP = ("latency_p50|p90|p95|p99 (ms), error_rate, request_rate (spans/min), tokens, cost, "
-               "evaluator:<name>:flag_rate|mean|flagged, pii_leaks, drift:effect_size|drifted")
+               "evaluator:<name>:flag_rate|mean|flagged, score:<name>:negative_rate|mean|count, pii_leaks, drift:effect_size|drifted")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ def parse_metric(text: str) -> MetricSpec:
     parts = name.split(":")
     if len(parts) == 3 and parts[0] == "evaluator" and parts[1] and parts[2] in _EVAL_VALUES:
         return MetricSpec(text.strip(), "evaluations", parts[2], parts[1])
+    if len(parts) == 3 and parts[0] == "score" and parts[1] and parts[2] in _SCORE_VALUES:
+        return MetricSpec(text.strip(), "scores", parts[2], parts[1])
     if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
         return MetricSpec(text.strip(), "drift", parts[1])
     raise ValueError(f"unknown metric {text!r}; known: {METRIC_HELP}")
@@ -89,6 +94,10 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
             table, value, samples = "spans_1m", _SPAN_VALUES[metric.stat], "sum(spans)"
             if per_minute:
                 value = value.replace("{minutes:Float64}", "1")
+        elif metric.source == "scores":  # MetricSpec.evaluator holds the score's name
+            table, (value, samples) = "scores_1m", _SCORE_VALUES[metric.stat]
+            where.append("name = {evaluator:String}")
+            params["evaluator"] = metric.evaluator
         else:
             table, (value, samples) = "evaluations_1m", _EVAL_VALUES[metric.stat]
             where.append("evaluator = {evaluator:String}")

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.storage import Store
+from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
 from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
 
@@ -35,7 +36,7 @@ class EvaluationSink:
 
         Stored pairs may come from an insert cut off before its rollup rows; those are completed.
         """
-        spans = list({row["span_id"]: row for row in batch.decoded.rows}.values())
+        spans = without_erased(self.db, list({row["span_id"]: row for row in batch.decoded.rows}.values()))
         done: dict[tuple[str, str], int] = {}
         if batch.may_repeat and spans:
             done = evaluated_keys(self.db, (s["span_id"] for s in spans), self.versions)

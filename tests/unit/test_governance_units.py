@@ -1,0 +1,46 @@
+"""Pure parts of issue 16: score validation, the score metric, audit normalization and routing."""
+
+from __future__ import annotations
+
+import pytest
+
+from spyglass.alerts.metrics import metric_query, parse_metric
+from spyglass.api.audit import _action, audited
+from spyglass.sdk.score_wire import ScoreError, scores_topic, validate_score
+from spyglass.storage.audit import normalized_sql_hash
+
+
+def test_scores_are_numbers_booleans_or_categories():
+    base = {"project": "p", "trace_id": "t", "name": "thumbs"}
+    assert validate_score({**base, "value": True})["data_type"] == "boolean"
+    assert validate_score({**base, "value": 0.5})["value"] == 0.5
+    cat = validate_score({**base, "value": "off-topic", "source": "reviewer"})
+    assert (cat["data_type"], cat["category"], cat["value"]) == ("categorical", "off-topic", None)
+    assert validate_score(cat) == cat, "a normalized row validates to itself (API -> topic -> consumer)"
+    for bad, field in (({**base, "value": None}, "value"), ({**base, "value": float("nan")}, "value"),
+                       ({**base, "value": 1, "source": "bot"}, "source"), ({"name": "x", "value": 1}, "project")):
+        with pytest.raises(ScoreError) as err:
+            validate_score(bad)
+        assert err.value.field == field
+    assert scores_topic("spyglass.spans") == "spyglass.scores" and scores_topic("t") == "t.scores"
+
+
+def test_score_metric_reads_the_score_rollup():
+    metric = parse_metric("score:thumbs_up:negative_rate")
+    sql, params = metric_query(metric, {"project": ["p"]}, ["model"], 0, 900)
+    assert "FROM scores_1m" in sql and "sum(negative) / sum(valued)" in sql and params["evaluator"] == "thumbs_up"
+
+
+def test_sql_hash_ignores_values_and_layout():
+    assert normalized_sql_hash("SELECT * FROM spans WHERE user_id = 'bob' LIMIT 10") == \
+        normalized_sql_hash("select *  from spans\nwhere user_id = 'alice' limit 5;")
+    assert normalized_sql_hash("SELECT 1 FROM spans") != normalized_sql_hash("SELECT 1 FROM scores")
+
+
+def test_what_is_audited_and_how_it_is_named():
+    assert audited("POST", "/v1/sql") and audited("DELETE", "/v1/users/u") and audited("GET", "/v1/traces/t")
+    assert not audited("POST", "/v1/spans") and not audited("GET", "/v1/metrics")
+    assert audited("GET", "/traces/t") and audited("POST", "/alerts/a/ack") and not audited("GET", "/alerts")
+    assert _action("POST", "/v1/alerts/a1/ack") == ("POST /v1/alerts/{id}/ack", "a1")
+    action, target = _action("DELETE", "/v1/users/bob@example.com")
+    assert action == "DELETE /v1/users/{id}" and "bob" not in target, "user ids are hashed in the log"
