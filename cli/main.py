@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drift": ("spyglass.cli.drift", "run the drift monitor once: reference vs current window per project/service/model"),
     "alerts": ("spyglass.cli.alerts", "evaluate alert rules and page the configured channels (--check: validate)"),
     "query": ("spyglass.cli.query", "run a read-only SQL query on one project's rows (table, JSON or CSV)"),
+    "evaluators": ("spyglass.cli.evaluators", "evaluator agreement with reviewers' labels (precision, recall, kappa)"),
     "dashboards": ("spyglass.cli.dashboards", "provision the Grafana data source and dashboards (push)"),
 }
 

@@ -44,3 +44,14 @@ def test_what_is_audited_and_how_it_is_named():
     assert _action("POST", "/v1/alerts/a1/ack") == ("POST /v1/alerts/{id}/ack", "a1")
     action, target = _action("DELETE", "/v1/users/bob@example.com")
     assert action == "DELETE /v1/users/{id}" and "bob" not in target, "user ids are hashed in the log"
+
+
+def test_agreement_figures_by_hand():
+    from spyglass.evaluators.agreement import Confusion, agreement, wilson
+
+    out = agreement(Confusion(tp=8, fp=2, fn=3, tn=7))
+    assert out["precision"] == pytest.approx(0.8) and out["kappa"] == pytest.approx(0.5)
+    assert wilson(8, 10) == pytest.approx((0.4902, 0.9433), abs=1e-4) and wilson(0, 0) is None
+    perfect = agreement(Confusion(tp=5, tn=5))
+    assert perfect["kappa"] == 1.0 and perfect["kappa_ci"] == (1.0, 1.0)
+    assert agreement(Confusion())["n"] == 0 and agreement(Confusion())["kappa"] is None
