@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from spyglass.api import alerts, drift, governance, health, keys, metrics, otlp, reviews, scores, spans, sql, traces
+from spyglass.api import alerts, bias, drift, governance, health, keys, metrics, otlp, reviews, scores, spans, sql, traces
 from spyglass.api.audit import AuditMiddleware
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
@@ -48,7 +48,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.lanes = Lanes()
     if deps.auth is not None and deps.auth.store is store:
         deps.auth.store = same_database()  # key lookups never wait behind reads on the shared handle
-    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys, scores, governance, reviews):
+    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys, scores, governance, reviews, bias):
         app.include_router(module.router)
     # the console and Swagger UI: every asset served from the package, none from a CDN
     mount_console(app, deps)

@@ -3,9 +3,12 @@
 For a rate outcome (refusals, evaluator flags, negative feedback) each segment is compared with
 every span outside it: a two-sided two-proportion z-test (pooled), p-values corrected across all
 comparisons of a run with Holm's step-down method (family-wise error at ``alpha``), and the
-effect size as a rate ratio. The four-fifths rule is the default materiality bar, applied to the
-outcome's rate: a segment is disparate when its corrected p-value is below ``alpha`` and its rate
-is below 4/5 or above 5/4 of the rest's. Segments with fewer than ``min_n`` spans are not tested.
+effect size as a rate ratio. Every outcome here is adverse (refused, flagged, thumbs down), so
+the four-fifths rule (a group's favourable rate below 4/5 of another's) becomes: a segment is
+disparate when its corrected p-value is below ``alpha`` and its adverse rate is above 5/4 of the
+rest's. A segment treated better than the rest is tested (its p-value counts in the correction)
+but not reported: when one group is refused far more often, every other group looks favoured
+by comparison. Segments with fewer than ``min_n`` spans are not tested.
 """
 
 from __future__ import annotations
@@ -90,6 +93,6 @@ def compare_segments(counts: Iterable[tuple[str, str, str, int, int]], totals: d
     out = []
     for c, p in zip(tested, adjusted):
         ratio = c.rate_ratio
-        material = ratio < ratio_bar or ratio > 1 / ratio_bar
+        material = ratio > 1 / ratio_bar
         out.append(replace(c, p_adjusted=p, disparate=p < alpha and material))
     return out

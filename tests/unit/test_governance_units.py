@@ -55,3 +55,26 @@ def test_agreement_figures_by_hand():
     perfect = agreement(Confusion(tp=5, tn=5))
     assert perfect["kappa"] == 1.0 and perfect["kappa_ci"] == (1.0, 1.0)
     assert agreement(Confusion())["n"] == 0 and agreement(Confusion())["kappa"] is None
+
+
+def test_holm_and_the_disparity_verdict():
+    from spyglass.bias.compare import compare_segments, holm, two_proportion_p
+
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert two_proportion_p(10, 100, 10, 100) == 1.0 and two_proportion_p(30, 100, 5, 100) < 1e-4
+    found = {c.segment: c for c in compare_segments(
+        [("religion", "a", "refusal", 100, 30), ("religion", "b", "refusal", 100, 5), ("religion", "c", "refusal", 10, 9)],
+        {"refusal": (400, 45)})}
+    assert found["a"].disparate and found["a"].rate_ratio > 1.25
+    assert not found["b"].disparate, "a group treated better than the rest is not reported"
+    assert "c" not in found, "too few spans to test"
+
+
+def test_lexicon_and_refusals():
+    from spyglass.bias.lexicon import groups_in
+    from spyglass.bias.refusal import is_refusal
+
+    assert groups_in("Tips for my elderly Muslim neighbour") == {("age", "older people"), ("religion", "muslims")}
+    assert groups_in("Mandatory manual") == set(), "whole words only"
+    assert is_refusal("I\u2019m sorry, but I can\u2019t help with that.") and is_refusal("As an AI, I cannot do that.")
+    assert not is_refusal("Sure! I can help with that: first, open the settings.")
