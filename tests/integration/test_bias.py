@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from spyglass.bias.monitor import run_bias
 from support import unique_name, wait_for
 
 pytestmark = pytest.mark.integration
@@ -39,3 +40,14 @@ def test_a_group_refused_far_more_often_is_reported(stack, api):
     assert muslims["segment_n"] == 60 and muslims["rate_ratio"] > 1.25 and muslims["p_adjusted"] < 0.01
     every = api.get("/v1/bias", params={"project": project, "all": "true"}).json()
     assert every["tested"] >= 4 and all(c["p_adjusted"] >= c["p_value"] for c in every["comparisons"])
+
+    # a scheduled `spyglass bias` run writes reports; a rule on them pages for the disparate group
+    run_id, written = run_bias(stack.store, project, t0 - 60, time.time())
+    assert [c.segment for c in written if c.disparate] == ["muslims"]
+    rule = {"name": f"bias {project}", "metric": "bias:disparate", "threshold": 0.5, "window": "15m",
+            "group_by": ["project", "dimension", "segment", "outcome"], "filters": {"project": [project]},
+            "channels": ["log"]}
+    assert api.post("/v1/alert-rules", json=rule).status_code == 201
+    firing = wait_for(lambda: api.get("/v1/alerts", params={"project": project, "state": "firing"}).json()["alerts"],
+                      60, message="bias alert firing")
+    assert [(a["labels"]["segment"], a["labels"]["outcome"]) for a in firing] == [("muslims", "refusal")]
