@@ -27,7 +27,7 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
                      limit: int = 3) -> list[str]:
     """Trace ids of spans that made the metric bad (flagged, failed or slowest), newest first."""
     metric = rule.metric
-    if metric.source in ("drift", "bias"):
+    if metric.source in ("drift", "bias", "agreement"):
         return []
     if metric.source == "evaluations":
         where, params = _where(rule, group, start_s, "span_start")

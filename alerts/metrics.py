@@ -26,12 +26,19 @@ _EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)")
 # scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
 _SCORE_VALUES = {"negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
                  "mean": ("sum(value_sum) / sum(valued)", "sum(valued)"), "count": ("sum(scores)", "sum(scores)")}
+# reviewers' labels (review_labels): agreement of an evaluator with reviewers over the window
+_TP, _FP = "countIf(flagged AND correct)", "countIf(flagged AND NOT correct)"
+_FN, _TN = "countIf(NOT flagged AND NOT correct)", "countIf(NOT flagged AND correct)"
+_PE = f"(({_TP} + {_FP}) * ({_TP} + {_FN}) + ({_FN} + {_TN}) * ({_FP} + {_TN})) / pow(count(), 2)"
+_AGREEMENT_VALUES = {"precision": f"{_TP} / ({_TP} + {_FP})", "recall": f"{_TP} / ({_TP} + {_FN})",
+                     "kappa": f"(countIf(correct) / count() - {_PE}) / (1 - {_PE})"}
+AGREEMENT_DIMENSIONS = ("project", "version")
 _BIAS_VALUES = {"disparate": "max(toFloat64(disparate))", "rate_ratio": "max(rate_ratio)"}
 _DRIFT_VALUES = {"effect_size": "max(effect_size)", "drifted": "max(toFloat64(drifted))"}
 ALIASES = {"pii_leaks": "evaluator:pii:flagged"}
 METRIC_HELP = ("latency_p50|p90|p95|p99 (ms), error_rate, request_rate (spans/min), tokens, cost, "
                "evaluator:<name>:flag_rate|mean|flagged, score:<name>:negative_rate|mean|count, "
-               "bias:disparate|rate_ratio, pii_leaks, drift:effect_size|drifted")
+               "agreement:<evaluator>:precision|recall|kappa, bias:disparate|rate_ratio, pii_leaks, drift:effect_size|drifted")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class MetricSpec:
     def dimensions(self) -> tuple[str, ...]:
         if self.source == "bias":
             return BIAS_DIMENSIONS
+        if self.source == "agreement":
+            return AGREEMENT_DIMENSIONS
         return DRIFT_DIMENSIONS if self.source == "drift" else DIMENSIONS
 
 
@@ -63,6 +72,8 @@ def parse_metric(text: str) -> MetricSpec:
         return MetricSpec(text.strip(), "evaluations", parts[2], parts[1])
     if len(parts) == 3 and parts[0] == "score" and parts[1] and parts[2] in _SCORE_VALUES:
         return MetricSpec(text.strip(), "scores", parts[2], parts[1])
+    if len(parts) == 3 and parts[0] == "agreement" and parts[1] and parts[2] in _AGREEMENT_VALUES:
+        return MetricSpec(text.strip(), "agreement", parts[2], parts[1])
     if len(parts) == 2 and parts[0] == "bias" and parts[1] in _BIAS_VALUES:
         return MetricSpec(text.strip(), "bias", parts[1])
     if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
@@ -88,7 +99,15 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
     params: dict[str, Any] = {"start": int(start_s), "end": int(end_s),
                               "minutes": max((end_s - start_s) / 60.0, 1.0)}
     keys = list(group_by)
-    if metric.source in ("drift", "bias"):
+    if metric.source == "agreement":  # labels given in the window, FINAL: a changed mind counts once
+        table = "review_labels FINAL"
+        value, samples = _AGREEMENT_VALUES[metric.stat], "count()"
+        # the end second included whole: a label given a moment ago counts at once
+        where = ["labelled_at >= fromUnixTimestamp({start:UInt32})",
+                 "labelled_at < fromUnixTimestamp({end:UInt32}) + 1", "evaluator = {evaluator:String}"]
+        params["evaluator"] = metric.evaluator
+        bucket = "toStartOfMinute(labelled_at)"
+    elif metric.source in ("drift", "bias"):
         table = f"{metric.source}_reports"
         value, samples = (_DRIFT_VALUES if metric.source == "drift" else _BIAS_VALUES)[metric.stat], "count()"
         where = ["computed_at >= fromUnixTimestamp({start:UInt32})", "computed_at <= fromUnixTimestamp({end:UInt32})"]

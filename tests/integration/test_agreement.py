@@ -68,3 +68,28 @@ def test_cli_asks_the_running_stack(stack, api, capsys, monkeypatch, tmp_path):
     import json
     rows = json.loads(capsys.readouterr().out)
     assert [(r["version"], r["tp"], r["fn"], r["n"]) for r in rows] == [("3", 1, 1, 2)]
+
+
+def test_an_alert_pages_when_agreement_falls(store):
+    from spyglass.alerts.engine import AlertEngine
+    from spyglass.alerts.metrics import metric_query, parse_metric
+    from spyglass.alerts.rules import parse_rule
+    from spyglass.storage.reviews import insert_label
+
+    project = unique_name("agree_alert")
+    truth = [(True, True)] * 8 + [(True, False)] * 2 + [(False, False)] * 3 + [(False, True)] * 7
+    for i, (flagged, correct) in enumerate(truth):
+        verdict = {"trace_id": f"t{i}", "version": "2", "flagged": flagged, "span_start": time.time() - 60}
+        insert_label(store, project, f"s{i}", "judge", verdict, correct, "rita", "")
+    sql, params = metric_query(parse_metric("agreement:judge:kappa"), {"project": [project]}, ["project"],
+                               time.time() - 3600, time.time() + 60)
+    (row,) = store.rows(sql, parameters=params)
+    assert row["samples"] == 20 and row["value"] == pytest.approx(0.5)
+    rule = parse_rule({"name": "judge agrees less", "metric": "agreement:judge:kappa", "comparison": "<",
+                       "threshold": 0.6, "window": "1d", "min_samples": 10, "filters": {"project": [project]},
+                       "group_by": ["project", "version"]})
+    engine = AlertEngine(store, [], [rule], interval_s=0.1)
+    engine.start()
+    made = engine.tick()
+    fired = [t for t in made if t.event == "firing"]
+    assert [(t.state.group["version"], round(t.state.value, 3)) for t in fired] == [("2", 0.5)]
