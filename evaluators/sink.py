@@ -55,7 +55,7 @@ class EvaluationSink:
             return 0
         results = run_evaluators(spans, self.evaluators, self.ctx)
         rows = []
-        for span in spans:
+        for span in without_erased(self.db, spans):  # again: an erasure may have come while the models ran
             for name, score in results[span["span_id"]].items():
                 if (span["span_id"], name) in done:
                     continue

@@ -50,6 +50,13 @@ def erase(store: Store, project: str, kind: str, subject: str, key_id: str = "")
         traces = [r["trace_id"] for r in store.rows(
             "SELECT DISTINCT trace_id FROM spans WHERE project = {p:String} AND user_id = {u:String}",
             parameters={"p": project, "u": subject})]
+        # the user's traces are erased as traces too: their spans without a user id and scores arriving
+        # later (which name only the trace) must not come back in a replay either
+        if traces:
+            store.command("INSERT INTO erasures (project, kind, subject, key_id, removed) SELECT {p:String}, 'trace', "
+                          "arrayJoin({t:Array(String)}), {key:String}, 'with a user'",
+                          parameters={"p": project, "t": traces, "key": key_id})
+            ERASED.invalidate()
     else:
         traces = [subject]
     removed = {}

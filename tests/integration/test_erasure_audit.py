@@ -92,7 +92,8 @@ def test_erasure_removes_every_row_survives_a_replay_and_is_audited(stack, api):
     finally:
         spans.stop()
         scores.stop()
-    assert all(n == 0 for n in rows_naming(store, project, "victim", traces).values()), "a replay brings nothing back"
+    left = rows_naming(store, project, "victim", traces)
+    assert all(n == 0 for n in left.values()), f"a replay brings nothing back: {left}"
     assert rows_naming(store, project, "keeper", [keeper[0]["trace_id"]])["spans"] == 0
 
     # audited: the erasures, a SQL read with its rows, a key change, an ack
