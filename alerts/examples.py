@@ -27,7 +27,7 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
                      limit: int = 3) -> list[str]:
     """Trace ids of spans that made the metric bad (flagged, failed or slowest), newest first."""
     metric = rule.metric
-    if metric.source == "drift":
+    if metric.source in ("drift", "bias", "agreement"):
         return []
     if metric.source == "evaluations":
         where, params = _where(rule, group, start_s, "span_start")
@@ -36,6 +36,11 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
         flagged = "" if metric.stat == "mean" else "AND flagged"
         sql = (f"SELECT trace_id FROM evaluations FINAL WHERE evaluator = {{evaluator:String}} {flagged} "
                f"AND {where} ORDER BY {order} LIMIT {{limit:UInt32}}")
+    elif metric.source == "scores":  # the traces users scored negatively (thumbs down)
+        where, params = _where(rule, group, start_s, "scored_at")
+        params["evaluator"] = metric.evaluator
+        sql = (f"SELECT trace_id FROM scores FINAL WHERE name = {{evaluator:String}} AND value <= 0 AND {where} "
+               "ORDER BY scored_at DESC LIMIT {limit:UInt32}")
     else:
         where, params = _where(rule, group, start_s, "start_time")
         if metric.stat == "error_rate":

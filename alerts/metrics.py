@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 
 DIMENSIONS = ("project", "service", "model", "environment")
 DRIFT_DIMENSIONS = ("project", "service", "model", "feature")
+BIAS_DIMENSIONS = ("project", "dimension", "segment", "outcome")  # bias_reports (spyglass.bias)
 _QUANTILES = {"latency_p50": 1, "latency_p90": 2, "latency_p95": 3, "latency_p99": 4}
 _SPAN_VALUES = {
     **{name: f"quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[{i}]" for name, i in _QUANTILES.items()},
@@ -22,10 +23,22 @@ _SPAN_VALUES = {
 _EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
                 "mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
                 "flagged": ("sum(flagged)", "sum(evaluated)")}
+# scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
+_SCORE_VALUES = {"negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
+                 "mean": ("sum(value_sum) / sum(valued)", "sum(valued)"), "count": ("sum(scores)", "sum(scores)")}
+# reviewers' labels (review_labels): agreement of an evaluator with reviewers over the window
+_TP, _FP = "countIf(flagged AND correct)", "countIf(flagged AND NOT correct)"
+_FN, _TN = "countIf(NOT flagged AND NOT correct)", "countIf(NOT flagged AND correct)"
+_PE = f"(({_TP} + {_FP}) * ({_TP} + {_FN}) + ({_FN} + {_TN}) * ({_FP} + {_TN})) / pow(count(), 2)"
+_AGREEMENT_VALUES = {"precision": f"{_TP} / ({_TP} + {_FP})", "recall": f"{_TP} / ({_TP} + {_FN})",
+                     "kappa": f"(countIf(correct) / count() - {_PE}) / (1 - {_PE})"}
+AGREEMENT_DIMENSIONS = ("project", "version")
+_BIAS_VALUES = {"disparate": "max(toFloat64(disparate))", "rate_ratio": "max(rate_ratio)"}
 _DRIFT_VALUES = {"effect_size": "max(effect_size)", "drifted": "max(toFloat64(drifted))"}
 ALIASES = {"pii_leaks": "evaluator:pii:flagged"}
 METRIC_HELP = ("latency_p50|p90|p95|p99 (ms), error_rate, request_rate (spans/min), tokens, cost, "
-               "evaluator:<name>:flag_rate|mean|flagged, pii_leaks, drift:effect_size|drifted")
+               "evaluator:<name>:flag_rate|mean|flagged, score:<name>:negative_rate|mean|count, "
+               "agreement:<evaluator>:precision|recall|kappa, bias:disparate|rate_ratio, pii_leaks, drift:effect_size|drifted")
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,10 @@ class MetricSpec:
 
     @property
     def dimensions(self) -> tuple[str, ...]:
+        if self.source == "bias":
+            return BIAS_DIMENSIONS
+        if self.source == "agreement":
+            return AGREEMENT_DIMENSIONS
         return DRIFT_DIMENSIONS if self.source == "drift" else DIMENSIONS
 
 
@@ -53,6 +70,12 @@ def parse_metric(text: str) -> MetricSpec:
     parts = name.split(":")
     if len(parts) == 3 and parts[0] == "evaluator" and parts[1] and parts[2] in _EVAL_VALUES:
         return MetricSpec(text.strip(), "evaluations", parts[2], parts[1])
+    if len(parts) == 3 and parts[0] == "score" and parts[1] and parts[2] in _SCORE_VALUES:
+        return MetricSpec(text.strip(), "scores", parts[2], parts[1])
+    if len(parts) == 3 and parts[0] == "agreement" and parts[1] and parts[2] in _AGREEMENT_VALUES:
+        return MetricSpec(text.strip(), "agreement", parts[2], parts[1])
+    if len(parts) == 2 and parts[0] == "bias" and parts[1] in _BIAS_VALUES:
+        return MetricSpec(text.strip(), "bias", parts[1])
     if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
         return MetricSpec(text.strip(), "drift", parts[1])
     raise ValueError(f"unknown metric {text!r}; known: {METRIC_HELP}")
@@ -76,9 +99,17 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
     params: dict[str, Any] = {"start": int(start_s), "end": int(end_s),
                               "minutes": max((end_s - start_s) / 60.0, 1.0)}
     keys = list(group_by)
-    if metric.source == "drift":
-        table = "drift_reports"
-        value, samples = _DRIFT_VALUES[metric.stat], "count()"
+    if metric.source == "agreement":  # labels given in the window, FINAL: a changed mind counts once
+        table = "review_labels FINAL"
+        value, samples = _AGREEMENT_VALUES[metric.stat], "count()"
+        # the end second included whole: a label given a moment ago counts at once
+        where = ["labelled_at >= fromUnixTimestamp({start:UInt32})",
+                 "labelled_at < fromUnixTimestamp({end:UInt32}) + 1", "evaluator = {evaluator:String}"]
+        params["evaluator"] = metric.evaluator
+        bucket = "toStartOfMinute(labelled_at)"
+    elif metric.source in ("drift", "bias"):
+        table = f"{metric.source}_reports"
+        value, samples = (_DRIFT_VALUES if metric.source == "drift" else _BIAS_VALUES)[metric.stat], "count()"
         where = ["computed_at >= fromUnixTimestamp({start:UInt32})", "computed_at <= fromUnixTimestamp({end:UInt32})"]
         bucket = "toStartOfMinute(computed_at)"
     else:
@@ -89,6 +120,10 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
             table, value, samples = "spans_1m", _SPAN_VALUES[metric.stat], "sum(spans)"
             if per_minute:
                 value = value.replace("{minutes:Float64}", "1")
+        elif metric.source == "scores":  # MetricSpec.evaluator holds the score's name
+            table, (value, samples) = "scores_1m", _SCORE_VALUES[metric.stat]
+            where.append("name = {evaluator:String}")
+            params["evaluator"] = metric.evaluator
         else:
             table, (value, samples) = "evaluations_1m", _EVAL_VALUES[metric.stat]
             where.append("evaluator = {evaluator:String}")

@@ -70,6 +70,7 @@ def ack_alert(request: Request, alert_id: str, body: dict[str, Any] | None = Bod
     events = db.alert_events(store, alert_id)
     if not events:
         raise bad_request(f"alert {alert_id!r} not found", 404)
+    request.state.audit = {"project": dict(events[-1].get("labels") or {}).get("project", "")}  # api.audit
     if events[-1]["status"] != "firing":
         raise bad_request(f"alert {alert_id!r} is {events[-1]['status']}; only a firing alert can be acknowledged",
                           409)

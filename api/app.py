@@ -8,7 +8,8 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from spyglass.api import alerts, drift, health, keys, metrics, otlp, spans, sql, traces
+from spyglass.api import alerts, bias, drift, governance, health, keys, metrics, otlp, reviews, scores, spans, sql, traces
+from spyglass.api.audit import AuditMiddleware
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
 from spyglass.api.deps import ApiDeps
@@ -37,6 +38,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
         app.state.sql_gate.close()
         app.state.health_store.close()
         app.state.lanes.close()
+        app.state.audit_store.close()
 
     app = FastAPI(title="Spyglass", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Traces, scores, metrics and alerts for LLM applications. Authorize with an API "
@@ -47,12 +49,14 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.lanes = Lanes()
     if deps.auth is not None and deps.auth.store is store:
         deps.auth.store = same_database()  # key lookups never wait behind reads on the shared handle
-    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys):
+    for module in (health, spans, otlp, traces, alerts, drift, sql, metrics, keys, scores, governance, reviews, bias):
         app.include_router(module.router)
     app.include_router(metrics_router)  # GET /metrics: public, like /health
     # the console and Swagger UI: every asset served from the package, none from a CDN
     mount_console(app, deps)
     app.add_api_route("/docs", docs_page, include_in_schema=False, response_class=HTMLResponse)
+    app.state.audit_store = same_database()
+    app.add_middleware(AuditMiddleware, store=app.state.audit_store)  # inside auth: it knows the caller's key
     if deps.auth is not None:
         app.add_middleware(AuthMiddleware, verifier=deps.auth)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda method, path: deps.max_request_bytes

@@ -23,7 +23,8 @@ from fastapi import HTTPException, Request
 
 from spyglass.storage.keys import OPERATOR, ApiKey, verify_key
 
-PROJECT_QUERY_PATHS = ("/v1/traces", "/v1/alerts", "/v1/drift", "/v1/sql", "/v1/metrics", "/v1/keys")
+PROJECT_QUERY_PATHS = ("/v1/traces", "/v1/alerts", "/v1/drift", "/v1/sql", "/v1/metrics", "/v1/keys",
+                       "/v1/users", "/v1/audit", "/v1/evaluators", "/v1/bias", "/v1/reviews")
 OPERATOR_PATHS = ("/v1/alert-rules", "/v1/silences", "/v1/alerts/")
 
 
@@ -31,9 +32,9 @@ def required_scope(method: str, path: str) -> str | None:
     """The scope a request needs; None for public paths (health, docs)."""
     if not path.startswith("/v1/"):
         return None
-    if path == "/v1/spans" or (path == "/v1/traces" and method == "POST"):
+    if path in ("/v1/spans", "/v1/scores") or (path == "/v1/traces" and method == "POST"):
         return "ingest"
-    if path.startswith("/v1/keys"):
+    if path.startswith(("/v1/keys", "/v1/audit")):
         return "admin"
     if method in ("GET", "HEAD") or path == "/v1/sql":
         return "read"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from spyglass.api.auth import KeyVerifier
@@ -27,3 +27,4 @@ class ApiDeps:
     sql_workers: int = 2  # analysts' queries running at once, each on its own ClickHouse handle
     sql_per_key: int = 2  # queries one API key may have running or queued
     sql_queue: int = 8  # queries waiting for a worker, all keys together
+    score_publisher: Any = None  # broker.score_publish.ScorePublisher: POST /v1/scores (None: 503)

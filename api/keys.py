@@ -32,6 +32,7 @@ def post_key(request: Request, body: NewKey) -> dict[str, Any]:
         key, plaintext = create_key(request.app.state.deps.store, body.project, body.scopes, body.name)
     except ValueError as exc:
         raise bad_request(str(exc), 422) from None
+    request.state.audit = {"project": body.project, "target": key.key_id}  # api.audit: whose key, which
     return {**_public(key), "key": plaintext}
 
 
@@ -47,6 +48,7 @@ def delete_key(request: Request, key_id: str) -> dict[str, Any]:
     if owned is None:
         raise bad_request(f"no API key {key_id!r}", 404)
     require_project(request, owned.project)
+    request.state.audit = {"project": owned.project}  # api.audit
     revoke_key(store, key_id)
     verifier = request.app.state.deps.auth
     if verifier is not None:  # at once here; other API processes within their cache's ttl_s

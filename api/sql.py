@@ -14,6 +14,7 @@ from spyglass.api.errors import bad_request
 from spyglass.api.gate import GateBusy
 from spyglass.api.serialize import iso
 from spyglass.storage import Store
+from spyglass.storage.audit import normalized_sql_hash
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
 from spyglass.telemetry.recorders import sql_query
 
@@ -71,16 +72,20 @@ async def post_sql(request: Request, body: SqlRequest,
     principal = getattr(request.state, "principal", None)
     key = principal.key.key_id if principal is not None else "anonymous"
 
+    audit = request.state.audit = {"sql_hash": normalized_sql_hash(body.query), "project": project}
+
     def read(store: Store) -> Response:
         if body.format in MEDIA:
             fmt, media_type = MEDIA[body.format]
-            exported = export_readonly_sql(store, body.query, project, fmt, limits)
+            data = export_readonly_sql(store, body.query, project, fmt, limits)
             sql_query("ok")
-            return Response(exported, media_type=media_type)
+            audit["rows"] = max(data.count(b"\n") - 1, 0) if body.format == "csv" else None
+            return Response(data, media_type=media_type)
         result = run_readonly_sql(store, body.query, project, limits.max_rows, limits.max_seconds,
                                   limits.max_memory_bytes)
         sql_query("ok")
         rows = [{name: json_value(v) for name, v in zip(result.columns, row)} for row in result.rows]
+        audit["rows"] = len(rows)
         return JSONResponse({"columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types)],
                              "rows": rows, "row_count": len(rows)})
 

@@ -12,6 +12,7 @@ from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
 from spyglass.api.tree import build_tree
 from spyglass.storage.evaluations import scores_by_span
+from spyglass.storage.scores import scores_of_trace
 from spyglass.storage.traces import TraceFilter, list_traces, trace_spans
 
 router = APIRouter(tags=["traces"])
@@ -57,4 +58,5 @@ def get_trace(request: Request, trace_id: str, project: str | None = None) -> di
         "total_tokens": sum(s["total_tokens"] for s in spans),
         "cost": sum(s["cost"] for s in spans),
         "spans": build_tree(spans),
+        "feedback": [json_row(s) for s in scores_of_trace(store, trace_id, project)],  # scores from outside
     }

@@ -30,10 +30,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from spyglass.api.auth import KeyVerifier
 
         verifier = KeyVerifier(Store(settings.clickhouse_dsn, settings.clickhouse_database))
+    from spyglass.broker.score_publish import ScorePublisher
+    from spyglass.sdk.score_wire import scores_topic
+
+    scores = ScorePublisher(settings.kafka_bootstrap, scores_topic(settings.spans_topic))  # POST /v1/scores
     deps = ApiDeps(store=store, publisher=publisher, max_request_bytes=settings.max_request_bytes,
-                   public_url=settings.api_url, auth=verifier)
+                   public_url=settings.api_url, auth=verifier, score_publisher=scores)
     try:
         uvicorn.run(create_app(deps), host=settings.api_host, port=args.port or settings.api_port)
     finally:
         publisher.close()
+        scores.close()
     return 0

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "drift": ("spyglass.cli.drift", "run the drift monitor once: reference vs current window per project/service/model"),
     "alerts": ("spyglass.cli.alerts", "evaluate alert rules and page the configured channels (--check: validate)"),
     "query": ("spyglass.cli.query", "run a read-only SQL query on one project's rows (table, JSON or CSV)"),
+    "evaluators": ("spyglass.cli.evaluators", "evaluator agreement with reviewers' labels (precision, recall, kappa)"),
+    "bias": ("spyglass.cli.bias", "compare refusals, evaluator flags and feedback across identity groups and segments"),
     "dashboards": ("spyglass.cli.dashboards", "provision the Grafana data source and dashboards (push)"),
 }
 

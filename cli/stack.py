@@ -17,6 +17,7 @@ from typing import Callable
 
 from spyglass.broker import EmbeddedBroker, ensure_topics
 from spyglass.cli.settings import Settings
+from spyglass.sdk.score_wire import scores_topic
 from spyglass.storage import Store, migrate
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Stack:
             self._exit.callback(broker.stop)
             self.bootstrap = broker.bootstrap
             log.info("embedded Kafka broker (Tansu) on %s", self.bootstrap)
-        ensure_topics(self.bootstrap, {s.spans_topic: s.partitions, s.dlq_topic: 1})
+        ensure_topics(self.bootstrap, {s.spans_topic: s.partitions, s.dlq_topic: 1, scores_topic(s.spans_topic): 1})
         self.store = Store(s.clickhouse_dsn, s.clickhouse_database)
         self._exit.callback(self.store.close)
         applied = migrate(self.store, s.retention_days)
@@ -137,6 +138,11 @@ class Stack:
         if self.embedded_broker:  # what it holds is gone once it stops: ingest it all first
             self.ingest.drain_timeout_s = INGEST_DRAIN_S
         self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop, stop_timeout_s=INGEST_DRAIN_S + 30))
+        from spyglass.ingest.scores import ScoreIngest  # scores from outside (issue 16)
+
+        self.score_ingest = ScoreIngest(Store(s.clickhouse_dsn, s.clickhouse_database), self.bootstrap,
+                                        scores_topic(s.spans_topic), s.dlq_topic, f"{s.ingest_group}.scores")
+        self._add(ServiceThread("scores", self.score_ingest.run, self.score_ingest.stop))
 
     def _start_evaluators(self) -> None:
         from spyglass.cli.evaluate import build_worker
@@ -186,7 +192,8 @@ class Stack:
             self.local_key = local_operator_key(api_store, s.local_key_path)
             verifier = KeyVerifier(api_store)
         deps = ApiDeps(store=api_store, publisher=publisher, max_request_bytes=s.max_request_bytes,
-                       public_url=s.api_url, auth=verifier)
+                       public_url=s.api_url, auth=verifier,
+                       score_publisher=self._score_publisher())
         config = uvicorn.Config(create_app(deps), host=s.api_host, port=s.api_port, log_level="warning",
                                 access_log=False)
         self.api_server = uvicorn.Server(config)
@@ -202,6 +209,13 @@ class Stack:
             time.sleep(0.05)
         port = self.api_server.servers[0].sockets[0].getsockname()[1]
         self.api_url = f"http://{s.api_host}:{port}"
+
+    def _score_publisher(self) -> object:
+        from spyglass.broker.score_publish import ScorePublisher
+
+        publisher = ScorePublisher(self.bootstrap, scores_topic(self.settings.spans_topic))
+        self._exit.callback(publisher.close)
+        return publisher
 
     @property
     def auth_headers(self) -> dict[str, str]:

@@ -117,7 +117,7 @@ def _span_view(span: dict[str, Any], scores: dict[str, dict[str, Any]]) -> dict[
 
 
 @router.get("/traces/{trace_id}")
-def trace(request: Request, trace_id: str, span: str = "") -> Response:
+def trace(request: Request, trace_id: str, span: str = "", reviewed: str = "") -> Response:
     user = current_user(request)
     scope = None if user.operator else user.key.project
     user.allow("GET", f"/v1/traces/{trace_id}", scope)
@@ -133,7 +133,8 @@ def trace(request: Request, trace_id: str, span: str = "") -> Response:
     project = spans[0]["project"]
     return render(request, "trace.html", **_common(request, user, project, "traces"), trace_id=trace_id, rows=rows,
                   total_ms=total_ms, flagged=flagged, scores=scores, selected=selected,
-                  view=_span_view(selected, scores.get(selected["span_id"], {})),
+                  view=_span_view(selected, scores.get(selected["span_id"], {})), reviewed=reviewed,
+                  can_review=user.can("POST", "/v1/reviews", project),
                   totals={"spans": len(spans), "tokens": sum(s["total_tokens"] for s in spans),
                           "cost": sum(s["cost"] for s in spans), "errors": sum(s["status"] == "error" for s in spans),
                           "start": min(s["start_time"] for s in spans)})

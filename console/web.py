@@ -127,6 +127,7 @@ def current_user(request: Request) -> User:
     key = st.key(session.key_id) if session else None
     if session is None or key is None or key.revoked:
         raise LoginRequired(here(request))
+    request.state.audit_key = key  # the audit log names the console's caller too
     return User(key, session, csrf_token(st.secret, session))
 
 

@@ -16,6 +16,7 @@ import orjson
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.storage import Store
+from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
 from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
 
@@ -38,7 +39,7 @@ class EvaluationSink:
 
         Stored pairs may come from an insert cut off before its rollup rows; those are completed.
         """
-        spans = list({_key(row): row for row in batch.decoded.rows}.values())
+        spans = without_erased(self.db, list({_key(row): row for row in batch.decoded.rows}.values()))
         done: dict[tuple[str, str, str, str], int] = {}
         if batch.may_repeat and spans:
             done = evaluated_keys(self.db, [_key(s) for s in spans], self.versions)
@@ -67,7 +68,7 @@ class EvaluationSink:
     def _rows(self, spans: list[dict[str, Any]], results: dict[str, dict[str, Any]],
               done: dict[tuple[str, str, str, str], int]) -> list[dict[str, Any]]:
         rows = []
-        for span in spans:
+        for span in without_erased(self.db, spans):  # again: an erasure may have come while the models ran
             for name, score in results[span["span_id"]].items():
                 if (*_key(span), name) in done:
                     continue

@@ -26,6 +26,7 @@ from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert
 from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
+from spyglass.storage.erasure import filter_erased
 from spyglass.storage.rollups import SPANS_1M, repair_rollup
 from spyglass.storage.spans import insert_span_file, stored_spans
 
@@ -68,6 +69,7 @@ class SpanStoreSink:
         self.dlq_topic = dlq_topic
         self.duplicates_skipped = 0
         self.rollups_repaired = 0
+        self.erased_skipped = 0
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
 
@@ -75,6 +77,7 @@ class SpanStoreSink:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""
         encoded = batch.decoded.encoded
         assert encoded is not None, "SpanStoreSink needs decode_for_insert"
+        self.erased_skipped += filter_erased(self.db, encoded)  # a replay must not bring erased data back
         seen: set[SpanKey] = set()
         recent = self._recent
         keep = []

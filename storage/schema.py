@@ -12,7 +12,8 @@ from spyglass.storage.store import Store
 _TABLE = "schema_migrations"
 # Tables whose retention follows SPYGLASS_RETENTION_DAYS, with the time column TTL applies to.
 RETENTION_TABLES = {"spans": "start_time", "spans_1m": "minute", "evaluations": "span_start",
-                    "evaluations_1m": "minute", "drift_reports": "current_end"}
+                    "evaluations_1m": "minute", "drift_reports": "current_end",
+                    "scores": "scored_at", "scores_1m": "minute", "review_labels": "span_start"}  # not audit_log
 
 
 @dataclass(frozen=True)

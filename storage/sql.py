@@ -31,7 +31,8 @@ DENIED_FUNCTION_PREFIXES = ("file", "dict", "joinget", "catboost", "getmacro", "
                             "getserversetting")
 # The allow-list: tables an analyst may read, each scoped to the caller's project by its project
 # column. Never api_keys (secret hashes), alert state or drift baselines (operators' settings).
-ANALYST_TABLES = frozenset({"spans", "spans_1m", "evaluations", "evaluations_1m", "drift_reports"})
+ANALYST_TABLES = frozenset({"spans", "spans_1m", "evaluations", "evaluations_1m", "drift_reports",
+                            "scores", "scores_1m", "review_labels", "bias_reports"})  # never audit_log, erasures
 # Tables with no tenant data that every project may read.
 SHARED_TABLES = frozenset({"schema_migrations"})
 # ClickHouse error codes of limits the query ran into: (kind, what to tell the caller).

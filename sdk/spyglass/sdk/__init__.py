@@ -15,8 +15,9 @@ from spyglass.sdk._memory import InMemorySink
 from spyglass.sdk._observe import observe
 from spyglass.sdk._openai import wrap_openai
 from spyglass.sdk._scope import context
+from spyglass.sdk._score import score
 from spyglass.sdk._span import Span, current_span, span
 from spyglass.sdk.wire import SCHEMA_VERSION, SPAN_KINDS
 
 __all__ = ["SCHEMA_VERSION", "SPAN_KINDS", "InMemorySink", "Span", "context", "current_span", "flush",
-           "init", "observe", "record_llm", "shutdown", "span", "stats", "wrap_anthropic", "wrap_openai"]
+           "init", "observe", "record_llm", "score", "shutdown", "span", "stats", "wrap_anthropic", "wrap_openai"]

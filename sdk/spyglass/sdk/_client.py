@@ -141,7 +141,8 @@ def flush(timeout_s: float = 5.0) -> bool:
     if client is None:
         return True
     try:
-        return client.worker.flush(timeout_s)
+        scores = getattr(client, "score_worker", None)  # spyglass.score(...), when used
+        return client.worker.flush(timeout_s) and (scores is None or scores.flush(timeout_s))
     except Exception:
         logger.exception("spyglass: flush failed")
         return False
@@ -162,6 +163,8 @@ def shutdown(timeout_s: Optional[float] = None) -> None:
     try:
         wait = client.settings.shutdown_timeout_s if timeout_s is None else max(0.0, float(timeout_s))
         client.worker.shutdown(wait)
+        if getattr(client, "score_worker", None) is not None:
+            client.score_worker.shutdown(wait)
         _last_stats = client.stats()
     except Exception:
         logger.exception("spyglass: shutdown failed")

@@ -1,0 +1,52 @@
+"""Erasure (DELETE /v1/users/{id}, DELETE /v1/traces/{id}) and the audit log (GET /v1/audit): admin scope."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from spyglass.api.auth import require_project
+from spyglass.api.errors import bad_request
+from spyglass.api.params import query_time
+from spyglass.api.serialize import json_row
+from spyglass.storage.audit import read_audit
+from spyglass.storage.erasure import erase
+
+router = APIRouter(tags=["governance"])
+
+
+def _erase(request: Request, project: str | None, kind: str, subject: str) -> dict[str, Any]:
+    if not project:
+        raise bad_request("query parameter project is required: erasure acts on one project", 422)
+    require_project(request, project)
+    principal = getattr(request.state, "principal", None)
+    done = erase(request.app.state.deps.store, project, kind, subject,
+                 principal.key.key_id if principal is not None else "")
+    return {"project": project, kind: subject, "removed": done.removed, "traces": done.traces,
+            "total": sum(done.removed.values())}
+
+
+@router.delete("/v1/users/{user_id}", summary="Erase a user's spans, evaluations, scores and labels")
+def delete_user(request: Request, user_id: str, project: str | None = None) -> dict[str, Any]:
+    """Idempotent: a second call removes nothing and says so. Later replays of the topic stay erased."""
+    return _erase(request, project, "user", user_id)
+
+
+@router.delete("/v1/traces/{trace_id}", summary="Erase a trace's spans, evaluations, scores and labels")
+def delete_trace(request: Request, trace_id: str, project: str | None = None) -> dict[str, Any]:
+    """Idempotent: a second call removes nothing and says so. Later replays of the topic stay erased."""
+    return _erase(request, project, "trace", trace_id)
+
+
+@router.get("/v1/audit", summary="The audit log: who changed what and who read raw data (admin scope)")
+def get_audit(request: Request, project: str | None = None,
+              start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 7 days ago"),
+              end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
+              action: str | None = None, key_id: str | None = None,
+              limit: int = Query(500, ge=1, le=10_000)) -> dict[str, Any]:
+    now = time.time()
+    rows = read_audit(request.app.state.deps.store, project, query_time(start, "start", now - 7 * 86_400),
+                      query_time(end, "end", now + 60), action, key_id, limit)
+    return {"events": [json_row(r) for r in rows]}

@@ -1,0 +1,1 @@
+"""spyglass.bias: segment disparity monitoring (identity groups in prompts, configured segments)."""
