@@ -97,9 +97,13 @@ def world(chdb_path, tmp_path_factory):
     store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for every browser test (CI has two cores)."""
+    """One headless Chromium per test module (CI has two cores).
+
+    Not per session: Playwright's sync API keeps an event loop running on the main thread while
+    it is open, and later tests that call ``asyncio.run`` would fail.
+    """
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install -y chromium)")
