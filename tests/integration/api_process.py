@@ -24,10 +24,24 @@ class ApiProcess:
     pid: int
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until_serving(process: subprocess.Popen, url: str, timeout_s: float = 60) -> None:
+    """Poll ``url`` until it answers 200; fail with the process's stderr if it exits first."""
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"{process.args[3]} exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            return httpx.get(url, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(answers, timeout_s, 0.2, message=url)
 
 
 def _spyglass(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -37,7 +51,7 @@ def _spyglass(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def run_api_process(bootstrap: str, data_dir: Path, project: str) -> Iterator[ApiProcess]:
     """Start `spyglass api` with a fresh database and a key for ``project`` (ingest, read, admin); stop it after."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SPYGLASS_CLICKHOUSE_DSN": f"chdb://{data_dir}", "SPYGLASS_KAFKA_BOOTSTRAP": bootstrap,
            "SPYGLASS_SPANS_TOPIC": unique_name("spans"), "SPYGLASS_API_HOST": "127.0.0.1"}
     created = _spyglass("keys", "create", "--project", project, "--scope", "ingest", "--scope", "read", "--scope", "admin", env=env)
@@ -45,17 +59,8 @@ def run_api_process(bootstrap: str, data_dir: Path, project: str) -> Iterator[Ap
     process = subprocess.Popen([sys.executable, "-m", "spyglass.cli.main", "api", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"spyglass api exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_for(up, 60, message="spyglass api to answer /healthz")
+        wait_until_serving(process, f"{url}/healthz")
         yield ApiProcess(url, "127.0.0.1", port, key, process.pid)
     finally:
         process.terminate()

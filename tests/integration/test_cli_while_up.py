@@ -11,8 +11,7 @@ import sys
 import httpx
 import pytest
 
-from api_process import _free_port
-from support import wait_for
+from api_process import free_port, wait_until_serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -21,23 +20,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def up(tmp_path_factory):
     """A real `spyglass up` (no evaluators, alerts or demo) in a fresh directory; yields (cwd, env, url)."""
     cwd = tmp_path_factory.mktemp("up")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPYGLASS_")}
     env["SPYGLASS_API_PORT"] = str(port)
     process = subprocess.Popen([sys.executable, "-m", "spyglass.cli.main", "up", "--no-evaluators", "--no-alerts",
                                 "--no-demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"spyglass up exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_for(ready, 120, 0.2, message="spyglass up")
+        wait_until_serving(process, f"{url}/readyz", 120)
         yield cwd, env, url
     finally:
         process.send_signal(signal.SIGINT)
