@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from spyglass.evaluators.toxicity_model import features, logit
+from spyglass.evaluators.toxicity_model import features
 from spyglass.evaluators.toxicity_spans import SPAN_CLASSES, SpanModel, word_matrix, words
 from spyglass.evaluators.training.toxicity_sources import ToxicText
 

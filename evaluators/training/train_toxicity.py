@@ -23,7 +23,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from spyglass.evaluators.toxicity_model import logit
 from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
 from spyglass.evaluators.toxicity_text import normalize_text
 from spyglass.evaluators.training.toxicity_cache import cached_embeddings

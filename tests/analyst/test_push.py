@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from fake_grafana import FakeGrafana
 from spyglass.cli.main import main
 
