@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from spyglass.api.app import create_app
@@ -19,6 +20,8 @@ from spyglass.sdk.wire import validate_span
 from spyglass.storage.evaluations import insert_evaluations
 from spyglass.storage.spans import insert_spans
 from support import unique_name, wait_for
+
+pytestmark = pytest.mark.integration  # the real chDB
 
 HOUR = 3600.0
 
