@@ -61,7 +61,7 @@ def main() -> int:
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder
     from spyglass.evaluators.hallucination import HallucinationEvaluator
-    from spyglass.evaluators.hallucination.bench import sample_spans
+    from spyglass.training.hallucination.bench import sample_spans
 
     ctx = EvalContext(encoder=SentenceEncoder(device="cpu"), device="cpu")
     models = {"baseline": baseline_evaluator(args.baseline), "current": HallucinationEvaluator()}

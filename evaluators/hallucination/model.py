@@ -61,7 +61,7 @@ def load_model(path: str | Path | None = None) -> GroundednessModel:
     path = Path(path) if path else MODEL_PATH
     if not path.exists():
         raise FileNotFoundError(f"groundedness model not found at {path}: run "
-                                "python -m spyglass.evaluators.hallucination.train")
+                                "python -m spyglass.training.hallucination.train")
     raw = json.loads(path.read_text())
     return GroundednessModel(feature_names=tuple(raw["feature_names"]), mean=np.asarray(raw["mean"]),
                              scale=np.asarray(raw["scale"]), coef=np.asarray(raw["coef"]),

@@ -14,15 +14,13 @@ from typing import Sequence
 import numpy as np
 
 from spyglass.evaluators.base import EvalContext
+from spyglass.evaluators.batching import pack_by_tokens
 from spyglass.evaluators.encoder import pick_device
 from spyglass.evaluators.hallucination.chunking import chunk_context
 from spyglass.evaluators.hallucination.claims import decontextualize, split_claims
 from spyglass.evaluators.hallucination.evidence import SpanInput, Verdicts
 
-try:  # the engine's packer when present, else ours (same contract)
-    from spyglass.evaluators.batching import pack_by_tokens
-except ImportError:  # pragma: no cover - depends on the sibling module being installed
-    from spyglass.evaluators.hallucination.packing import pack_by_tokens
+from spyglass.evaluators.batching import pack_by_tokens
 
 _SUPPORT_NAMES = ("entail", "consistent", "support", "faithful", "grounded")
 

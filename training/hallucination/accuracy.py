@@ -1,4 +1,4 @@
-"""Reproduce the offline backend's accuracy: ``python -m spyglass.evaluators.accuracy hallucination``.
+"""Reproduce the offline backend's accuracy: ``python -m spyglass.training.accuracy hallucination``.
 
 Two measurements, each beside a length-only baseline (flag answers of at least N words, N chosen
 on the same tune data as the model's threshold):
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.crossdomain import DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline
-from spyglass.evaluators.hallucination.data import DATASETS, load_examples
-from spyglass.evaluators.hallucination.features_cache import build_table, span_scores
-from spyglass.evaluators.hallucination.metrics import balanced_accuracy, pairwise_accuracy
+from spyglass.training.hallucination.crossdomain import DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline
+from spyglass.training.hallucination.data import DATASETS, load_examples
+from spyglass.training.hallucination.features_cache import build_table, span_scores
+from spyglass.training.hallucination.metrics import balanced_accuracy, pairwise_accuracy
 from spyglass.evaluators.hallucination.model import load_model
-from spyglass.evaluators.hallucination.train import train_idf
+from spyglass.training.hallucination.train import train_idf
 
 REPORT_PATH = Path(__file__).with_name("ACCURACY.md")
 

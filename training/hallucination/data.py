@@ -113,7 +113,7 @@ def _truthfulqa(path: Path) -> list[Example]:
 
 def _synthetic(sources: list[Example], seed: int = 0) -> list[Example]:
     """Faithful / falsified pairs from one context per source group (its split kept)."""
-    from spyglass.evaluators.hallucination.synthetic import make_pairs
+    from spyglass.training.hallucination.synthetic import make_pairs
 
     by_group: dict[tuple[str, str], Example] = {}
     for e in sources:

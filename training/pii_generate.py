@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from spyglass.evaluators.training.pii_data import Entity, PIIExample
-from spyglass.evaluators.training.pii_templates import FAMILIES, NRP, TECH
+from spyglass.training.pii_data import Entity, PIIExample
+from spyglass.training.pii_templates import FAMILIES, NRP, TECH
 
 # it_IT is left out: its city() draws from a set, so the sentences would change between runs
 LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "en_IE", "en_NZ", "de_DE", "de_AT", "de_CH", "fr_FR",

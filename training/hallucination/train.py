@@ -1,4 +1,4 @@
-"""Train the offline groundedness classifier: ``python -m spyglass.evaluators.hallucination.train``.
+"""Train the offline groundedness classifier: ``python -m spyglass.training.hallucination.train``.
 
 Fits a logistic regression on claim features of the train split of every source in ``data.py``
 (begin_wow, halueval_qa, truthfulqa made grounded, our synthetic pairs; each source and each
@@ -15,13 +15,13 @@ import json
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.crossdomain import DEFAULT_C, Arrays, fit_on
+from spyglass.training.hallucination.crossdomain import DEFAULT_C, Arrays, fit_on
 from spyglass.evaluators.hallucination.claim_gate import fit_gate
-from spyglass.evaluators.hallucination.data import DATASETS, Example, datasets_root, load_examples
+from spyglass.training.hallucination.data import DATASETS, Example, datasets_root, load_examples
 from spyglass.evaluators.hallucination.evidence import FEATURE_NAMES
-from spyglass.evaluators.hallucination.features_cache import build_table, cached_encoder
+from spyglass.training.hallucination.features_cache import build_table, cached_encoder
 from spyglass.evaluators.hallucination.lexical import idf_table
-from spyglass.evaluators.hallucination.metrics import balanced_accuracy
+from spyglass.training.hallucination.metrics import balanced_accuracy
 from spyglass.evaluators.hallucination.model import MODEL_PATH, GroundednessModel
 
 CHUNK_TOKENS = 128

@@ -8,7 +8,7 @@ are never touched here. A cascade gate (the n-gram logit below which 0.5 % of th
 validation rows lie) lets clearly benign texts skip the encoder and the span model; an
 n-gram-only calibration scores them.
 
-    nice -n 10 python -m spyglass.evaluators.training.train_toxicity [--datasets DIR] [--out DIR]
+    nice -n 10 python -m spyglass.training.train_toxicity [--datasets DIR] [--out DIR]
 
 Embeddings are cached per text under /tmp (``toxicity_cache.py``): the first run embeds ~75k
 texts (about 10 minutes on 2 idle cores), later runs take about 5 minutes.
@@ -25,10 +25,10 @@ import numpy as np
 
 from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
 from spyglass.evaluators.toxicity_text import normalize_text
-from spyglass.evaluators.training.toxicity_cache import cached_embeddings
-from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
-from spyglass.evaluators.training.toxicity_fit import best_f1_threshold, fit_all, weights_of
-from spyglass.evaluators.training.toxicity_sources import ToxicText, load_sources
+from spyglass.training.toxicity_cache import cached_embeddings
+from spyglass.training.toxicity_data import DEFAULT_DATASETS
+from spyglass.training.toxicity_fit import best_f1_threshold, fit_all, weights_of
+from spyglass.training.toxicity_sources import ToxicText, load_sources
 
 GATE_RECALL = 0.995
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"

@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from spyglass.evaluators.training.pii_data import DATASET_TO_PRESIDIO, Entity
-from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
+from spyglass.training.pii_data import DATASET_TO_PRESIDIO, Entity
+from spyglass.training.toxicity_data import DEFAULT_DATASETS
 
 WNUT_TO_PRESIDIO = {"person": "PERSON", "location": "LOCATION", "corporation": "ORGANIZATION",
                     "group": "ORGANIZATION"}
@@ -77,7 +77,7 @@ def load_wnut17(datasets_dir: Path = DEFAULT_DATASETS) -> list[PIISentence]:
 
 def load_generated(n_per_family: int = 600, seed: int = 0) -> list[PIISentence]:
     """Every template family's sentences; a fixed fifth of each is its in-domain test part."""
-    from spyglass.evaluators.training.pii_generate import generate_all
+    from spyglass.training.pii_generate import generate_all
 
     out = []
     for family, examples in generate_all(n_per_family, seed).items():
@@ -90,7 +90,7 @@ def load_prose(n: int = 400, seed: int = 0) -> list[PIISentence]:
     """Entity-free training text: two or three prose sentences of ``pii_templates.PROSE`` (never scored)."""
     import random
 
-    from spyglass.evaluators.training.pii_templates import PROSE
+    from spyglass.training.pii_templates import PROSE
 
     rng = random.Random(f"{seed}:prose")
     return [PIISentence(" ".join(rng.sample(PROSE, rng.randint(1, 3))), (), "gen:prose", "train") for _ in range(n)]

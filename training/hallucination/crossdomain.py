@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.data import DATASETS, Example
+from spyglass.training.hallucination.data import DATASETS, Example
 from spyglass.evaluators.hallucination.evidence import FEATURE_NAMES
-from spyglass.evaluators.hallucination.features_cache import span_scores
-from spyglass.evaluators.hallucination.metrics import balanced_accuracy, best_threshold
+from spyglass.training.hallucination.features_cache import span_scores
+from spyglass.training.hallucination.metrics import balanced_accuracy, best_threshold
 
 HEADLINE_SOURCES = ("begin_wow", "halueval_qa", "truthfulqa")  # sources of labels written by people
 # inverse L2 strength: a strong prior measured better on every human-labelled source left out

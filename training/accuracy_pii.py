@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from spyglass.evaluators.training.pii_data import Counts, Entity, score_entities
+from spyglass.training.pii_data import Counts, Entity, score_entities
 
 
 def _figures(counts: dict[str, Counts], n_texts: int) -> dict[str, Any]:
@@ -46,8 +46,8 @@ def pii_accuracy(datasets_dir: Path, tuned: bool = True, head: bool = True, loso
     """In-domain and leave-one-source-out span precision / recall / F2, per source and entity type."""
     from spyglass.evaluators.pii import PIIEvaluator
     from spyglass.evaluators.pii_head import PIITokenHead
-    from spyglass.evaluators.training.pii_sources import TEMPLATE_SOURCES, load_sources
-    from spyglass.evaluators.training.train_pii_head import build_matrix, compute_states, train_head
+    from spyglass.training.pii_sources import TEMPLATE_SOURCES, load_sources
+    from spyglass.training.train_pii_head import build_matrix, compute_states, train_head
 
     evaluator = PIIEvaluator(tuned=tuned, head=head)
     rows = load_sources(datasets_dir)

@@ -19,9 +19,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spyglass.evaluators.training.toxicity_data import (
+from spyglass.training.toxicity_data import (
     DEFAULT_DATASETS, _bucket, _davidson_split, _hatexplain_split, load_benign_text)
-from spyglass.evaluators.training.toxicity_generated import generate
+from spyglass.training.toxicity_generated import generate
 
 PUBLIC_SOURCES = ("civil", "stormfront", "wikipedia", "hatexplain", "davidson")
 ALWAYS_TRAIN = ("generated", "benign_llm")

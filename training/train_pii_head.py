@@ -1,6 +1,6 @@
 """Train the PII token head (``evaluators/models/pii_head.npz``) on the train splits of every source.
 
-    nice -n 10 python -m spyglass.evaluators.training.train_pii_head [--cache /tmp/pii_states.npz]
+    nice -n 10 python -m spyglass.training.train_pii_head [--cache /tmp/pii_states.npz]
 
 Sources: presidio synth v2 (its train templates), wnut17 train + dev, and this project's six
 Faker template families (four fifths of each); see ``pii_sources.py``. The MiniLM token states
@@ -22,9 +22,9 @@ import numpy as np
 
 from spyglass.evaluators.encoder_tokens import STATE_DIM, TokenStates, token_states
 from spyglass.evaluators.pii_head import LABELS, MODEL_PATH, continues_word, head_inputs
-from spyglass.evaluators.training.pii_data import Entity
-from spyglass.evaluators.training.pii_sources import PIISentence, load_sources
-from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
+from spyglass.training.pii_data import Entity
+from spyglass.training.pii_sources import PIISentence, load_sources
+from spyglass.training.toxicity_data import DEFAULT_DATASETS
 
 HIDDEN = 128
 EPOCHS = 4

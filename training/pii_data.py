@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from spyglass.evaluators.training.toxicity_data import DEFAULT_DATASETS
+from spyglass.training.toxicity_data import DEFAULT_DATASETS
 
 DATASET_TO_PRESIDIO: dict[str, str | None] = {
     "PERSON": "PERSON", "GPE": "LOCATION", "STREET_ADDRESS": "LOCATION", "CREDIT_CARD": "CREDIT_CARD",

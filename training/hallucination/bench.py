@@ -1,4 +1,4 @@
-"""Throughput of the hallucination evaluator: ``python -m spyglass.evaluators.hallucination.bench``.
+"""Throughput of the hallucination evaluator: ``python -m spyglass.training.hallucination.bench``.
 
 Scores the same spans (begin_wow test responses with their knowledge) batched and one span at a
 time, each with a cold encoder cache, and prints spans/s for both; the last line is JSON.
@@ -12,7 +12,7 @@ import json
 import time
 
 from spyglass.evaluators.base import EvalContext
-from spyglass.evaluators.hallucination.data import load_examples
+from spyglass.training.hallucination.data import load_examples
 from spyglass.evaluators.hallucination.evaluator import HallucinationEvaluator
 
 

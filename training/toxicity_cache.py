@@ -2,7 +2,7 @@
 
 Keyed by SHA-1 of each text, so adding a source or a template embeds only the new texts.
 
-    nice -n 10 python -m spyglass.evaluators.training.toxicity_cache   # fill it for all sources
+    nice -n 10 python -m spyglass.training.toxicity_cache   # fill it for all sources
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _save(store: dict[bytes, np.ndarray], path: Path) -> None:
 def main() -> None:
     """Embed every training source and HateCheck into the cache."""
     from spyglass.evaluators.toxicity_text import normalize_text
-    from spyglass.evaluators.training.toxicity_sources import load_hatecheck, load_sources
+    from spyglass.training.toxicity_sources import load_hatecheck, load_sources
 
     texts = [normalize_text(r.text) for r in load_sources()] + [normalize_text(c.text) for c in load_hatecheck()]
     print(cached_embeddings(texts).shape)

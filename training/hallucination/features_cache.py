@@ -9,8 +9,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from spyglass.evaluators.hallucination.data import Example
-from spyglass.evaluators.hallucination.disk_cache import DiskCachedEncoder
+from spyglass.training.hallucination.data import Example
+from spyglass.training.hallucination.disk_cache import DiskCachedEncoder
 from spyglass.evaluators.hallucination.evidence import extract
 
 CACHE_DIR = Path(os.environ.get("SPYGLASS_HALLUC_CACHE", "/tmp/halluc_cache"))

@@ -27,7 +27,7 @@ class _CachedEncoder:
     """The shared encoder's embeddings through the training cache (same model, each text once)."""
 
     def embed(self, texts):
-        from spyglass.evaluators.training.toxicity_cache import cached_embeddings
+        from spyglass.training.toxicity_cache import cached_embeddings
 
         return cached_embeddings(list(texts))
 
@@ -65,10 +65,10 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> 
     from spyglass.evaluators.toxicity_ngrams import ngram_features
     from spyglass.evaluators.toxicity_spans import SpanModel
     from spyglass.evaluators.toxicity_text import normalize_text
-    from spyglass.evaluators.training.toxicity_cache import cached_embeddings
-    from spyglass.evaluators.training.toxicity_fit import span_training_words
-    from spyglass.evaluators.training.toxicity_sources import PUBLIC_SOURCES
-    from spyglass.evaluators.training.train_toxicity import fit_rows
+    from spyglass.training.toxicity_cache import cached_embeddings
+    from spyglass.training.toxicity_fit import span_training_words
+    from spyglass.training.toxicity_sources import PUBLIC_SOURCES
+    from spyglass.training.train_toxicity import fit_rows
 
     # features of every row once; each fold takes its rows' slices
     texts = [normalize_text(r.text) for r in rows]
@@ -97,7 +97,7 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> 
 def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
     """Accuracy per functionality, the overall figures and per-target false positives on identity statements."""
     from spyglass.evaluators.base import EvalContext
-    from spyglass.evaluators.training.toxicity_sources import load_hatecheck
+    from spyglass.training.toxicity_sources import load_hatecheck
 
     cases = load_hatecheck(datasets_dir)
     probs = evaluator.probabilities([c.text for c in cases], EvalContext(encoder=_CachedEncoder()))
@@ -120,7 +120,7 @@ def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
 def toxicity_report(datasets_dir: Path, loso: bool = True) -> dict[str, Any]:
     """All three figures for the shipped offline model (the JSON the accuracy command prints)."""
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
-    from spyglass.evaluators.training.toxicity_sources import load_sources
+    from spyglass.training.toxicity_sources import load_sources
 
     evaluator = EmbeddingHeadToxicity()
     rows = load_sources(datasets_dir)

@@ -17,7 +17,7 @@ import numpy as np
 
 from spyglass.evaluators.toxicity_model import features
 from spyglass.evaluators.toxicity_spans import SPAN_CLASSES, SpanModel, word_matrix, words
-from spyglass.evaluators.training.toxicity_sources import ToxicText
+from spyglass.training.toxicity_sources import ToxicText
 
 SOURCE_WEIGHTS = {"davidson": 0.25, "hatexplain": 2.0, "generated": 2.0}
 SPAN_NEGATIVE_CAP = 3000  # rows per non-span source whose words teach the span model "none"
