@@ -1,0 +1,1 @@
+"""spyglass.core: the bottom layer every package may import; it imports nothing of the project."""
