@@ -46,7 +46,7 @@ def ingest_worker(settings: Settings, bootstrap: str) -> "IngestWorker":
                             s.batch_spans, s.batch_ms, _consumer_options(settings, s.max_poll_interval_ms),
                             decode_processes=s.decode_processes, prices_file=s.prices_file)
     except PriceError as exc:
-        raise ConfigError(f"SPYGLASS_PRICES_FILE: {exc}") from None
+        raise ConfigError(str(exc)) from None  # the message names the file and the bad entry
 
 
 def score_ingest(settings: Settings, bootstrap: str) -> "ScoreIngest":
