@@ -224,13 +224,13 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
             variable = f"SPYGLASS_{name.upper()}"
             if source is from_file and variable in os.environ:
                 continue  # the environment wins over the file
-            section, _ = names[name]
-            given[section][variable] = value  # by variable: the same key the environment source uses
+            section, field = names[name]
+            given[section][field] = value
     sections: dict[str, Section] = {}
     problems: list[str] = []
     for section, cls in SECTIONS.items():
         try:
-            sections[section] = cls(**_by_key(cls, given[section]))
+            sections[section] = cls(**given[section])  # arguments beat the environment
         except SettingsError as exc:
             problems.append(str(exc))
         except ValidationError as exc:
@@ -238,13 +238,6 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if problems:
         raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
     return Settings(**sections)
-
-
-def _by_key(cls: type[Section], values: dict[str, Any]) -> dict[str, Any]:
-    """Variable-keyed values -> the keys ``cls`` takes (the alias where a field has one, else the name)."""
-    key = {variable: (variable if cls.model_fields[field].validation_alias else field)
-           for field, variable in cls.variables().items()}
-    return {key[variable]: value for variable, value in values.items()}
 
 
 def _refuse_unknown(names: dict[str, tuple[str, str]], given: dict[str, Any], where: str) -> None:
