@@ -1,1 +1,1 @@
-"""spyglass.core: the bottom layer every package may import; it imports nothing of the project."""
+"""The bottom layer: what every Spyglass package may import (settings, errors, metric names, time helpers); it imports nothing of the project."""
