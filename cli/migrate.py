@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from spyglass.storage import Store, migrate
 
-    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
-    applied = migrate(store, settings.retention_days)
+    store = Store(settings.storage.dsn, settings.storage.database)
+    applied = migrate(store, settings.storage.retention_days)
     for migration in applied:
         print(f"applied {migration.version:04d}_{migration.name}")
-    print(f"{settings.clickhouse_database}: up to date ({len(applied)} applied now)")
+    print(f"{settings.storage.database}: up to date ({len(applied)} applied now)")
     return 0
