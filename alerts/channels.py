@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spyglass.alerts.notice import Notice, iso
-from spyglass.storage.errors import SpyglassError
+from spyglass.core.errors import InvalidRecord
 
 TYPES = ("webhook", "slack", "pagerduty", "alertmanager", "log")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -25,7 +25,7 @@ _PD_SEVERITY = {"critical": "critical", "error": "error", "warning": "warning", 
 _SLACK_ICON = {"firing": ":rotating_light:", "acknowledged": ":eyes:", "resolved": ":white_check_mark:"}
 
 
-class ChannelError(SpyglassError):
+class ChannelError(InvalidRecord):
     """A channel definition that cannot be used; the message names the channel and field."""
 
 

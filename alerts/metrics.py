@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from spyglass.core.errors import InvalidInput
+
 DIMENSIONS = ("project", "service", "model", "environment")
 DRIFT_DIMENSIONS = ("project", "service", "model", "feature")
 BIAS_DIMENSIONS = ("project", "dimension", "segment", "outcome")  # bias_reports (spyglass.bias)
@@ -62,7 +64,7 @@ class MetricSpec:
 def parse_metric(text: str) -> MetricSpec:
     """``latency_p95``, ``evaluator:toxicity:flag_rate``, ``pii_leaks``, ``drift:effect_size``...
 
-    Raises ValueError with the list of known metrics.
+    Raises InvalidInput with the list of known metrics.
     """
     name = ALIASES.get(text.strip(), text.strip())
     if name in _SPAN_VALUES:
@@ -78,7 +80,7 @@ def parse_metric(text: str) -> MetricSpec:
         return MetricSpec(text.strip(), "bias", parts[1])
     if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
         return MetricSpec(text.strip(), "drift", parts[1])
-    raise ValueError(f"unknown metric {text!r}; known: {METRIC_HELP}")
+    raise InvalidInput(f"unknown metric {text!r}; known: {METRIC_HELP}")
 
 
 def _filters(filters: Mapping[str, Sequence[str]], params: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from spyglass.alerts.labels import label_problem
 from spyglass.alerts.metrics import DIMENSIONS, MetricSpec, parse_metric
-from spyglass.storage.errors import SpyglassError
+from spyglass.core.errors import InvalidInput, InvalidRecord
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -24,7 +24,7 @@ _KEYS = {"id", "name", "description", "metric", "filters", "group_by", "window",
          "direction", "min_baseline_points", "enabled", "keep_firing_for"}
 
 
-class RuleError(SpyglassError):
+class RuleError(InvalidRecord):
     """A rule that cannot be used; the message names the rule and the field."""
 
 
@@ -130,7 +130,7 @@ def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
         raise RuleError(f"{where}.metric: required, e.g. evaluator:toxicity:flag_rate or latency_p95")
     try:
         metric = parse_metric(str(raw["metric"]))
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise RuleError(f"{where}.metric: {exc}") from None
     filters_raw = raw.get("filters") or {}
     if not isinstance(filters_raw, dict):

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from spyglass.api.errors import bad_request
+from spyglass.core.errors import InvalidInput
 from spyglass.api.params import query_time
 from spyglass.api.serialize import iso
 from spyglass.storage.metrics import MetricQuery, metric_series, parse_group_by, parse_metric, parse_step
@@ -31,14 +31,11 @@ def get_metrics(request: Request,
     until = query_time(end, "end", time.time())
     since = query_time(start, "start", until - 3600)
     if until <= since:
-        raise bad_request("query parameter end must be after start")
-    try:
-        parse_metric(metric)
-        query = MetricQuery(project=project, metric=metric, start=since, end=until, step_s=parse_step(step),
-                            group_by=parse_group_by(group_by))
-        series = metric_series(request.app.state.deps.store, query)
-    except ValueError as exc:
-        raise bad_request(str(exc)) from None
+        raise InvalidInput("query parameter end must be after start")
+    parse_metric(metric)  # these raise InvalidInput (400) naming the choices
+    query = MetricQuery(project=project, metric=metric, start=since, end=until, step_s=parse_step(step),
+                        group_by=parse_group_by(group_by))
+    series = metric_series(request.app.state.deps.store, query)
     return {"project": project, "metric": metric, "step_s": query.step_s, "group_by": list(query.group_by),
             "series": [{"group": s.group, "points": [{"time": iso(t), "value": v} for t, v in s.points]}
                        for s in series]}

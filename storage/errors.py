@@ -1,13 +1,9 @@
-"""The project's exception hierarchy root and storage errors."""
+"""Storage's errors; the tree's root lives in ``spyglass.core.errors`` (re-exported here for old imports)."""
+
+from spyglass.core.errors import ConfigError, SpyglassError, Unavailable
+
+__all__ = ["ConfigError", "SpyglassError", "StorageError"]
 
 
-class SpyglassError(Exception):
-    """Base of every error Spyglass raises on purpose."""
-
-
-class StorageError(SpyglassError):
+class StorageError(Unavailable):
     """ClickHouse refused or failed an operation; the driver's error is the __cause__."""
-
-
-class ConfigError(SpyglassError):
-    """A setting has a bad value; the message names the variable and the fix."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.store import Store
 
 # metric -> (SQL aggregate over a bucket's rollup rows, the value of a bucket with no rows)
@@ -66,19 +67,19 @@ def parse_step(text: str) -> int:
     match = _STEP.match(text.strip()) if not text.strip().isdigit() else None
     seconds = int(text) if text.strip().isdigit() else (int(match.group(1)) * _UNITS[match.group(2)] if match else 0)
     if seconds < 60 or seconds % 60:
-        raise ValueError(f"step {text!r} must be a whole number of minutes, like 60s, 5m, 1h or 1d")
+        raise InvalidInput(f"step {text!r} must be a whole number of minutes, like 60s, 5m, 1h or 1d")
     return seconds
 
 
 def parse_metric(metric: str) -> tuple[str, str, str | None, float | None]:
-    """``metric`` -> (table, aggregate SQL, evaluator or None, empty-bucket value); ValueError names the choices."""
+    """``metric`` -> (table, aggregate SQL, evaluator or None, empty-bucket value); InvalidInput names the choices."""
     name, _, evaluator = metric.partition(":")
     if name in SPAN_METRICS and not evaluator:
         return "spans_1m", SPAN_METRICS[name][0], None, SPAN_METRICS[name][1]
     if name in EVALUATOR_METRICS and _EVALUATOR.match(evaluator):
         return ("evaluations_1m", EVALUATOR_METRICS[name][0], evaluator, EVALUATOR_METRICS[name][1])
     choices = ", ".join([*SPAN_METRICS, *(f"{m}:<evaluator>" for m in EVALUATOR_METRICS)])
-    raise ValueError(f"unknown metric {metric!r}; choose one of {choices}")
+    raise InvalidInput(f"unknown metric {metric!r}; choose one of {choices}")
 
 
 def parse_group_by(text: str | None) -> tuple[str, ...]:
@@ -86,7 +87,7 @@ def parse_group_by(text: str | None) -> tuple[str, ...]:
     columns = tuple(c.strip() for c in (text or "").split(",") if c.strip())
     for column in columns:
         if column not in GROUP_COLUMNS:
-            raise ValueError(f"cannot group by {column!r}; choose from {', '.join(GROUP_COLUMNS)}")
+            raise InvalidInput(f"cannot group by {column!r}; choose from {', '.join(GROUP_COLUMNS)}")
     return tuple(dict.fromkeys(columns))
 
 
@@ -95,7 +96,7 @@ def bucket_starts(start: float, end: float, step_s: int) -> list[int]:
     first = int(start // step_s) * step_s
     count = max(0, -(-int(end - first) // step_s))
     if count > MAX_POINTS:
-        raise ValueError(f"{count} points is too many (at most {MAX_POINTS}): use a larger step or a shorter range")
+        raise InvalidInput(f"{count} points is too many (at most {MAX_POINTS}): use a larger step or a shorter range")
     return [first + i * step_s for i in range(count)]
 
 
