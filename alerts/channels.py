@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from spyglass.alerts.notice import Notice, iso
+from spyglass.alerts.notice import Notice
 from spyglass.core.errors import InvalidRecord
+from spyglass.core.time import iso
 
 TYPES = ("webhook", "slack", "pagerduty", "alertmanager", "log")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"

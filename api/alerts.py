@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 
-from spyglass.alerts.notice import iso
-from spyglass.alerts.rules import parse_duration, parse_rule
+from spyglass.alerts.rules import parse_rule
 from spyglass.alerts.silences import parse_matchers
 from spyglass.core.errors import Conflict, InvalidInput, NotFound
+from spyglass.core.time import iso, parse_duration
 from spyglass.storage import alerts as db
 
 router = APIRouter(tags=["alerts"])
@@ -153,7 +153,7 @@ def get_rule(request: Request, rule_id: str) -> dict[str, Any]:
 
 @router.post("/v1/alert-rules", status_code=201, summary="Create an alert rule")
 def post_rule(request: Request, body: Any = Body(..., examples=[{
-        "name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "window": "5m", "comparison": ">",
+        "name": "Toxic responses", "metric": "flag_rate:toxicity", "window": "5m", "comparison": ">",
         "threshold": 0.25, "min_samples": 20, "severity": "critical", "channels": ["log"]}])) -> dict[str, Any]:
     rule = _parse(body)
     store = request.app.state.deps.store

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from spyglass.core.errors import InvalidInput
+from spyglass.core.time import iso
 from spyglass.api.params import query_time
-from spyglass.api.serialize import iso
 from spyglass.storage.metrics import MetricQuery, metric_series, parse_group_by, parse_metric, parse_step
 
 router = APIRouter(tags=["metrics"])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from spyglass.api.serialize import iso
+from spyglass.core.time import iso
 from spyglass.storage import Store
 from spyglass.storage.audit import normalized_sql_hash
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
