@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from spyglass.core.errors import InvalidInput
 from spyglass.api.params import query_time
 from spyglass.bias.monitor import run_bias
+from spyglass.core.errors import InvalidInput
 
 router = APIRouter(tags=["bias"])
 

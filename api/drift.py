@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from spyglass.api.auth import require_project
-from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
+from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.storage.drift import (ALL_MODELS, DriftReportFilter, baselines, clear_baseline, list_drift_reports,
                                     set_baseline)
 

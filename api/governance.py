@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from spyglass.api.auth import require_project
-from spyglass.core.errors import InvalidRecord
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
+from spyglass.core.errors import InvalidRecord
 from spyglass.storage.audit import read_audit
 from spyglass.storage.erasure import erase
 

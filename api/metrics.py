@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from spyglass.api.params import query_time
 from spyglass.core.errors import InvalidInput
 from spyglass.core.time import iso
-from spyglass.api.params import query_time
-from spyglass.storage.metrics import MetricQuery, metric_series, parse_group_by, parse_metric, parse_step
+from spyglass.storage.metrics import (MetricQuery, metric_series, parse_group_by, parse_metric, parse_step,
+                                      series_help)
 
 router = APIRouter(tags=["metrics"])
 
@@ -19,10 +20,8 @@ router = APIRouter(tags=["metrics"])
 @router.get("/v1/metrics", summary="A metric as time series from the rollups")
 def get_metrics(request: Request,
                 project: str = Query(..., min_length=1, max_length=256, description="the caller's project"),
-                metric: str = Query(..., description="requests, errors, error_rate, latency_p50, latency_p95, "
-                                    "latency_p99, tokens, prompt_tokens, completion_tokens, cache_read_tokens, "
-                                    "cache_write_tokens, reasoning_tokens, cost, flag_rate:<evaluator>, "
-                                    "score_mean:<evaluator>"),
+                metric: str = Query(..., description=f"a name of the metric catalogue (docs/metrics.md): "
+                                    f"{series_help()}"),
                 start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 1 hour before end"),
                 end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
                 step: str = Query("60s", description="bucket width: 60s, 5m, 1h, 1d (whole minutes)"),

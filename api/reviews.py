@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from spyglass.api.auth import forced_project, require_project
-from spyglass.core.errors import InvalidRecord, NotFound
 from spyglass.api.params import query_time
+from spyglass.core.errors import InvalidRecord, NotFound
 from spyglass.evaluators.agreement import Confusion, agreement
 from spyglass.storage.reviews import confusion_counts, insert_label, verdict_of
 

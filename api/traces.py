@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
 from spyglass.api.tree import build_tree
+from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.storage.evaluations import scores_by_span
 from spyglass.storage.scores import scores_of_trace
 from spyglass.storage.traces import TraceFilter, list_traces, trace_spans

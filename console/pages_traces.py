@@ -10,11 +10,11 @@ from fastapi.responses import Response
 
 from spyglass.api.params import query_time
 from spyglass.api.tree import build_tree
-from spyglass.core.errors import InvalidInput
 from spyglass.console.charts import line_chart
 from spyglass.console.evidence import chat_messages, evidence, marks_for, segments
 from spyglass.console.waterfall import waterfall
 from spyglass.console.web import NotFound, current_user, page_project, recent_projects, render, state
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.alerts import list_alerts
 from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, project_evaluators,
                                       project_filter_values, scores_of_spans, trace_scores_located,

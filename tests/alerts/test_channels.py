@@ -12,10 +12,10 @@ import httpx
 
 from spyglass.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, Channel, build_request
 from spyglass.alerts.delivery import BACKOFF_BASE_S, BACKOFF_CAP_S, Dispatcher, send
-from spyglass.core.time import backoff_s
 from spyglass.alerts.notice import build_notice
 from spyglass.alerts.rules import parse_rule
 from spyglass.alerts.state import Observation, step
+from spyglass.core.time import backoff_s
 
 RULE = parse_rule({"name": "PII leaks", "metric": "flagged:pii", "threshold": 3, "comparison": ">=",
                    "severity": "critical", "labels": {"team": "sec"}})

@@ -46,3 +46,14 @@ def test_extra_fields_travel_in_the_body_and_unavailable_says_when_to_retry():
 def test_built_in_bases_keep_old_callers_working():
     assert isinstance(errors.InvalidInput("x"), ValueError)
     assert isinstance(errors.NotFound("x"), LookupError)
+
+
+def test_core_imports_nothing_of_the_project_but_itself():
+    import ast
+    from pathlib import Path
+
+    for path in (Path(__file__).parents[2] / "core").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert all(not n.startswith("spyglass.") or n.startswith("spyglass.core") for n in names), path.name
