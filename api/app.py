@@ -8,7 +8,8 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from spyglass.api import alerts, bias, drift, errors, governance, health, keys, metrics, otlp, reviews, scores, spans, sql, traces
+from spyglass.api import (alerts, bias, drift, errors, governance, health, keys, metrics, otlp, reviews, scores, spans,
+                          sql, traces)
 from spyglass.api.audit import AuditMiddleware
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware

@@ -1,1 +1,1 @@
-"""The bottom layer: what every Spyglass package may import (errors, metric names, time helpers); it imports nothing of the project."""
+"""The bottom layer every Spyglass package may import: errors, metric names, time helpers; it imports nothing else."""

@@ -38,7 +38,7 @@ def parse_duration(value: Any, where: str) -> float:
 
 
 def iso(value: datetime | float) -> str:
-    """RFC 3339 UTC with microseconds and a Z, from a datetime (naive means UTC, as ClickHouse returns) or epoch seconds."""
+    """RFC 3339 UTC with microseconds and a Z, of a datetime (naive = UTC, as ClickHouse returns) or epoch seconds."""
     if not isinstance(value, datetime):
         value = datetime.fromtimestamp(value, timezone.utc)
     if value.tzinfo is not None:
