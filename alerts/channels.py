@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from spyglass.alerts.notice import Notice, iso
-from spyglass.storage.errors import SpyglassError
+from spyglass.alerts.notice import Notice
+from spyglass.core.errors import InvalidRecord
+from spyglass.core.time import iso
 
 TYPES = ("webhook", "slack", "pagerduty", "alertmanager", "log")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -25,7 +26,7 @@ _PD_SEVERITY = {"critical": "critical", "error": "error", "warning": "warning", 
 _SLACK_ICON = {"firing": ":rotating_light:", "acknowledged": ":eyes:", "resolved": ":white_check_mark:"}
 
 
-class ChannelError(SpyglassError):
+class ChannelError(InvalidRecord):
     """A channel definition that cannot be used; the message names the channel and field."""
 
 

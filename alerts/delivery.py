@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import threading
 import time
 from dataclasses import dataclass
@@ -19,10 +18,12 @@ import httpx
 
 from spyglass.alerts.channels import Channel, build_request
 from spyglass.alerts.notice import Notice
+from spyglass.core.time import backoff_s
 from spyglass.telemetry.recorders import alert_delivery, delivery_queue
 
 log = logging.getLogger("spyglass.alerts")
 RETRY_STATUS = frozenset({429, *range(500, 600)})
+BACKOFF_BASE_S, BACKOFF_CAP_S = 0.25, 10.0  # between delivery attempts, before Retry-After
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,6 @@ class DeliveryResult:
     error: str
     duration_ms: float
     at: float
-
-
-def backoff_s(attempt: int, base_s: float = 0.25, cap_s: float = 10.0, rng: random.Random | None = None) -> float:
-    """Full-jitter exponential backoff before retry ``attempt`` (1-based)."""
-    return (rng or random).uniform(0, min(cap_s, base_s * 2 ** (attempt - 1)))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -86,7 +82,7 @@ def send(channel: Channel, notice: Notice, client: httpx.Client, stopping: threa
                 wait = _retry_after(response)
             except httpx.TransportError as exc:
                 status, error = 0, f"{type(exc).__name__}: {exc}"
-            delay = min(wait if wait is not None else backoff_s(attempts), 30.0)
+            delay = min(wait if wait is not None else backoff_s(attempts, BACKOFF_BASE_S, BACKOFF_CAP_S), 30.0)
             if time.monotonic() - started + delay > channel.deadline_s or stopping.wait(delay):
                 break
     return DeliveryResult(notice.alert_id, notice.dedup_key, notice.event, channel.name, channel.type,

@@ -32,8 +32,8 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
     if metric.source == "evaluations":
         where, params = _where(rule, group, start_s, "span_start")
         params["evaluator"] = metric.evaluator
-        order = "score DESC" if metric.stat == "mean" else "span_start DESC"
-        flagged = "" if metric.stat == "mean" else "AND flagged"
+        order = "score DESC" if metric.stat == "score_mean" else "span_start DESC"
+        flagged = "" if metric.stat == "score_mean" else "AND flagged"
         sql = (f"SELECT trace_id FROM evaluations FINAL WHERE evaluator = {{evaluator:String}} {flagged} "
                f"AND {where} ORDER BY {order} LIMIT {{limit:UInt32}}")
     elif metric.source == "scores":  # the traces users scored negatively (thumbs down)
@@ -43,10 +43,10 @@ def offending_traces(store: Store, rule: AlertRule, group: Mapping[str, str], st
                "ORDER BY scored_at DESC LIMIT {limit:UInt32}")
     else:
         where, params = _where(rule, group, start_s, "start_time")
-        if metric.stat == "error_rate":
+        if metric.stat in ("error_rate", "errors"):
             sql = f"SELECT trace_id FROM spans WHERE status = 'error' AND {where} ORDER BY start_time DESC"
-        elif metric.stat in ("tokens", "cost"):
-            column = "total_tokens" if metric.stat == "tokens" else "cost"
+        elif metric.summed and metric.stat not in ("requests", "errors"):  # the costliest spans
+            column = "total_tokens" if metric.stat == "tokens" else metric.stat
             sql = f"SELECT trace_id FROM spans WHERE {where} ORDER BY {column} DESC"
         else:
             sql = f"SELECT trace_id FROM spans WHERE {where} ORDER BY duration_ms DESC"

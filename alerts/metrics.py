@@ -9,46 +9,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from spyglass.core.metric_names import parse_metric_name
+
 DIMENSIONS = ("project", "service", "model", "environment")
 DRIFT_DIMENSIONS = ("project", "service", "model", "feature")
 BIAS_DIMENSIONS = ("project", "dimension", "segment", "outcome")  # bias_reports (spyglass.bias)
+AGREEMENT_DIMENSIONS = ("project", "version")
 _QUANTILES = {"latency_p50": 1, "latency_p90": 2, "latency_p95": 3, "latency_p99": 4}
-_SPAN_VALUES = {
+# catalogue name (spyglass.core.metric_names) -> SQL over the window's rollup rows
+SPAN_VALUES = {
     **{name: f"quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[{i}]" for name, i in _QUANTILES.items()},
-    "error_rate": "sum(errors) / sum(spans)",
+    "requests": "sum(spans)",
     "request_rate": "sum(spans) / {minutes:Float64}",
+    "errors": "sum(errors)",
+    "error_rate": "sum(errors) / sum(spans)",
     "tokens": "sum(total_tokens)",
-    "cost": "sum(cost)",
+    **{name: f"sum({name})" for name in ("prompt_tokens", "completion_tokens", "cache_read_tokens",
+                                         "cache_write_tokens", "reasoning_tokens", "cost")},
 }
-_EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
-                "mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
-                "flagged": ("sum(flagged)", "sum(evaluated)")}
+# (value, samples)
+EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
+               "score_mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
+               "flagged": ("sum(flagged)", "sum(evaluated)")}
 # scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
-_SCORE_VALUES = {"negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
-                 "mean": ("sum(value_sum) / sum(valued)", "sum(valued)"), "count": ("sum(scores)", "sum(scores)")}
+FEEDBACK_VALUES = {"feedback_negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
+                   "feedback_mean": ("sum(value_sum) / sum(valued)", "sum(valued)"),
+                   "feedback_count": ("sum(scores)", "sum(scores)")}
 # reviewers' labels (review_labels): agreement of an evaluator with reviewers over the window
 _TP, _FP = "countIf(flagged AND correct)", "countIf(flagged AND NOT correct)"
 _FN, _TN = "countIf(NOT flagged AND NOT correct)", "countIf(NOT flagged AND correct)"
 _PE = f"(({_TP} + {_FP}) * ({_TP} + {_FN}) + ({_FN} + {_TN}) * ({_FP} + {_TN})) / pow(count(), 2)"
-_AGREEMENT_VALUES = {"precision": f"{_TP} / ({_TP} + {_FP})", "recall": f"{_TP} / ({_TP} + {_FN})",
-                     "kappa": f"(countIf(correct) / count() - {_PE}) / (1 - {_PE})"}
-AGREEMENT_DIMENSIONS = ("project", "version")
-_BIAS_VALUES = {"disparate": "max(toFloat64(disparate))", "rate_ratio": "max(rate_ratio)"}
-_DRIFT_VALUES = {"effect_size": "max(effect_size)", "drifted": "max(toFloat64(drifted))"}
-ALIASES = {"pii_leaks": "evaluator:pii:flagged"}
-METRIC_HELP = ("latency_p50|p90|p95|p99 (ms), error_rate, request_rate (spans/min), tokens, cost, "
-               "evaluator:<name>:flag_rate|mean|flagged, score:<name>:negative_rate|mean|count, "
-               "agreement:<evaluator>:precision|recall|kappa, bias:disparate|rate_ratio, pii_leaks, drift:effect_size|drifted")
+AGREEMENT_VALUES = {"agreement_precision": f"{_TP} / ({_TP} + {_FP})", "agreement_recall": f"{_TP} / ({_TP} + {_FN})",
+                    "agreement_kappa": f"(countIf(correct) / count() - {_PE}) / (1 - {_PE})"}
+BIAS_VALUES = {"bias_disparate": "max(toFloat64(disparate))", "bias_rate_ratio": "max(rate_ratio)"}
+DRIFT_VALUES = {"drift_effect_size": "max(effect_size)", "drift_drifted": "max(toFloat64(drifted))"}
 
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A parsed metric name: which table it reads and what it computes."""
+    """A parsed metric name: which table it reads and what it computes.
+
+    ``text`` is the catalogue's name, ``stat`` the catalogue entry, ``evaluator`` the evaluator's
+    or score's name after the colon.
+    """
 
     text: str
-    source: str  # spans | evaluations | drift
+    source: str  # spans | evaluations | scores | agreement | bias | drift
     stat: str
     evaluator: str = ""
+    summed: bool = False  # a sum over the window (see spyglass.core.metric_names.Metric.summed)
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -60,25 +69,13 @@ class MetricSpec:
 
 
 def parse_metric(text: str) -> MetricSpec:
-    """``latency_p95``, ``evaluator:toxicity:flag_rate``, ``pii_leaks``, ``drift:effect_size``...
+    """``latency_p95``, ``flag_rate:toxicity``, ``drift_effect_size``... (see the metric catalogue).
 
-    Raises ValueError with the list of known metrics.
+    Old names (``evaluator:toxicity:flag_rate``) are read with a deprecation warning; raises
+    InvalidInput with the list of known metrics.
     """
-    name = ALIASES.get(text.strip(), text.strip())
-    if name in _SPAN_VALUES:
-        return MetricSpec(text.strip(), "spans", name)
-    parts = name.split(":")
-    if len(parts) == 3 and parts[0] == "evaluator" and parts[1] and parts[2] in _EVAL_VALUES:
-        return MetricSpec(text.strip(), "evaluations", parts[2], parts[1])
-    if len(parts) == 3 and parts[0] == "score" and parts[1] and parts[2] in _SCORE_VALUES:
-        return MetricSpec(text.strip(), "scores", parts[2], parts[1])
-    if len(parts) == 3 and parts[0] == "agreement" and parts[1] and parts[2] in _AGREEMENT_VALUES:
-        return MetricSpec(text.strip(), "agreement", parts[2], parts[1])
-    if len(parts) == 2 and parts[0] == "bias" and parts[1] in _BIAS_VALUES:
-        return MetricSpec(text.strip(), "bias", parts[1])
-    if len(parts) == 2 and parts[0] == "drift" and parts[1] in _DRIFT_VALUES:
-        return MetricSpec(text.strip(), "drift", parts[1])
-    raise ValueError(f"unknown metric {text!r}; known: {METRIC_HELP}")
+    name = parse_metric_name(text)
+    return MetricSpec(name.text, name.metric.source, name.metric.name, name.subject, name.metric.summed)
 
 
 def _filters(filters: Mapping[str, Sequence[str]], params: dict[str, Any]) -> list[str]:
@@ -101,7 +98,7 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
     keys = list(group_by)
     if metric.source == "agreement":  # labels given in the window, FINAL: a changed mind counts once
         table = "review_labels FINAL"
-        value, samples = _AGREEMENT_VALUES[metric.stat], "count()"
+        value, samples = AGREEMENT_VALUES[metric.stat], "count()"
         # the end second included whole: a label given a moment ago counts at once
         where = ["labelled_at >= fromUnixTimestamp({start:UInt32})",
                  "labelled_at < fromUnixTimestamp({end:UInt32}) + 1", "evaluator = {evaluator:String}"]
@@ -109,7 +106,7 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
         bucket = "toStartOfMinute(labelled_at)"
     elif metric.source in ("drift", "bias"):
         table = f"{metric.source}_reports"
-        value, samples = (_DRIFT_VALUES if metric.source == "drift" else _BIAS_VALUES)[metric.stat], "count()"
+        value, samples = (DRIFT_VALUES if metric.source == "drift" else BIAS_VALUES)[metric.stat], "count()"
         where = ["computed_at >= fromUnixTimestamp({start:UInt32})", "computed_at <= fromUnixTimestamp({end:UInt32})"]
         bucket = "toStartOfMinute(computed_at)"
     else:
@@ -117,15 +114,15 @@ def metric_query(metric: MetricSpec, filters: Mapping[str, Sequence[str]], group
                  "minute <= fromUnixTimestamp({end:UInt32})"]
         bucket = "minute"
         if metric.source == "spans":
-            table, value, samples = "spans_1m", _SPAN_VALUES[metric.stat], "sum(spans)"
+            table, value, samples = "spans_1m", SPAN_VALUES[metric.stat], "sum(spans)"
             if per_minute:
                 value = value.replace("{minutes:Float64}", "1")
         elif metric.source == "scores":  # MetricSpec.evaluator holds the score's name
-            table, (value, samples) = "scores_1m", _SCORE_VALUES[metric.stat]
+            table, (value, samples) = "scores_1m", FEEDBACK_VALUES[metric.stat]
             where.append("name = {evaluator:String}")
             params["evaluator"] = metric.evaluator
         else:
-            table, (value, samples) = "evaluations_1m", _EVAL_VALUES[metric.stat]
+            table, (value, samples) = "evaluations_1m", EVAL_VALUES[metric.stat]
             where.append("evaluator = {evaluator:String}")
             params["evaluator"] = metric.evaluator
     where += _filters(filters, params)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Sequence
 from urllib.parse import quote, urlencode
 
 from spyglass.alerts.rules import AlertRule
 from spyglass.alerts.state import Transition, alert_labels
+from spyglass.core.time import iso
 
 # What channels hear for each recorded event; pending and cancelled are never delivered.
 # "reposted" keeps a firing alert active in Alertmanager (alertmanager channels only, never paged).
@@ -53,11 +53,6 @@ class Notice:
             if body[name] is not None:
                 body[f"{name}_iso"] = iso(body[name])
         return body
-
-
-def iso(epoch_s: float) -> str:
-    """RFC 3339 UTC with milliseconds and a Z."""
-    return datetime.fromtimestamp(epoch_s, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _clean(x: float) -> float | None:

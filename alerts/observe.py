@@ -51,7 +51,7 @@ def observe(store: Store, rule: AlertRule, now: float) -> list[Observation]:
         sql, params = metric_query(rule.metric, rule.filters, rule.group_by, now - rule.baseline_s, end,
                                    per_minute=True)
         history = store.rows(sql, parameters=params)
-        if rule.metric.stat in ("tokens", "cost", "flagged"):
+        if rule.metric.summed:
             # sums over the window compare with per-minute sums scaled to the window's length
             scale = rule.window_s / 60
             history = [{**row, "value": row["value"] * scale} for row in history]

@@ -9,11 +9,10 @@ from typing import Any
 
 from spyglass.alerts.labels import label_problem
 from spyglass.alerts.metrics import DIMENSIONS, MetricSpec, parse_metric
-from spyglass.storage.errors import SpyglassError
+from spyglass.core.errors import InvalidInput, InvalidRecord
+from spyglass.core.time import parse_duration as core_duration
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 COMPARISONS = {">": lambda v, t: v > t, ">=": lambda v, t: v >= t, "<": lambda v, t: v < t,
                "<=": lambda v, t: v <= t}
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -24,7 +23,7 @@ _KEYS = {"id", "name", "description", "metric", "filters", "group_by", "window",
          "direction", "min_baseline_points", "enabled", "keep_firing_for"}
 
 
-class RuleError(SpyglassError):
+class RuleError(InvalidRecord):
     """A rule that cannot be used; the message names the rule and the field."""
 
 
@@ -71,19 +70,11 @@ class AlertRule:
 
 
 def parse_duration(value: Any, where: str) -> float:
-    """``30s``, ``5m``, ``1h``, ``1d``, ``250ms`` or a number of seconds -> seconds."""
-    if isinstance(value, bool):
-        raise RuleError(f"{where}: expected a duration like 30s, 5m or 1h, got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise RuleError(f"{where}: expected a duration like 30s, 5m or 1h, got {value!r}")
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds < 0 or not math.isfinite(seconds):
-        raise RuleError(f"{where}: must be a non-negative duration, got {value!r}")
-    return seconds
+    """A rule's duration field in seconds (``spyglass.core.time.parse_duration``); ``RuleError`` naming it."""
+    try:
+        return core_duration(value, where)
+    except InvalidInput as exc:
+        raise RuleError(exc.message) from None
 
 
 def _slug(name: str) -> str:
@@ -127,10 +118,10 @@ def parse_rule(raw: Any, where: str = "rule") -> AlertRule:
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise RuleError(f"{where}.id: {rule_id!r} must be lower-case letters, digits, '_', '.', '-' (<= 100)")
     if "metric" not in raw:
-        raise RuleError(f"{where}.metric: required, e.g. evaluator:toxicity:flag_rate or latency_p95")
+        raise RuleError(f"{where}.metric: required, e.g. flag_rate:toxicity or latency_p95")
     try:
         metric = parse_metric(str(raw["metric"]))
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise RuleError(f"{where}.metric: {exc}") from None
     filters_raw = raw.get("filters") or {}
     if not isinstance(filters_raw, dict):

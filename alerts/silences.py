@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from spyglass.storage.errors import SpyglassError
+from spyglass.core.errors import InvalidInput
 
 OPERATORS = ("=", "!=", "=~", "!~")
 
 
-class SilenceError(SpyglassError):
+class SilenceError(InvalidInput):
     """A silence that cannot be used; the message names the field."""
 
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 
-from spyglass.alerts.notice import iso
-from spyglass.alerts.rules import RuleError, parse_duration, parse_rule
-from spyglass.alerts.silences import SilenceError, parse_matchers
-from spyglass.api.errors import bad_request
+from spyglass.alerts.rules import parse_rule
+from spyglass.alerts.silences import parse_matchers
+from spyglass.core.errors import Conflict, InvalidInput, NotFound
+from spyglass.core.time import iso, parse_duration
 from spyglass.storage import alerts as db
 
 router = APIRouter(tags=["alerts"])
@@ -58,7 +58,7 @@ def get_alert(request: Request, alert_id: str) -> dict[str, Any]:
     store = request.app.state.deps.store
     events = db.alert_events(store, alert_id)
     if not events:
-        raise bad_request(f"alert {alert_id!r} not found", 404)
+        raise NotFound(f"alert {alert_id!r} not found")
     acked = alert_id in db.acked_alert_ids(store, [alert_id])
     return {**_alert(events[-1], acked), "events": [_json(e) for e in events],
             "deliveries": [_json(d) for d in db.deliveries(store, alert_id)]}
@@ -69,11 +69,10 @@ def ack_alert(request: Request, alert_id: str, body: dict[str, Any] | None = Bod
     store = request.app.state.deps.store
     events = db.alert_events(store, alert_id)
     if not events:
-        raise bad_request(f"alert {alert_id!r} not found", 404)
+        raise NotFound(f"alert {alert_id!r} not found")
     request.state.audit = {"project": dict(events[-1].get("labels") or {}).get("project", "")}  # api.audit
     if events[-1]["status"] != "firing":
-        raise bad_request(f"alert {alert_id!r} is {events[-1]['status']}; only a firing alert can be acknowledged",
-                          409)
+        raise Conflict(f"alert {alert_id!r} is {events[-1]['status']}; only a firing alert can be acknowledged")
     body = body or {}
     db.insert_ack(store, alert_id, str(body.get("by", "")), str(body.get("comment", "")))
     return {"alert_id": alert_id, "acknowledged": True}
@@ -86,26 +85,27 @@ def get_silences(request: Request, active: bool = False) -> dict[str, Any]:
     return {"silences": [{**_json(r), "active": r["starts_at"] <= now < r["ends_at"]} for r in rows]}
 
 
+def _epoch(body: dict[str, Any], key: str, default: float) -> float:
+    try:
+        return float(body.get(key, default))
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key} is epoch seconds, got {body[key]!r}") from None
+
+
 @router.post("/v1/silences", status_code=201, summary="Silence alerts matching labels until it expires")
 def post_silence(request: Request, body: dict[str, Any] = Body(..., examples=[{
         "matchers": {"project": "support-bot", "alertname": "Toxic responses"}, "duration": "2h",
         "comment": "known incident INC-42", "created_by": "alice"}])) -> dict[str, Any]:
-    try:
-        matchers = parse_matchers(body.get("matchers"))
-        now = time.time()
-        starts = float(body.get("starts_at", now))
-        if "ends_at" in body:
-            ends = float(body["ends_at"])
-        elif "duration" in body:
-            ends = starts + parse_duration(body["duration"], "duration")
-        else:
-            raise bad_request("give ends_at (epoch seconds) or duration (e.g. 2h)")
-    except (SilenceError, RuleError) as exc:
-        raise bad_request(str(exc)) from None
-    except (TypeError, ValueError):
-        raise bad_request("starts_at and ends_at are epoch seconds") from None
+    matchers = parse_matchers(body.get("matchers"))  # SilenceError: 400
+    starts = _epoch(body, "starts_at", time.time())
+    if "ends_at" in body:
+        ends = _epoch(body, "ends_at", 0.0)
+    elif "duration" in body:
+        ends = starts + parse_duration(body["duration"], "duration")
+    else:
+        raise InvalidInput("give ends_at (epoch seconds) or duration (e.g. 2h)")
     if ends <= starts:
-        raise bad_request("the silence must end after it starts")
+        raise InvalidInput("the silence must end after it starts")
     silence_id = str(uuid.uuid4())
     plain = [{"name": m.name, "value": m.value, "op": m.op} for m in matchers]
     db.save_silence(request.app.state.deps.store, silence_id, plain, starts, ends,
@@ -118,7 +118,7 @@ def expire_silence(request: Request, silence_id: str) -> dict[str, Any]:
     store = request.app.state.deps.store
     found = db.list_silences(store, silence_id=silence_id)
     if not found:
-        raise bad_request(f"silence {silence_id!r} not found", 404)
+        raise NotFound(f"silence {silence_id!r} not found")
     s, now = found[0], time.time()
     db.save_silence(store, silence_id, s["matchers"], min(s["starts_at"], now), now, s["created_by"], s["comment"])
     return {"id": silence_id, "expired": True, "ends_at": iso(now)}
@@ -131,14 +131,11 @@ def _rule_out(row: dict[str, Any]) -> dict[str, Any]:
 def _parse(body: Any, rule_id: str | None = None) -> Any:
     if rule_id is not None and isinstance(body, dict):
         if body.get("id", rule_id) != rule_id:
-            raise bad_request(f"body id {body.get('id')!r} differs from the path's {rule_id!r}")
+            raise InvalidInput(f"body id {body.get('id')!r} differs from the path's {rule_id!r}")
         body = {**body, "id": rule_id}
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k not in ("source", "updated_at")}
-    try:
-        return parse_rule(body)
-    except RuleError as exc:
-        raise bad_request(str(exc), 422) from None
+    return parse_rule(body)  # RuleError: 422 naming the field
 
 
 @router.get("/v1/alert-rules", summary="Alert rules")
@@ -150,18 +147,18 @@ def get_rules(request: Request) -> dict[str, Any]:
 def get_rule(request: Request, rule_id: str) -> dict[str, Any]:
     found = db.list_rules(request.app.state.deps.store, rule_id)
     if not found:
-        raise bad_request(f"alert rule {rule_id!r} not found", 404)
+        raise NotFound(f"alert rule {rule_id!r} not found")
     return _rule_out(found[0])
 
 
 @router.post("/v1/alert-rules", status_code=201, summary="Create an alert rule")
 def post_rule(request: Request, body: Any = Body(..., examples=[{
-        "name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "window": "5m", "comparison": ">",
+        "name": "Toxic responses", "metric": "flag_rate:toxicity", "window": "5m", "comparison": ">",
         "threshold": 0.25, "min_samples": 20, "severity": "critical", "channels": ["log"]}])) -> dict[str, Any]:
     rule = _parse(body)
     store = request.app.state.deps.store
     if db.list_rules(store, rule.id):
-        raise bad_request(f"alert rule {rule.id!r} exists; PUT /v1/alert-rules/{rule.id} replaces it", 409)
+        raise Conflict(f"alert rule {rule.id!r} exists; PUT /v1/alert-rules/{rule.id} replaces it")
     db.save_rule(store, rule.id, rule.name, rule.to_dict(), "api")
     return get_rule(request, rule.id)
 
@@ -177,6 +174,6 @@ def put_rule(request: Request, rule_id: str, body: Any = Body(...)) -> dict[str,
 def delete_rule(request: Request, rule_id: str) -> dict[str, Any]:
     store = request.app.state.deps.store
     if not db.list_rules(store, rule_id):
-        raise bad_request(f"alert rule {rule_id!r} not found", 404)
+        raise NotFound(f"alert rule {rule_id!r} not found")
     db.delete_rule(store, rule_id)
     return {"id": rule_id, "deleted": True}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
-from spyglass.api import alerts, bias, drift, governance, health, keys, metrics, otlp, reviews, scores, spans, sql, traces
+from spyglass.api import (alerts, bias, drift, errors, governance, health, keys, metrics, otlp, reviews, scores, spans,
+                          sql, traces)
 from spyglass.api.audit import AuditMiddleware
 from spyglass.api.auth import AuthMiddleware
 from spyglass.api.body import SMALL_BODY_BYTES, BodyLimitMiddleware
@@ -17,7 +18,6 @@ from spyglass.api.gate import ReadGate
 from spyglass.api.lanes import Lanes
 from spyglass.console import docs_page, mount_console
 from spyglass.storage import Store
-from spyglass.storage.errors import StorageError
 from spyglass.telemetry.http import HttpMetricsMiddleware, router as metrics_router
 
 
@@ -63,9 +63,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
                        if path == "/v1/spans" or (path == "/v1/traces" and method == "POST") else SMALL_BODY_BYTES)
     app.add_middleware(HttpMetricsMiddleware, routes=lambda: app.routes)  # outermost: counts 401s too
 
-    @app.exception_handler(StorageError)
-    async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:
-        return JSONResponse({"detail": f"ClickHouse error: {exc}"}, status_code=503)
+    errors.install(app)  # the error tree -> HTTP statuses, in one place
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -19,8 +19,9 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from fastapi import HTTPException, Request
+from fastapi import Request
 
+from spyglass.core.errors import Forbidden
 from spyglass.storage.keys import OPERATOR, ApiKey, verify_key
 
 PROJECT_QUERY_PATHS = ("/v1/traces", "/v1/alerts", "/v1/drift", "/v1/sql", "/v1/metrics", "/v1/keys",
@@ -59,7 +60,7 @@ def require_project(request: Request, project: str | None) -> None:
     """403 unless the caller's key may act on ``project`` (no-op when auth is off)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is not None and not principal.can_act_on(project):
-        raise HTTPException(403, f"this API key is for project {principal.project!r}, not {project!r}")
+        raise Forbidden(f"this API key is for project {principal.project!r}, not {project!r}")
 
 
 def forced_project(request: Request) -> str | None:
@@ -73,7 +74,7 @@ def header_project(request: Request) -> str | None:
     header = request.headers.get("x-spyglass-project") or None
     forced = forced_project(request)
     if forced is not None and header is not None and header != forced:
-        raise HTTPException(403, f"this API key is for project {forced!r}, but x-spyglass-project says {header!r}")
+        raise Forbidden(f"this API key is for project {forced!r}, but x-spyglass-project says {header!r}")
     return header
 
 

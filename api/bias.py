@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from spyglass.api.errors import bad_request
 from spyglass.api.params import query_time
 from spyglass.bias.monitor import run_bias
+from spyglass.core.errors import InvalidInput
 
 router = APIRouter(tags=["bias"])
 
@@ -27,7 +27,7 @@ def get_bias(request: Request, project: str = Query(..., min_length=1),
     now = time.time()
     lo, hi = query_time(start, "start", now - 86_400), query_time(end, "end", now + 60)
     if hi <= lo:
-        raise bad_request("query parameter end must be after start")
+        raise InvalidInput("query parameter end must be after start")
     _, found = run_bias(request.app.state.deps.store, project, lo, hi, metadata, alpha, min_n, write=False)
     return {"project": project, "alpha": alpha, "rule": "Holm-corrected p < alpha and adverse-rate ratio > 1.25 (four-fifths rule)",
             "comparisons": [_public(c) for c in found if every or c.disparate], "tested": len(found)}

@@ -12,9 +12,10 @@ import zlib
 from typing import Any, Callable
 
 import orjson
-from fastapi import HTTPException, Request
+from fastapi import Request
 
-from spyglass.api.errors import bad_request
+from spyglass.api.errors import http_error
+from spyglass.core.errors import InvalidInput, TooLarge, UnsupportedFormat
 
 # Bodies of the endpoints that take no spans (keys, rules, baselines, SQL) are small.
 SMALL_BODY_BYTES = 1 << 20
@@ -25,9 +26,9 @@ RATIO_FLOOR_BYTES = 1 << 20
 _STEP_BYTES = 1 << 20
 
 
-def too_large(what: str, limit: int) -> HTTPException:
+def too_large(what: str, limit: int) -> TooLarge:
     """413 naming the limit."""
-    return bad_request(f"{what} exceeds the limit of {limit} bytes; send smaller batches", 413)
+    return TooLarge(f"{what} exceeds the limit of {limit} bytes; send smaller batches")
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -53,7 +54,7 @@ def inflate(body: bytes, encoding: str, limit: int, max_ratio: int = MAX_RATIO) 
     if encoding in ("", "identity"):
         return body
     if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise bad_request(f"unsupported Content-Encoding {encoding!r}; use gzip, deflate or none", 415)
+        raise UnsupportedFormat(f"unsupported Content-Encoding {encoding!r}; use gzip, deflate or none")
     cap = min(limit, max(RATIO_FLOOR_BYTES, max_ratio * len(body)))
     out = bytearray()
     rest = body
@@ -67,10 +68,10 @@ def inflate(body: bytes, encoding: str, limit: int, max_ratio: int = MAX_RATIO) 
                     what = "inflated body" if len(out) > limit else f"inflated body ({max_ratio}x its compressed size)"
                     raise too_large(what, cap)
             if not inflater.eof:
-                raise bad_request(f"body is not valid {encoding}: the compressed data is truncated")
+                raise InvalidInput(f"body is not valid {encoding}: the compressed data is truncated")
             rest = inflater.unused_data if encoding != "deflate" else b""
     except zlib.error as exc:
-        raise bad_request(f"body is not valid {encoding}: {exc}") from None
+        raise InvalidInput(f"body is not valid {encoding}: {exc}") from None
     return bytes(out)
 
 
@@ -111,8 +112,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:  # FastAPI passes an HTTPException from the body read through
-                    raise too_large("body", limit)
+                if received > limit:  # FastAPI passes only an HTTPException from its body read through
+                    raise http_error(too_large("body", limit))
             return message
 
         return await self.app(scope, counted, send)

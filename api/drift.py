@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from spyglass.api.auth import require_project
-from spyglass.api.errors import bad_request
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
+from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.storage.drift import (ALL_MODELS, DriftReportFilter, baselines, clear_baseline, list_drift_reports,
                                     set_baseline)
 
@@ -34,7 +34,7 @@ def get_drift(request: Request,
                               project=project, service=service, model=model, feature=feature, drifted=drifted,
                               run_id=run_id)
     if where.end <= where.start:
-        raise bad_request("query parameter end must be after start")
+        raise InvalidInput("query parameter end must be after start")
     rows = list_drift_reports(request.app.state.deps.store, where, limit)
     return {"reports": [json_row(r) for r in rows]}
 
@@ -55,7 +55,7 @@ def put_baseline(request: Request, baseline: Baseline) -> dict[str, Any]:
     start = query_time(baseline.reference_start, "reference_start", 0.0)
     end = query_time(baseline.reference_end, "reference_end", 0.0)
     if end <= start:
-        raise bad_request("reference_end must be after reference_start")
+        raise InvalidInput("reference_end must be after reference_start")
     store = request.app.state.deps.store
     set_baseline(store, baseline.project, baseline.service, baseline.model, start, end)
     pinned = [b for b in baselines(store, baseline.project)
@@ -66,7 +66,7 @@ def put_baseline(request: Request, baseline: Baseline) -> dict[str, Any]:
 @router.delete("/v1/drift/baseline", summary="Unpin a reference window (back to the trailing window)")
 def delete_baseline(request: Request, project: str, service: str, model: str = ALL_MODELS) -> dict[str, Any]:
     if not clear_baseline(request.app.state.deps.store, project, service, model):
-        raise bad_request(f"no baseline pinned for {project}/{service}/{model}", 404)
+        raise NotFound(f"no baseline pinned for {project}/{service}/{model}")
     return {"deleted": True}
 
 

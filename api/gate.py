@@ -15,18 +15,20 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
+from spyglass.core.errors import Throttled, Unavailable
 from spyglass.storage import Store
 
 T = TypeVar("T")
 
 
-class GateBusy(Exception):
-    """The read was not admitted; ``status`` is 429 (this key's limit) or 503 (the server's queue)."""
+class GateBusy(Unavailable):
+    """The read was not admitted: the server's queue is full (503)."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+    retry_after_s = 2.0
+
+
+class KeyBusy(GateBusy, Throttled):
+    """The read was not admitted: this key has its limit of reads running or queued (429)."""
 
 
 class ReadGate:
@@ -51,11 +53,11 @@ class ReadGate:
     def _admit(self, key: str) -> None:
         with self._lock:
             if self._by_key[key] >= self.per_key:
-                raise GateBusy(429, f"this API key already has {self._by_key[key]} SQL queries running or queued "
-                                    f"(the limit is {self.per_key}); wait for one to finish")
+                raise KeyBusy(f"this API key already has {self._by_key[key]} SQL queries running or queued "
+                              f"(the limit is {self.per_key}); wait for one to finish")
             if self._running + self._waiting >= self.workers + self.queue:
-                raise GateBusy(503, f"the SQL queue is full ({self.workers} running, {self._waiting} waiting); "
-                                    "retry in a few seconds")
+                raise GateBusy(f"the SQL queue is full ({self.workers} running, {self._waiting} waiting); "
+                               "retry in a few seconds")
             self._by_key[key] += 1
             self._waiting += 1
 
@@ -67,7 +69,7 @@ class ReadGate:
         healthy = False
         try:
             if time.monotonic() - queued_at > self.max_wait_s:
-                raise GateBusy(503, f"the SQL query waited over {self.max_wait_s:g}s for a worker; retry later")
+                raise GateBusy(f"the SQL query waited over {self.max_wait_s:g}s for a worker; retry later")
             store = store or self._open_store()
             result = read(store)
             healthy = True

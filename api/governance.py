@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from spyglass.api.auth import require_project
-from spyglass.api.errors import bad_request
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
+from spyglass.core.errors import InvalidRecord
 from spyglass.storage.audit import read_audit
 from spyglass.storage.erasure import erase
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["governance"])
 
 def _erase(request: Request, project: str | None, kind: str, subject: str) -> dict[str, Any]:
     if not project:
-        raise bad_request("query parameter project is required: erasure acts on one project", 422)
+        raise InvalidRecord("query parameter project is required: erasure acts on one project")
     require_project(request, project)
     principal = getattr(request.state, "principal", None)
     done = erase(request.app.state.deps.store, project, kind, subject,

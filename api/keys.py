@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from spyglass.api.auth import require_project
-from spyglass.api.errors import bad_request
+from spyglass.core.errors import NotFound
 from spyglass.storage.keys import SCOPES, create_key, list_keys, revoke_key
 
 router = APIRouter(tags=["keys"])
@@ -28,10 +28,7 @@ def _public(key: Any) -> dict[str, Any]:
 @router.post("/v1/keys", status_code=201, summary="Create an API key (the secret is shown once)")
 def post_key(request: Request, body: NewKey) -> dict[str, Any]:
     require_project(request, body.project)
-    try:
-        key, plaintext = create_key(request.app.state.deps.store, body.project, body.scopes, body.name)
-    except ValueError as exc:
-        raise bad_request(str(exc), 422) from None
+    key, plaintext = create_key(request.app.state.deps.store, body.project, body.scopes, body.name)  # 422
     request.state.audit = {"project": body.project, "target": key.key_id}  # api.audit: whose key, which
     return {**_public(key), "key": plaintext}
 
@@ -46,7 +43,7 @@ def delete_key(request: Request, key_id: str) -> dict[str, Any]:
     store = request.app.state.deps.store
     owned = {k.key_id: k for k in list_keys(store)}.get(key_id)
     if owned is None:
-        raise bad_request(f"no API key {key_id!r}", 404)
+        raise NotFound(f"no API key {key_id!r}")
     require_project(request, owned.project)
     request.state.audit = {"project": owned.project}  # api.audit
     revoke_key(store, key_id)

@@ -12,9 +12,8 @@ from fastapi import APIRouter, Request, Response
 
 from spyglass.api.auth import forced_project, header_project
 from spyglass.api.body import inflate, read_body
-from spyglass.api.errors import bad_request
-from spyglass.broker.errors import BrokerError
-from spyglass.ingest.otlp_decode import OtlpError, spans_from_json, spans_from_protobuf
+from spyglass.core.errors import InvalidInput, UnsupportedFormat
+from spyglass.ingest.otlp_decode import spans_from_json, spans_from_protobuf
 from spyglass.ingest.otlp_map import to_wire
 from spyglass.sdk.wire import SpanError, validate_span
 
@@ -47,7 +46,7 @@ async def export_traces(request: Request) -> Response:
     deps = request.app.state.deps
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in (PROTOBUF, "application/json"):
-        raise bad_request(f"Content-Type must be {PROTOBUF} or application/json, got {content_type!r}", 415)
+        raise UnsupportedFormat(f"Content-Type must be {PROTOBUF} or application/json, got {content_type!r}")
     raw = await read_body(request, deps.max_request_bytes)
     encoding = request.headers.get("content-encoding", "")
     header = header_project(request)
@@ -58,11 +57,7 @@ async def export_traces(request: Request) -> Response:
     accepted, problems = await lanes.run(lanes.ingest, _decode, raw, encoding, deps.max_request_bytes, protobuf,
                                          forced or header or "default", forced)
     if accepted:
-        try:
-            await lanes.run(lanes.ingest, deps.publisher.publish, accepted)
-        except BrokerError as exc:
-            return Response(orjson.dumps({"detail": f"broker unavailable: {exc}"}), status_code=503,
-                            media_type="application/json", headers={"Retry-After": "2"})
+        await lanes.run(lanes.ingest, deps.publisher.publish, accepted)  # BrokerError: 503 with Retry-After
     message = "; ".join(problems[:20]) + (f" (+{len(problems) - 20} more)" if len(problems) > 20 else "")
     return _response(protobuf, len(problems), message)
 
@@ -74,9 +69,7 @@ def _decode(raw: bytes, encoding: str, limit: int, protobuf: bool, project: str,
     try:
         otel_spans = spans_from_protobuf(body) if protobuf else spans_from_json(orjson.loads(body))
     except orjson.JSONDecodeError as exc:
-        raise bad_request(f"body is not valid JSON: {exc}") from None
-    except OtlpError as exc:
-        raise bad_request(str(exc)) from None
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
     accepted, problems = [], []
     for otel in otel_spans:
         span = to_wire(otel, project)

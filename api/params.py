@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spyglass.api.errors import bad_request
+from spyglass.core.errors import InvalidInput
 from spyglass.sdk.wire import SpanError, parse_time
 
 
@@ -15,4 +15,4 @@ def query_time(value: str | float | None, name: str, default: float) -> float:
     try:
         return parse_time(value, name)
     except SpanError as exc:
-        raise bad_request(f"query parameter {name}: {exc.message}") from None
+        raise InvalidInput(f"query parameter {name}: {exc.message}") from None

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from spyglass.api.auth import forced_project, require_project
-from spyglass.api.errors import bad_request
 from spyglass.api.params import query_time
+from spyglass.core.errors import InvalidRecord, NotFound
 from spyglass.evaluators.agreement import Confusion, agreement
 from spyglass.storage.reviews import confusion_counts, insert_label, verdict_of
 
@@ -32,12 +32,12 @@ class ReviewLabel(BaseModel):
 def post_review(request: Request, body: ReviewLabel) -> dict[str, Any]:
     project = body.project or forced_project(request)
     if not project:
-        raise bad_request("project is required (an operator key names it)", 422)
+        raise InvalidRecord("project is required (an operator key names it)")
     require_project(request, project)
     store = request.app.state.deps.store
     verdict = verdict_of(store, project, body.span_id, body.evaluator)
     if verdict is None:
-        raise bad_request(f"no {body.evaluator!r} verdict on span {body.span_id!r} in project {project!r}", 404)
+        raise NotFound(f"no {body.evaluator!r} verdict on span {body.span_id!r} in project {project!r}")
     insert_label(store, project, body.span_id, body.evaluator, verdict, body.correct, body.reviewer, body.comment)
     request.state.audit = {"project": project, "target": body.span_id}
     return {"project": project, "span_id": body.span_id, "evaluator": body.evaluator, "version": verdict["version"],

@@ -8,10 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from spyglass.api.auth import forced_project
-from spyglass.api.errors import bad_request
 from spyglass.api.spans import read_json
-from spyglass.broker.errors import BrokerError
-from spyglass.broker.publish import BrokerBusy
+from spyglass.core.errors import Forbidden, InvalidRecord, Unavailable
 from spyglass.sdk.score_wire import ScoreError, validate_score
 
 router = APIRouter(tags=["scores"])
@@ -26,7 +24,7 @@ def scores_of(doc: Any) -> list[Any]:
         return doc["scores"]
     if isinstance(doc, dict) and "name" in doc:
         return [doc]
-    raise bad_request('expected {"scores": [...]}, a JSON array of scores or one score object', 422)
+    raise InvalidRecord('expected {"scores": [...]}, a JSON array of scores or one score object')
 
 
 def publish_scores(request: Request, raw: list[Any]) -> JSONResponse:
@@ -41,21 +39,16 @@ def publish_scores(request: Request, raw: list[Any]) -> JSONResponse:
         except ScoreError as exc:
             errors.append({"index": index, **exc.as_dict()})
     if errors:
-        raise bad_request(f"{len(errors)} of {len(raw)} scores are invalid; nothing was accepted", 422,
+        raise InvalidRecord(f"{len(errors)} of {len(raw)} scores are invalid; nothing was accepted",
                           errors=errors[:1000], accepted=0)
     foreign = [i for i, row in enumerate(rows) if forced is not None and row["project"] != forced]
     if foreign:
-        raise bad_request(f"this API key is for project {forced!r}; scores {foreign[:20]} name another project",
-                          403, accepted=0)
+        raise Forbidden(f"this API key is for project {forced!r}; scores {foreign[:20]} name another project",
+                        accepted=0)
     publisher = request.app.state.deps.score_publisher
     if publisher is None:
-        return JSONResponse({"detail": "scores are not configured on this API (no score topic)"}, status_code=503)
-    try:
-        accepted = publisher.publish(rows)
-    except BrokerBusy as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
-    except BrokerError as exc:
-        return JSONResponse({"detail": f"broker unavailable: {exc}"}, status_code=503, headers={"Retry-After": "5"})
+        raise Unavailable("scores are not configured on this API (no score topic)")
+    accepted = publisher.publish(rows)  # BrokerError: 503 with Retry-After
     return JSONResponse({"accepted": accepted, "score_ids": [r["score_id"] for r in rows]}, status_code=202)
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-
-def iso(value: datetime) -> str:
-    """RFC 3339 with microseconds and a Z (ClickHouse returns naive UTC datetimes)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value.isoformat(timespec="microseconds") + "Z"
+from spyglass.core.time import iso
 
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:

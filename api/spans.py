@@ -10,9 +10,7 @@ from fastapi.responses import JSONResponse
 
 from spyglass.api.auth import forced_project, header_project
 from spyglass.api.body import inflate, read_body
-from spyglass.api.errors import bad_request
-from spyglass.broker.errors import BrokerError
-from spyglass.broker.publish import BrokerBusy
+from spyglass.core.errors import Forbidden, InvalidInput, InvalidRecord
 from spyglass.sdk.wire import MAX_RECORD_BYTES, SCHEMA_VERSION, SpanError, json_schema, validate_span
 
 router = APIRouter(tags=["ingest"])
@@ -44,7 +42,7 @@ def _parse(raw: bytes, encoding: str, limit: int) -> Any:
     try:
         return orjson.loads(inflate(raw, encoding, limit))
     except orjson.JSONDecodeError as exc:
-        raise bad_request(f"body is not valid JSON: {exc}") from None
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
 
 
 def spans_of(doc: Any) -> list[Any]:
@@ -52,9 +50,9 @@ def spans_of(doc: Any) -> list[Any]:
     if isinstance(doc, list):
         return doc
     if not isinstance(doc, dict) or not isinstance(doc.get("spans"), list):
-        raise bad_request('expected {"schema_version": 1, "spans": [...]} or a JSON array of spans', 422)
+        raise InvalidRecord('expected {"schema_version": 1, "spans": [...]} or a JSON array of spans')
     if doc.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise bad_request(f"unsupported schema_version {doc.get('schema_version')!r}; expected {SCHEMA_VERSION}", 422)
+        raise InvalidRecord(f"unsupported schema_version {doc.get('schema_version')!r}; expected {SCHEMA_VERSION}")
     return doc["spans"]
 
 
@@ -67,19 +65,14 @@ def publish_valid(request: Request, spans: list[Any]) -> JSONResponse:
         except SpanError as exc:
             errors.append({"index": index, **exc.as_dict()})
     if errors:
-        raise bad_request(f"{len(errors)} of {len(spans)} spans are invalid; nothing was accepted", 422,
+        raise InvalidRecord(f"{len(errors)} of {len(spans)} spans are invalid; nothing was accepted",
                           errors=errors[:1000], accepted=0)
     project = forced_project(request)
     foreign = [i for i, span in enumerate(spans) if project is not None and span.get("project") != project]
     if foreign:
-        raise bad_request(f"this API key is for project {project!r}; spans {foreign[:20]} name another project",
-                          403, accepted=0)
-    try:
-        accepted = request.app.state.deps.publisher.publish(spans)
-    except BrokerBusy as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
-    except BrokerError as exc:
-        return JSONResponse({"detail": f"broker unavailable: {exc}"}, status_code=503, headers={"Retry-After": "5"})
+        raise Forbidden(f"this API key is for project {project!r}; spans {foreign[:20]} name another project",
+                        accepted=0)
+    accepted = request.app.state.deps.publisher.publish(spans)  # BrokerError: 503 with Retry-After
     return JSONResponse({"accepted": accepted}, status_code=202)
 
 

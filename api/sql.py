@@ -10,9 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from spyglass.api.errors import bad_request
-from spyglass.api.gate import GateBusy
-from spyglass.api.serialize import iso
+from spyglass.core.time import iso
 from spyglass.storage import Store
 from spyglass.storage.audit import normalized_sql_hash
 from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
@@ -24,8 +22,6 @@ DEFAULT_ROWS = 10_000
 MAX_ROWS = 100_000
 MAX_SECONDS = 10.0
 MAX_MEMORY_BYTES = 1 << 30
-# A refusal's kind -> HTTP status: the query is wrong (400), not allowed (403), or over a limit.
-STATUS = {"invalid": 400, "forbidden": 403, "too_slow": 408, "too_many_rows": 413, "too_much_memory": 413}
 MEDIA = {"csv": ("CSVWithNames", "text/csv; charset=utf-8"),
          "arrow": ("ArrowStream", "application/vnd.apache.arrow.stream")}
 
@@ -92,11 +88,9 @@ async def post_sql(request: Request, body: SqlRequest,
     try:
         # its own threads and ClickHouse handles: health, ingest and other reads never queue behind it
         return await request.app.state.sql_gate.run(key, read)
-    except GateBusy as exc:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers={"Retry-After": "2"})
-    except SqlRefused as exc:
+    except SqlRefused as exc:  # counted by kind; spyglass.api.errors answers with its status
         sql_query(exc.kind)
-        raise bad_request(exc.message, STATUS[exc.kind], kind=exc.kind) from None
+        raise
 
 
 @router.get("/v1/sql/queue", summary="Analysts' queries running and waiting now, and the limits")

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from spyglass.api.errors import bad_request
 from spyglass.api.params import query_time
 from spyglass.api.serialize import json_row
 from spyglass.api.tree import build_tree
+from spyglass.core.errors import InvalidInput, NotFound
 from spyglass.storage.evaluations import scores_by_span
 from spyglass.storage.scores import scores_of_trace
 from spyglass.storage.traces import TraceFilter, list_traces, trace_spans
@@ -33,11 +33,9 @@ def get_traces(request: Request,
                          project=project, service=service, model=model, status=status,
                          conversation_id=conversation_id, user_id=user_id, tag=tag, flagged=flagged)
     if window.end <= window.start:
-        raise bad_request("query parameter end must be after start")
-    try:
-        traces, next_cursor = list_traces(request.app.state.deps.store, window, limit, cursor)
-    except ValueError:
-        raise bad_request("query parameter cursor is not a cursor this API returned") from None
+        raise InvalidInput("query parameter end must be after start")
+    # a bad cursor is InvalidInput (400) from decode_cursor; any other error is a bug and answers 500
+    traces, next_cursor = list_traces(request.app.state.deps.store, window, limit, cursor)
     return {"traces": [json_row(t) for t in traces], "next_cursor": next_cursor}
 
 
@@ -46,7 +44,7 @@ def get_trace(request: Request, trace_id: str, project: str | None = None) -> di
     store = request.app.state.deps.store
     spans = [json_row(s) for s in trace_spans(store, trace_id, project)]
     if not spans:
-        raise bad_request(f"trace {trace_id!r} not found", 404)
+        raise NotFound(f"trace {trace_id!r} not found")
     scores = scores_by_span(store, trace_id, project)
     for span in spans:
         span["scores"] = {name: json_row(score) for name, score in scores.get(span["span_id"], {}).items()}

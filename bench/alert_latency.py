@@ -97,7 +97,7 @@ def main() -> None:
                              api_port=0, evaluators=["toxicity"], eval_batch_ms=args.eval_batch_ms,
                              ingest_batch_ms=args.ingest_batch_ms, alert_interval_s=args.interval)
     pages = Pages()
-    rule = parse_rule({"name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5,
+    rule = parse_rule({"name": "Toxic responses", "metric": "flag_rate:toxicity", "threshold": 0.5,
                        "window": "1m", "min_samples": 1, "group_by": ["project"], "channels": ["bench"]})
     latencies: list[float] = []
     missed = 0

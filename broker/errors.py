@@ -1,7 +1,7 @@
 """Broker errors, translated from kafka-python's at the boundary."""
 
-from spyglass.storage.errors import SpyglassError
+from spyglass.core.errors import Unavailable
 
 
-class BrokerError(SpyglassError):
+class BrokerError(Unavailable):
     """The Kafka broker could not be reached or refused an operation."""

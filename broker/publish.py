@@ -17,6 +17,8 @@ SPANS_PER_RECORD = 500
 class BrokerBusy(BrokerError):
     """The producer's buffer is full or the broker is slow: the caller should retry later (HTTP 503)."""
 
+    retry_after_s = 1.0
+
 
 class SpanPublisher:
     """Sends spans as wire-format records and waits until the broker has them. Thread-safe."""

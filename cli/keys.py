@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from spyglass.core.settings import Settings
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.errors import ConfigError
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "create":
         try:
             key, plaintext = create_key(store, args.project, args.scopes, args.name)
-        except ValueError as exc:
+        except InvalidInput as exc:
             raise ConfigError(str(exc)) from None
         _print_created(key.key_id, key.project, key.scopes, plaintext)
     elif args.action == "list":

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from spyglass.console.charts import distribution
 from spyglass.console.web import (NotFound, current_user, form_data, page_project, recent_projects, redirect,
                                   render, state)
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.drift import DriftReportFilter, list_drift_reports
 from spyglass.storage.keys import SCOPES, create_key, list_keys, revoke_key
 
@@ -63,8 +64,8 @@ async def new_key(request: Request) -> Response:
     scopes = [s for s in SCOPES if form.get(f"scope_{s}")]
     try:
         key, plaintext = create_key(state(request).deps.store, project, scopes, form.get("name", "")[:200])
-    except ValueError as exc:
-        return _keys_page(request, user, None if user.operator else user.key.project, error=str(exc))
+    except InvalidInput as exc:
+        return _keys_page(request, user, None if user.operator else user.key.project, error=exc.message)
     return _keys_page(request, user, None if user.operator else user.key.project,
                       created={"key": plaintext, "project": key.project, "scopes": key.scopes})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spyglass.api.params import query_time
@@ -14,6 +14,7 @@ from spyglass.console.charts import line_chart
 from spyglass.console.evidence import chat_messages, evidence, marks_for, segments
 from spyglass.console.waterfall import waterfall
 from spyglass.console.web import NotFound, current_user, page_project, recent_projects, render, state
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.alerts import list_alerts
 from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, project_evaluators,
                                       project_filter_values, scores_of_spans, trace_scores_located,
@@ -72,8 +73,8 @@ def traces(request: Request) -> Response:
     try:
         start = query_time(params.get("start") or None, "start", now - TRACE_RANGES.get(chosen, 86_400))
         end = query_time(params.get("end") or None, "end", now + 60)
-    except HTTPException as exc:
-        start, end, error = now - 86_400, now + 60, str(exc.detail)
+    except InvalidInput as exc:
+        start, end, error = now - 86_400, now + 60, exc.message
     values = {name: (params.get(name) or "").strip() or None for name in FILTERS}
     if values["status"] not in (None, "ok", "error", "unset"):
         values["status"], error = None, "status must be ok, error or unset"
@@ -87,7 +88,7 @@ def traces(request: Request) -> Response:
         try:
             limit = int(params["limit"]) if params.get("limit", "").isdigit() else 50
             rows, next_cursor = list_traces(store, where, min(max(limit, 1), 500), params.get("cursor") or None)
-        except ValueError:
+        except InvalidInput:  # a bad cursor; a bug still raises
             error = "that page cursor is not one this console made"
     else:
         error = error or "the end of the range must be after its start"

@@ -33,6 +33,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from spyglass.broker import make_consumer
+from spyglass.core.time import backoff_s
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
 from spyglass.storage.errors import SpyglassError
@@ -307,7 +308,7 @@ class SpanConsumer:
         self.telemetry.failed()
         log.warning("%s: batch not stored, will fetch it again: %.300s", self.label, exc)
         self._rewind(batches)
-        self._stop.wait(min(0.1 * 2 ** min(self.stats.failures, 6), 5.0))
+        self._stop.wait(backoff_s(self.stats.failures, 0.1, 5.0))
 
     def _after_rebalance(self) -> None:
         """Partitions moved. Settle the store in flight; fetch everything else again from whoever owns it.

@@ -10,8 +10,10 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from spyglass.core.errors import InvalidInput
 
-class OtlpError(ValueError):
+
+class OtlpError(InvalidInput):
     """The body is not an OTLP ExportTraceServiceRequest."""
 
 

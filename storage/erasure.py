@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.store import Store
 
 # table -> column holding the trace id; spans and scores also carry user_id
@@ -41,7 +42,7 @@ def erase(store: Store, project: str, kind: str, subject: str, key_id: str = "")
     The erasure is recorded first, so ingest drops replayed rows of the subject from then on.
     """
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
     store.command("INSERT INTO erasures (project, kind, subject, key_id, removed) VALUES "
                   "({p:String}, {k:String}, {s:String}, {key:String}, '')",
                   parameters={"p": project, "k": kind, "s": subject, "key": key_id})

@@ -1,9 +1,9 @@
-"""Storage errors, under the project's root (``spyglass.core.errors``)."""
+"""Storage's errors; the tree's root lives in ``spyglass.core.errors`` (re-exported here for old imports)."""
 
-from spyglass.core.errors import ConfigError, SpyglassError
+from spyglass.core.errors import ConfigError, SpyglassError, Unavailable
 
 __all__ = ["ConfigError", "SpyglassError", "StorageError"]
 
 
-class StorageError(SpyglassError):
+class StorageError(Unavailable):
     """ClickHouse refused or failed an operation; the driver's error is the __cause__."""

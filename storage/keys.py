@@ -11,6 +11,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from spyglass.core.errors import InvalidRecord
 from spyglass.storage.store import Store
 
 SCOPES = ("ingest", "read", "admin")
@@ -40,12 +41,12 @@ def parse_key(plaintext: str) -> tuple[str, str] | None:
 
 
 def create_key(store: Store, project: str, scopes: list[str], name: str = "") -> tuple[ApiKey, str]:
-    """Create a key; returns it and its plaintext (shown once). Raises ValueError on bad input."""
+    """Create a key; returns it and its plaintext (shown once). Raises InvalidRecord on bad input."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise ValueError(f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}")
+        raise InvalidRecord(f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}")
     if not project:
-        raise ValueError("a key needs a project ('*' for an operator key)")
+        raise InvalidRecord("a key needs a project ('*' for an operator key)")
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32).replace("_", "-")
     now = time.time()
     store.command("INSERT INTO api_keys (key_id, project, name, scopes, secret_hash, created_at) VALUES "

@@ -6,39 +6,47 @@ FINAL. Buckets start at multiples of the step (UTC epoch), so series from differ
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from spyglass.core.errors import InvalidInput
+from spyglass.core.metric_names import CATALOGUE, parse_metric_name
+from spyglass.core.time import parse_duration
 from spyglass.storage.store import Store
 
-# metric -> (SQL aggregate over a bucket's rollup rows, the value of a bucket with no rows)
+# catalogue name (spyglass.core.metric_names) -> (SQL aggregate over a bucket's rollup rows, the value of
+# a bucket with no rows). Every name the catalogue marks ``series`` is here (tests/unit/test_metric_names.py).
+_Q = "quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)"
 SPAN_METRICS: dict[str, tuple[str, float | None]] = {
     "requests": ("sum(spans)", 0.0),
+    "request_rate": ("sum(spans) / ({step:UInt32} / 60)", 0.0),
     "errors": ("sum(errors)", 0.0),
     "error_rate": ("sum(errors) / sum(spans)", None),
-    "latency_p50": ("quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[1]", None),
-    "latency_p95": ("quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[3]", None),
-    "latency_p99": ("quantilesTDigestMerge(0.5, 0.9, 0.95, 0.99)(latency_ms)[4]", None),
+    "latency_p50": (f"{_Q}[1]", None),
+    "latency_p90": (f"{_Q}[2]", None),
+    "latency_p95": (f"{_Q}[3]", None),
+    "latency_p99": (f"{_Q}[4]", None),
     "tokens": ("sum(total_tokens)", 0.0),
-    "prompt_tokens": ("sum(prompt_tokens)", 0.0),
-    "completion_tokens": ("sum(completion_tokens)", 0.0),
-    # parts of the two above: prompt tokens read from / written to the provider's cache, reasoning tokens
-    "cache_read_tokens": ("sum(cache_read_tokens)", 0.0),
-    "cache_write_tokens": ("sum(cache_write_tokens)", 0.0),
-    "reasoning_tokens": ("sum(reasoning_tokens)", 0.0),
-    "cost": ("sum(cost)", 0.0),
+    # cache_* are parts of prompt tokens (read from / written to the provider's cache), reasoning of completion
+    **{name: (f"sum({name})", 0.0) for name in ("prompt_tokens", "completion_tokens", "cache_read_tokens",
+                                                "cache_write_tokens", "reasoning_tokens", "cost")},
 }
 EVALUATOR_METRICS: dict[str, tuple[str, float | None]] = {
     "flag_rate": ("if(sum(evaluated) = 0, nan, sum(flagged) / sum(evaluated))", None),
+    "flagged": ("sum(flagged)", 0.0),
     "score_mean": ("if(sum(scored) = 0, nan, sum(score_sum) / sum(scored))", None),
 }
+FEEDBACK_METRICS: dict[str, tuple[str, float | None]] = {
+    "feedback_negative_rate": ("if(sum(valued) = 0, nan, sum(negative) / sum(valued))", None),
+    "feedback_mean": ("if(sum(valued) = 0, nan, sum(value_sum) / sum(valued))", None),
+    "feedback_count": ("sum(scores)", 0.0),
+}
+# source -> (rollup table, the column the name after the colon selects, aggregates)
+_SOURCES = {"spans": ("spans_1m", "", SPAN_METRICS), "evaluations": ("evaluations_1m", "evaluator", EVALUATOR_METRICS),
+            "scores": ("scores_1m", "name", FEEDBACK_METRICS)}
 GROUP_COLUMNS = ("service", "model", "environment")
 MAX_POINTS = 11_000
-_STEP = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-_EVALUATOR = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -63,22 +71,31 @@ class Series:
 
 def parse_step(text: str) -> int:
     """``60s``, ``5m``, ``1h``, ``1d`` (or plain seconds) -> seconds; a multiple of the 60 s rollup."""
-    match = _STEP.match(text.strip()) if not text.strip().isdigit() else None
-    seconds = int(text) if text.strip().isdigit() else (int(match.group(1)) * _UNITS[match.group(2)] if match else 0)
+    try:
+        seconds = parse_duration(text, "step")
+    except InvalidInput:
+        seconds = 0.0
     if seconds < 60 or seconds % 60:
-        raise ValueError(f"step {text!r} must be a whole number of minutes, like 60s, 5m, 1h or 1d")
-    return seconds
+        raise InvalidInput(f"step {text!r} must be a whole number of minutes, like 60s, 5m, 1h or 1d")
+    return int(seconds)
 
 
-def parse_metric(metric: str) -> tuple[str, str, str | None, float | None]:
-    """``metric`` -> (table, aggregate SQL, evaluator or None, empty-bucket value); ValueError names the choices."""
-    name, _, evaluator = metric.partition(":")
-    if name in SPAN_METRICS and not evaluator:
-        return "spans_1m", SPAN_METRICS[name][0], None, SPAN_METRICS[name][1]
-    if name in EVALUATOR_METRICS and _EVALUATOR.match(evaluator):
-        return ("evaluations_1m", EVALUATOR_METRICS[name][0], evaluator, EVALUATOR_METRICS[name][1])
-    choices = ", ".join([*SPAN_METRICS, *(f"{m}:<evaluator>" for m in EVALUATOR_METRICS)])
-    raise ValueError(f"unknown metric {metric!r}; choose one of {choices}")
+def parse_metric(metric: str) -> tuple[str, str, str, str, float | None]:
+    """``metric`` -> (table, aggregate SQL, subject column, subject, empty-bucket value).
+
+    Names from the catalogue that are served as series; InvalidInput names the choices.
+    """
+    name = parse_metric_name(metric)
+    if name.metric.source not in _SOURCES:
+        raise InvalidInput(f"{name.text} is alertable but not a time series here; choose one of {series_help()}")
+    table, column, aggregates = _SOURCES[name.metric.source]
+    aggregate, empty = aggregates[name.metric.name]
+    return table, aggregate, column, name.subject, empty
+
+
+def series_help() -> str:
+    """The names ``GET /v1/metrics`` serves."""
+    return ", ".join(f"{m.name}:<{m.subject}>" if m.subject else m.name for m in CATALOGUE.values() if m.series)
 
 
 def parse_group_by(text: str | None) -> tuple[str, ...]:
@@ -86,7 +103,7 @@ def parse_group_by(text: str | None) -> tuple[str, ...]:
     columns = tuple(c.strip() for c in (text or "").split(",") if c.strip())
     for column in columns:
         if column not in GROUP_COLUMNS:
-            raise ValueError(f"cannot group by {column!r}; choose from {', '.join(GROUP_COLUMNS)}")
+            raise InvalidInput(f"cannot group by {column!r}; choose from {', '.join(GROUP_COLUMNS)}")
     return tuple(dict.fromkeys(columns))
 
 
@@ -95,26 +112,26 @@ def bucket_starts(start: float, end: float, step_s: int) -> list[int]:
     first = int(start // step_s) * step_s
     count = max(0, -(-int(end - first) // step_s))
     if count > MAX_POINTS:
-        raise ValueError(f"{count} points is too many (at most {MAX_POINTS}): use a larger step or a shorter range")
+        raise InvalidInput(f"{count} points is too many (at most {MAX_POINTS}): use a larger step or a shorter range")
     return [first + i * step_s for i in range(count)]
 
 
 def metric_series(store: Store, query: MetricQuery) -> list[Series]:
     """One series per group, a point per aligned bucket (empty buckets: 0 for counts, None for rates)."""
-    table, aggregate, evaluator, empty = parse_metric(query.metric)
+    table, aggregate, column, subject, empty = parse_metric(query.metric)
     buckets = bucket_starts(query.start, query.end, query.step_s)
     if not buckets:
         return []
     keys = ", ".join(query.group_by)
     params: dict[str, Any] = {"project": query.project, "step": query.step_s, "start": buckets[0],
-                              "end": query.end, "evaluator": evaluator or ""}
+                              "end": query.end, "subject": subject}
     rows = store.rows(f"""
         SELECT toUnixTimestamp(toStartOfInterval(minute, INTERVAL {{step:UInt32}} SECOND)) AS bucket,
                {keys + ',' if keys else ''} toFloat64({aggregate}) AS value
         FROM {table}
         WHERE project = {{project:String}}
           AND minute >= toDateTime({{start:Int64}}) AND minute < toDateTime({{end:Float64}})
-          {'AND evaluator = {evaluator:String}' if evaluator else ''}
+          {f'AND {column} = {{subject:String}}' if column else ''}
         GROUP BY bucket{', ' + keys if keys else ''}
         ORDER BY bucket""", params)
     by_group: dict[tuple[str, ...], dict[int, float | None]] = {}

@@ -20,7 +20,8 @@ from typing import Any
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from spyglass.storage.errors import SpyglassError, StorageError
+from spyglass.core.errors import Forbidden, InvalidInput, SpyglassError, TimedOut, TooLarge
+from spyglass.storage.errors import StorageError
 from spyglass.storage.store import Store
 
 # Table functions that read nothing outside the query itself.
@@ -49,9 +50,33 @@ class SqlRefused(SpyglassError):
     too_slow, too_much_memory; the message says what to change."""
 
     def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, kind=kind)
         self.kind = kind
+
+
+class SqlInvalid(SqlRefused, InvalidInput):
+    """Not a query ClickHouse can run."""
+
+
+class SqlForbidden(SqlRefused, Forbidden):
+    """A statement, table or function analysts may not use."""
+
+
+class SqlTooSlow(SqlRefused, TimedOut):
+    """Stopped at the time limit."""
+
+
+class SqlTooBig(SqlRefused, TooLarge):
+    """Stopped at the row or memory limit."""
+
+
+_REFUSALS: dict[str, type[SqlRefused]] = {"invalid": SqlInvalid, "forbidden": SqlForbidden, "too_slow": SqlTooSlow,
+                                          "too_many_rows": SqlTooBig, "too_much_memory": SqlTooBig}
+
+
+def refused(message: str, kind: str) -> SqlRefused:
+    """The refusal of ``kind``, a class of the error tree so the API answers with its status."""
+    return _REFUSALS[kind](message, kind)
 
 
 @dataclass(frozen=True)
@@ -121,24 +146,24 @@ def check_shape(lines: list[tuple[int, str]], database: str, databases: set[str]
     """Refuse what the AST shows to be more than a read of readable Spyglass tables."""
     if not lines or lines[0][1].split(" ")[0] != "SelectWithUnionQuery":
         kind = lines[0][1].split(" ")[0] if lines else "empty"
-        raise SqlRefused(f"only SELECT queries are allowed (this is a {kind.removesuffix('Query')} statement)",
+        raise refused(f"only SELECT queries are allowed (this is a {kind.removesuffix('Query')} statement)",
                          "forbidden")
     for index, (depth, text) in enumerate(lines):
         head, _, rest = text.partition(" ")
         name = rest.split(" ")[0]
         parent = next((t for d, t in reversed(lines[:index]) if d < depth), "")
         if depth == 1 and text not in ("Identifier Native",) and not head.startswith("ExpressionList"):
-            raise SqlRefused("INTO OUTFILE and FORMAT clauses are not allowed; choose the format in the request",
+            raise refused("INTO OUTFILE and FORMAT clauses are not allowed; choose the format in the request",
                              "forbidden")
         if head == "Set":
-            raise SqlRefused("SETTINGS clauses are not allowed: the limits of /v1/sql are fixed by the server",
+            raise refused("SETTINGS clauses are not allowed: the limits of /v1/sql are fixed by the server",
                              "forbidden")
         if head == "Function" and parent.startswith("TableExpression"):
             if name.lower() not in SAFE_TABLE_FUNCTIONS:
-                raise SqlRefused(f"table function {name}() is not allowed: read the Spyglass tables "
+                raise refused(f"table function {name}() is not allowed: read the Spyglass tables "
                                  f"(allowed table functions: {', '.join(sorted(SAFE_TABLE_FUNCTIONS))})", "forbidden")
         elif head == "Function" and name.lower().startswith(DENIED_FUNCTION_PREFIXES):
-            raise SqlRefused(f"function {name}() reads outside the Spyglass tables and is not allowed", "forbidden")
+            raise refused(f"function {name}() reads outside the Spyglass tables and is not allowed", "forbidden")
         elif head in ("TableIdentifier", "Identifier"):
             _check_name(name, database, databases, readable, existing, table=head == "TableIdentifier")
 
@@ -148,11 +173,11 @@ def _check_name(name: str, database: str, databases: set[str], readable: set[str
     first, dot, rest = name.partition(".")
     if dot and first != database and (table or first in databases or first.lower() in ("system",
                                                                                           "information_schema")):
-        raise SqlRefused(f"table {name} is outside the Spyglass database {database!r}; "
+        raise refused(f"table {name} is outside the Spyglass database {database!r}; "
                          "system and other databases cannot be read", "forbidden")
     bare = rest if dot and first == database else (name if not dot else "")
     if bare in existing and bare not in readable:
-        raise SqlRefused(f"table {bare} is not an analyst table and cannot be read through SQL "
+        raise refused(f"table {bare} is not an analyst table and cannot be read through SQL "
                          f"(readable: {', '.join(sorted(readable))})", "forbidden")
 
 
@@ -165,23 +190,23 @@ def check_tables(tree: list[str], database: str, readable: set[str]) -> None:
             name = table.group(1)
             # system.one is the implicit table of a SELECT without FROM (explicit reads were refused earlier)
             if name not in {f"{database}.{t}" for t in readable} | {"system.one"}:
-                raise SqlRefused(f"table {name} is not readable through SQL (readable: "
+                raise refused(f"table {name} is not readable through SQL (readable: "
                                  f"{', '.join(sorted(readable))} in {database!r})", "forbidden")
         if function and function.group(1).lower() not in SAFE_TABLE_FUNCTIONS:
-            raise SqlRefused(f"table function {function.group(1)}() is not allowed", "forbidden")
+            raise refused(f"table function {function.group(1)}() is not allowed", "forbidden")
 
 
 def plan_readonly_sql(store: Store, sql: str, project: str, limits: SqlLimits) -> tuple[str, dict[str, Any]]:
     """The canonical statement to run and its settings, or ``SqlRefused`` saying why not."""
     if not sql or not sql.strip():
-        raise SqlRefused("the query is empty", "invalid")
+        raise refused("the query is empty", "invalid")
     scoped, existing = project_tables(store)
     readable = scoped | (SHARED_TABLES & existing)
     settings = scoped_settings(store, project, limits, scoped)
     statement = _explain(store, "SELECT formatQuery({q:String}) AS statement", settings, {"q": sql})[0]["statement"]
     first_word = statement.lstrip("(").split(None, 1)[0].upper() if statement.strip() else ""
     if first_word not in ("SELECT", "WITH"):
-        raise SqlRefused(f"only SELECT queries are allowed (this is a {first_word} statement)", "forbidden")
+        raise refused(f"only SELECT queries are allowed (this is a {first_word} statement)", "forbidden")
     databases = {row["name"] for row in store.rows("SELECT name FROM system.databases")}
     check_shape(_ast(store, statement), store.database, databases, readable, existing)
     tree = [row["explain"] for row in _explain(store, f"EXPLAIN QUERY TREE {statement}", settings)]
@@ -198,10 +223,10 @@ def _translate(exc: BaseException) -> SqlRefused:
     message = _redact(re.sub(r"\s*\(version [^)]*\)", "", text.split("DB::Exception: ")[-1]).strip())
     if code in _LIMIT_CODES:
         kind = _LIMIT_CODES[code]
-        return SqlRefused(f"query stopped at a limit: {message}; {_HINTS[kind]}", kind)
+        return refused(f"query stopped at a limit: {message}; {_HINTS[kind]}", kind)
     if code in _FORBIDDEN_CODES:
-        return SqlRefused(f"not allowed: {message}", "forbidden")
-    return SqlRefused(message or text, "invalid")
+        return refused(f"not allowed: {message}", "forbidden")
+    return refused(message or text, "invalid")
 
 
 def _redact(message: str) -> str:

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.store import Store
 
 # Columns of a span returned to readers (the large prompt/completion/context included).
@@ -58,11 +59,15 @@ def encode_cursor(trace_start_us: int, trace_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Raise ValueError on a cursor this module did not make."""
-    start, _, trace_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    """(trace start in microseconds, trace id) of a cursor ``encode_cursor`` made; InvalidInput for any other."""
+    try:
+        start, _, trace_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        start_us = int(start)
+    except (ValueError, UnicodeError):  # binascii.Error is a ValueError
+        start_us, trace_id = 0, ""
     if not trace_id:
-        raise ValueError("malformed cursor")
-    return int(start), trace_id
+        raise InvalidInput(f"cursor {cursor[:100]!r} is not a cursor this API returned")
+    return start_us, trace_id
 
 
 def list_traces(store: Store, where: TraceFilter, limit: int = 50,

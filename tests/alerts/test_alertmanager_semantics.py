@@ -16,7 +16,7 @@ from spyglass.alerts.silences import Silence, parse_matchers
 from spyglass.alerts.state import AlertState, Transition, alert_labels
 from spyglass.cli.main import main
 
-RULE = {"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.25, "channels": ["am", "hook"],
+RULE = {"name": "Toxic", "metric": "flag_rate:toxicity", "threshold": 0.25, "channels": ["am", "hook"],
         "description": "More than a quarter of answers are toxic: check the last prompt change."}
 AM = Channel("am", "alertmanager", url="http://am:9093/api/v2/alerts")
 HOOK = Channel("hook", "webhook", url="http://hook")
@@ -41,7 +41,7 @@ def test_valid_labels_load():
 
 
 def test_rule_file_and_cli_check_refuse_an_invalid_label(tmp_path, capsys):
-    text = "rules:\n  - {name: Toxic, metric: 'evaluator:toxicity:flag_rate', threshold: 0.2, labels: {on-call: ai}}\n"
+    text = "rules:\n  - {name: Toxic, metric: 'flag_rate:toxicity', threshold: 0.2, labels: {on-call: ai}}\n"
     with pytest.raises(RuleError, match=r"f\.yaml: rule 'Toxic'\.labels: label name 'on-call' is invalid"):
         parse_rule_text(text, "f.yaml")
     path = tmp_path / "rules.yaml"
@@ -62,8 +62,8 @@ def test_description_and_current_value_reach_every_channel():
     notice = build_notice(rule, Transition("renotified", _state(0.61), True), 1500.0, [], expires_at=1620.0)
     am = json.loads(build_request(AM, notice).body)[0]
     assert am["annotations"]["description"] == RULE["description"] and am["annotations"]["value"] == "0.61"
-    assert am["annotations"]["summary"].startswith("Toxic: evaluator:toxicity:flag_rate=0.61 > 0.25")
-    assert am["endsAt"] == "1970-01-01T00:27:00.000Z"  # 1620 s: a firing alert expires unless posted again
+    assert am["annotations"]["summary"].startswith("Toxic: flag_rate:toxicity=0.61 > 0.25")
+    assert am["endsAt"] == "1970-01-01T00:27:00.000000Z"  # 1620 s: a firing alert expires unless posted again
     assert json.loads(build_request(HOOK, notice).body)["description"] == RULE["description"]
     slack = json.loads(build_request(Channel("s", "slack", url="http://s"), notice).body)
     assert RULE["description"] in slack["blocks"][0]["text"]["text"]
@@ -76,10 +76,10 @@ def test_a_resolve_reads_as_a_recovery_and_ends_now():
     rule = parse_rule(RULE)
     resolved = _state(0.1, status="resolved", resolved_at=1800.0)
     notice = build_notice(rule, Transition("resolved", resolved, True), 1800.0, [], expires_at=9999.0)
-    assert notice.summary == ("[RESOLVED] Toxic: evaluator:toxicity:flag_rate back to 0.1, no longer > 0.25 "
+    assert notice.summary == ("[RESOLVED] Toxic: flag_rate:toxicity back to 0.1, no longer > 0.25 "
                               "over 5m (project=p)")
     am = json.loads(build_request(AM, notice).body)[0]
-    assert am["endsAt"] == "1970-01-01T00:30:00.000Z" and not am["annotations"]["summary"].startswith("[")
+    assert am["endsAt"] == "1970-01-01T00:30:00.000000Z" and not am["annotations"]["summary"].startswith("[")
     assert "back to no data" in summarize(rule, "resolved", math.nan, math.nan, {})
 
 

@@ -29,7 +29,7 @@ def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, 
         api_port=0, ingest_batch_ms=50, eval_batch_ms=50, ingest_group=unique_name("ingest"),
         evaluator_group=unique_name("evaluators"), evaluators=["toxicity"], local_key_path=str(tmp_path / "key"))
     project = unique_name("e2e")
-    rule = parse_rule({"name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5,
+    rule = parse_rule({"name": "Toxic responses", "metric": "flag_rate:toxicity", "threshold": 0.5,
                        "min_samples": 4, "filters": {"project": project}, "channels": ["oncall"]})
     with Stack(settings, alerts=False) as stack:  # this test runs its own engine
         engine = AlertEngine(Store(settings.storage.dsn, settings.storage.database),

@@ -17,7 +17,7 @@ from support import unique_name
 
 pytestmark = pytest.mark.integration
 
-RULE = {"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5, "min_samples": 5,
+RULE = {"name": "Toxic", "metric": "flag_rate:toxicity", "threshold": 0.5, "min_samples": 5,
         "channels": ["hook"]}
 
 

@@ -11,12 +11,13 @@ import threading
 import httpx
 
 from spyglass.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, Channel, build_request
-from spyglass.alerts.delivery import Dispatcher, backoff_s, send
+from spyglass.alerts.delivery import BACKOFF_BASE_S, BACKOFF_CAP_S, Dispatcher, send
 from spyglass.alerts.notice import build_notice
 from spyglass.alerts.rules import parse_rule
 from spyglass.alerts.state import Observation, step
+from spyglass.core.time import backoff_s
 
-RULE = parse_rule({"name": "PII leaks", "metric": "pii_leaks", "threshold": 3, "comparison": ">=",
+RULE = parse_rule({"name": "PII leaks", "metric": "flagged:pii", "threshold": 3, "comparison": ">=",
                    "severity": "critical", "labels": {"team": "sec"}})
 
 
@@ -54,7 +55,7 @@ def test_temporary_failures_are_retried_with_backoff_and_permanent_ones_are_not(
         receiver.responses[:] = [400]
         result = send(channel, notice(), client, threading.Event())
     assert (result.ok, result.attempts, result.http_status) == (False, 1, 400) and "HTTP 400" in result.error
-    assert all(0 <= backoff_s(n) <= min(10, 0.25 * 2 ** (n - 1)) for n in range(1, 12))
+    assert all(0 < backoff_s(n, BACKOFF_BASE_S, BACKOFF_CAP_S) <= min(10, 0.25 * 2 ** (n - 1)) for n in range(1, 12))
 
 
 def test_an_unreachable_receiver_gives_up_at_the_deadline():

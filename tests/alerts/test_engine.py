@@ -18,7 +18,7 @@ from support import unique_name, wait_for
 
 pytestmark = pytest.mark.integration
 
-TOXIC = {"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5, "min_samples": 5,
+TOXIC = {"name": "Toxic", "metric": "flag_rate:toxicity", "threshold": 0.5, "min_samples": 5,
          "window": "5m", "channels": ["hook"]}
 
 
@@ -167,7 +167,7 @@ def test_drift_rules_read_drift_reports(store, receiver):
                   "{p:String}, 'bot', 'm', 'completion_length', 'numeric', 'ks', 0.4, 0.001, 0.6, true)",
                   parameters={"r": unique_name("run"), "t": int(now), "p": project})
     made = engine(store, [Channel("hook", "webhook", url=receiver.url)],
-                  {"name": "Drift", "metric": "drift:effect_size", "threshold": 0.5, "window": "1h",
+                  {"name": "Drift", "metric": "drift_effect_size", "threshold": 0.5, "window": "1h",
                    "filters": {"project": project}, "group_by": ["project", "feature"], "channels": ["hook"]})
     made.tick()
     drain(made)

@@ -7,6 +7,7 @@ import pytest
 from spyglass.alerts.files import default_rule_files, load_rule_files, parse_rule_text
 from spyglass.alerts.metrics import metric_query, parse_metric
 from spyglass.alerts.rules import RuleError, parse_duration, parse_rule
+from spyglass.core.errors import InvalidInput
 
 
 def test_a_full_rule_parses_with_units_and_defaults():
@@ -51,16 +52,18 @@ def test_durations():
         parse_duration(-1, "w")
 
 
-def test_metric_names_and_aliases():
-    assert parse_metric("pii_leaks").stat == "flagged" and parse_metric("pii_leaks").evaluator == "pii"
-    assert parse_metric("drift:drifted").source == "drift"
+def test_metric_names_and_old_names():
+    assert parse_metric("flagged:pii").stat == "flagged" and parse_metric("flagged:pii").evaluator == "pii"
+    assert parse_metric("pii_leaks") == parse_metric("flagged:pii")  # an old name, read with a warning
+    assert parse_metric("evaluator:toxicity:mean").text == "score_mean:toxicity"
+    assert parse_metric("drift_drifted").source == "drift" and parse_metric("drift:drifted").text == "drift_drifted"
     assert parse_metric("latency_p99").source == "spans"
-    with pytest.raises(ValueError, match="known"):
+    with pytest.raises(InvalidInput, match="choose one of"):
         parse_metric("evaluator:toxicity:median")
 
 
 def test_metric_queries_bind_values_instead_of_formatting_them():
-    rule = parse_rule({"name": "x", "metric": "evaluator:tox'ic:flag_rate", "threshold": 0.1,
+    rule = parse_rule({"name": "x", "metric": "flag_rate:tox'ic", "threshold": 0.1,
                        "filters": {"project": "p'; DROP TABLE spans"}})
     sql, params = metric_query(rule.metric, rule.filters, rule.group_by, 1000.0, 1300.0)
     assert "DROP" not in sql and "tox'ic" not in sql
@@ -71,8 +74,7 @@ def test_metric_queries_bind_values_instead_of_formatting_them():
 def test_the_packaged_default_rules_load_and_demand_samples():
     found = load_rule_files(default_rule_files())
     names = {r.metric.text for r in found.rules}
-    assert {"evaluator:toxicity:flag_rate", "evaluator:hallucination:flag_rate", "latency_p95", "error_rate"} <= names
-    assert names & {"pii_leaks", "evaluator:pii:flagged"}, "a PII leak count rule"
+    assert {"flag_rate:toxicity", "flag_rate:hallucination", "latency_p95", "error_rate", "flagged:pii"} <= names
     rates = [r for r in found.rules if r.metric.stat in ("flag_rate", "error_rate", "latency_p95")]
     assert all(r.min_samples >= 20 for r in rates), "rates need enough samples to avoid false alarms"
     assert all(r.channels == ("log",) for r in found.rules)

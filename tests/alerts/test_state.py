@@ -12,7 +12,7 @@ from spyglass.alerts.rules import parse_rule
 from spyglass.alerts.silences import Matcher, Silence, SilenceError, is_silenced, parse_matchers
 from spyglass.alerts.state import Observation, step
 
-RULE = parse_rule({"name": "tox", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5, "min_samples": 5})
+RULE = parse_rule({"name": "tox", "metric": "flag_rate:toxicity", "threshold": 0.5, "min_samples": 5})
 SLOW = parse_rule({"name": "slow", "metric": "latency_p95", "threshold": 1000, "for": "60s", "renotify": "10m"})
 P1 = {"project": "p1"}
 
@@ -122,7 +122,7 @@ def test_baseline_rule_fires_on_departure_and_waits_for_enough_history():
 
 
 def test_keep_firing_for_stops_flapping_around_the_threshold():
-    rule = parse_rule({"name": "h", "metric": "evaluator:hallucination:flag_rate", "threshold": 0.4,
+    rule = parse_rule({"name": "h", "metric": "flag_rate:hallucination", "threshold": 0.4,
                        "keep_firing_for": "30s"})
     events, states = run(rule, [0.42, 0.39, 0.41, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39], every=5)
     flat = [e for tick in events for e in tick]

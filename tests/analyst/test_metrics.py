@@ -70,6 +70,19 @@ def test_evaluator_flag_rate_and_score_mean(client, seeded):
     assert _values(_metric(client, info, "flag_rate:unknown_evaluator")) == [None] * info.minutes
 
 
+def test_every_catalogue_series_the_alerts_know_is_served_too(client, seeded):
+    info = seeded[1]
+    p50, p90, p99 = (_values(_metric(client, info, f"latency_p{q}")) for q in (50, 90, 99))
+    assert all(a <= b <= c for a, b, c in zip(p50, p90, p99)), (p50, p90, p99)
+    assert _values(_metric(client, info, "request_rate", step="5m"))[:2] == [info.per_minute] * 2
+    flagged = _values(_metric(client, info, "flagged:toxicity"))
+    assert sum(flagged) > 0 and _values(_metric(client, info, "flagged:toxicity", step="1h")) == [sum(flagged)]
+    assert _values(_metric(client, info, "feedback_count:thumbs_up")) == [0] * info.minutes  # none seeded
+    # an alert rule's old name reads the same series
+    assert _metric(client, info, "evaluator:toxicity:flag_rate")["series"] == \
+        _metric(client, info, "flag_rate:toxicity")["series"]
+
+
 def test_other_projects_never_show(client, seeded):
     info = seeded[1]
     body = _metric(client, info, "cost", group_by="service,model")

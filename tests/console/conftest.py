@@ -79,7 +79,7 @@ def world(chdb_path, tmp_path_factory):
     app = create_app(ApiDeps(store=store, publisher=NoPublisher(), auth=KeyVerifier(store)))
     server, thread, url = _serve(app)
     log = tmp_path_factory.mktemp("alerts") / "alerts.jsonl"
-    rule = parse_rule({"name": "Unsupported answers", "metric": "evaluator:hallucination:flag_rate",
+    rule = parse_rule({"name": "Unsupported answers", "metric": "flag_rate:hallucination",
                        "threshold": 0.5, "window": "30m", "min_samples": 1, "severity": "critical",
                        "channels": ["log"], "filters": {"project": [project]}})
     db.save_rule(store, rule.id, rule.name, rule.to_dict(), "api")

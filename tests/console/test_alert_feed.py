@@ -35,8 +35,8 @@ def test_resolved_summary_says_the_value_now():
     from spyglass.alerts.notice import summarize
     from spyglass.alerts.rules import parse_rule
 
-    rule = parse_rule({"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.25, "window": "5m"})
+    rule = parse_rule({"name": "Toxic", "metric": "flag_rate:toxicity", "threshold": 0.25, "window": "5m"})
     assert summarize(rule, "resolved", 0.02, 0.0, {"project": "p"}) == \
-        "[RESOLVED] Toxic: evaluator:toxicity:flag_rate back to 0.02, no longer > 0.25 over 5m (project=p)"
+        "[RESOLVED] Toxic: flag_rate:toxicity back to 0.02, no longer > 0.25 over 5m (project=p)"
     assert summarize(rule, "firing", 0.4, 0.0, {"project": "p"}) == \
-        "[FIRING] Toxic: evaluator:toxicity:flag_rate=0.4 > 0.25 over 5m (project=p)"
+        "[FIRING] Toxic: flag_rate:toxicity=0.4 > 0.25 over 5m (project=p)"

@@ -67,4 +67,4 @@ def _rule_threshold(metric: str) -> float:
 # and the leaked record is in the span's context, so neither is a hallucination.
 @pytest.mark.parametrize("phase", ["toxic", "pii"])
 def test_other_incidents_stay_under_the_hallucination_rule(evaluate, phase):
-    assert evaluate(phase)["hallucination"] < _rule_threshold("evaluator:hallucination:flag_rate")
+    assert evaluate(phase)["hallucination"] < _rule_threshold("flag_rate:hallucination")

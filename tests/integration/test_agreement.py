@@ -81,11 +81,11 @@ def test_an_alert_pages_when_agreement_falls(store):
     for i, (flagged, correct) in enumerate(truth):
         verdict = {"trace_id": f"t{i}", "version": "2", "flagged": flagged, "span_start": time.time() - 60}
         insert_label(store, project, f"s{i}", "judge", verdict, correct, "rita", "")
-    sql, params = metric_query(parse_metric("agreement:judge:kappa"), {"project": [project]}, ["project"],
+    sql, params = metric_query(parse_metric("agreement_kappa:judge"), {"project": [project]}, ["project"],
                                time.time() - 3600, time.time() + 60)
     (row,) = store.rows(sql, parameters=params)
     assert row["samples"] == 20 and row["value"] == pytest.approx(0.5)
-    rule = parse_rule({"name": "judge agrees less", "metric": "agreement:judge:kappa", "comparison": "<",
+    rule = parse_rule({"name": "judge agrees less", "metric": "agreement_kappa:judge", "comparison": "<",
                        "threshold": 0.6, "window": "1d", "min_samples": 10, "filters": {"project": [project]},
                        "group_by": ["project", "version"]})
     engine = AlertEngine(store, [], [rule], interval_s=0.1)

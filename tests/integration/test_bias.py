@@ -44,7 +44,7 @@ def test_a_group_refused_far_more_often_is_reported(stack, api):
     # a scheduled `spyglass bias` run writes reports; a rule on them pages for the disparate group
     run_id, written = run_bias(stack.store, project, t0 - 60, time.time())
     assert [c.segment for c in written if c.disparate] == ["muslims"]
-    rule = {"name": f"bias {project}", "metric": "bias:disparate", "threshold": 0.5, "window": "15m",
+    rule = {"name": f"bias {project}", "metric": "bias_disparate", "threshold": 0.5, "window": "15m",
             "group_by": ["project", "dimension", "segment", "outcome"], "filters": {"project": [project]},
             "channels": ["log"]}
     assert api.post("/v1/alert-rules", json=rule).status_code == 201

@@ -70,7 +70,7 @@ def test_sdk_and_http_feedback_land_roll_up_and_page(stack, api):
         {("thumbs_up", 0.0, ""), ("review", None, "off-topic"), ("quality", 0.25, "")}
 
     # thumbs-down share per model over 15 minutes pages for model-a only
-    rule = {"name": f"thumbs down {project}", "metric": "score:thumbs_up:negative_rate", "window": "15m",
+    rule = {"name": f"thumbs down {project}", "metric": "feedback_negative_rate:thumbs_up", "window": "15m",
             "threshold": 0.5, "min_samples": 3, "group_by": ["project", "model"], "filters": {"project": [project]},
             "channels": ["log"]}
     assert api.post("/v1/alert-rules", json=rule).status_code == 201

@@ -58,7 +58,7 @@ def holds(check, seconds: float, interval_s: float = 0.25) -> None:
 
 def test_a_long_firing_alert_stays_active_and_resolves_once(store, alertmanager, receiver):
     project = unique_name("am")
-    rule = parse_rule({"name": "Toxic answers", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5,
+    rule = parse_rule({"name": "Toxic answers", "metric": "flag_rate:toxicity", "threshold": 0.5,
                        "min_samples": 5, "filters": {"project": project}, "channels": ["am"],
                        "labels": {"team": "ai_quality"}, "description": "Toxic answers: check the prompt change."})
     engine = AlertEngine(store, [parse_channel({"name": "am", "type": "alertmanager", "url": alertmanager.url})], [rule], interval_s=0.5,
@@ -84,7 +84,7 @@ def test_a_long_firing_alert_stays_active_and_resolves_once(store, alertmanager,
         resolved = wait_for(lambda: notifications(receiver, project, "resolved"), 30, message="the resolve")
         holds(lambda: len(notifications(receiver, project, "resolved")) == 1, 2.0)  # group_interval is 1 s
         assert resolved[0]["alerts"][0]["annotations"]["summary"].startswith(
-            "Toxic answers: evaluator:toxicity:flag_rate back to 0.1, no longer > 0.5")
+            "Toxic answers: flag_rate:toxicity back to 0.1, no longer > 0.5")
     finally:
         engine.stop()
         thread.join(30)
@@ -109,7 +109,7 @@ def test_an_invalid_label_is_refused_at_rule_load_through_the_api(store):
         def publish(self, spans: list) -> int:
             raise AssertionError("never publishes")
 
-    body = {"name": "Toxic", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5, "labels": {"on-call": "x"}}
+    body = {"name": "Toxic", "metric": "flag_rate:toxicity", "threshold": 0.5, "labels": {"on-call": "x"}}
     with TestClient(create_app(ApiDeps(store=store, publisher=NoPublisher()))) as api:
         refused = api.post("/v1/alert-rules", json=body)
         assert refused.status_code == 422

@@ -6,15 +6,16 @@ import gzip
 import zlib
 
 import pytest
-from fastapi import HTTPException
 
 from spyglass.api.body import MAX_RATIO, inflate
+from spyglass.api.errors import status_of
+from spyglass.core.errors import SpyglassError
 
 
 def _status(body: bytes, encoding: str, limit: int) -> tuple[int, str]:
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(SpyglassError) as refused:
         inflate(body, encoding, limit)
-    return refused.value.status_code, str(refused.value.detail)
+    return status_of(refused.value), refused.value.message
 
 
 def test_plain_gzip_multi_member_zlib_and_raw_deflate_inflate():

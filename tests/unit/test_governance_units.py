@@ -26,7 +26,7 @@ def test_scores_are_numbers_booleans_or_categories():
 
 
 def test_score_metric_reads_the_score_rollup():
-    metric = parse_metric("score:thumbs_up:negative_rate")
+    metric = parse_metric("feedback_negative_rate:thumbs_up")
     sql, params = metric_query(metric, {"project": ["p"]}, ["model"], 0, 900)
     assert "FROM scores_1m" in sql and "sum(negative) / sum(valued)" in sql and params["evaluator"] == "thumbs_up"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spyglass.api.tree import build_tree
+from spyglass.core.errors import InvalidInput
 from spyglass.storage.traces import decode_cursor, encode_cursor
 
 
@@ -26,5 +27,6 @@ def test_orphans_become_roots():
 
 def test_cursor_round_trip_and_garbage():
     assert decode_cursor(encode_cursor(123, "trace:with:colons")) == (123, "trace:with:colons")
-    with pytest.raises(ValueError):
-        decode_cursor("not-a-cursor")
+    for garbage in ("not-a-cursor", "bm90LWEtY3Vyc29y", "%%%"):
+        with pytest.raises(InvalidInput):
+            decode_cursor(garbage)
