@@ -14,8 +14,10 @@ SETTINGS or row filters.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from typing import Any
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -241,3 +243,24 @@ def export_readonly_sql(store: Store, sql: str, project: str, fmt: str, limits: 
         return store.client.raw_query(f"{statement}\nSETTINGS {clause}", fmt=fmt)
     except ClickHouseError as exc:
         raise _translate(exc) from exc
+
+
+def json_value(value: Any) -> Any:
+    """A ClickHouse value as JSON: datetimes RFC 3339, non-finite floats null, odd types as strings."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # ClickHouse returns naive UTC datetimes
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)  # Decimal, UUID, IP addresses
