@@ -6,8 +6,10 @@ in order. A failed store rewinds every partition to the first offset not yet sto
 off. While batch N is stored, batch N+1 is decoded and batch N+2 fetched. Only the consumer
 thread touches the consumer, as kafka-python requires.
 
-What "store" means is the sink's business (``SpanSink``): ingest writes spans to ClickHouse,
-evaluators score them and write evaluations.
+What "store" means is the sink's business (``ingest.batch.SpanSink``): ingest writes spans to
+ClickHouse, evaluators score them and write evaluations. Which offsets to commit and where to
+rewind is decided by ``ingest.offsets.OffsetBook`` (plain data, unit-tested without a broker);
+this module carries its answers out against Kafka.
 
 Offsets name records only within one incarnation of a topic: a broker that lost its topics (the
 embedded one is memory-only) numbers new records from 0 again. So sinks name what they insert
