@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from spyglass.core.time import iso
 from spyglass.storage import Store
 from spyglass.storage.audit import normalized_sql_hash
-from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, run_readonly_sql
+from spyglass.storage.sql import SqlLimits, SqlRefused, export_readonly_sql, json_value, run_readonly_sql
 from spyglass.telemetry.recorders import sql_query
 
 router = APIRouter(tags=["sql"])
@@ -33,25 +30,6 @@ class SqlRequest(BaseModel):
     format: Literal["json", "csv", "arrow"] = "json"
     max_rows: int = Field(DEFAULT_ROWS, ge=1, le=MAX_ROWS, description="more result rows than this is an error (413)")
     timeout_s: float = Field(MAX_SECONDS, gt=0, le=MAX_SECONDS, description="stop the query after this many seconds (408)")
-
-
-def json_value(value: Any) -> Any:
-    """A ClickHouse value as JSON: datetimes RFC 3339, non-finite floats null, odd types as strings."""
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)  # Decimal, UUID, IP addresses
 
 
 @router.post("/v1/sql", summary="Run a read-only SQL query on one project's rows",

@@ -37,8 +37,7 @@ def _through_api(args: argparse.Namespace, api: LocalApi) -> tuple[list[str], li
 
 
 def _direct(args: argparse.Namespace, settings: Settings) -> tuple[list[str], list[dict[str, Any]]]:
-    from spyglass.api.sql import json_value
-    from spyglass.storage.sql import SqlRefused, run_readonly_sql
+    from spyglass.storage.sql import SqlRefused, json_value, run_readonly_sql
 
     store = open_store(settings, "query")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
@@ -20,7 +20,13 @@ from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
 from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
 
+if TYPE_CHECKING:  # the loop's interface, for types only: scoring needs nothing of ingest at run time
+    from spyglass.ingest.batch import Batch
+
 log = logging.getLogger(__name__)
+
+# what prepare() hands to store(): the spans to score, and the (span, evaluator) pairs stored already
+EvaluationPlan = tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], int]]
 
 
 class EvaluationSink:
@@ -34,7 +40,7 @@ class EvaluationSink:
         self.skipped = 0  # spans already scored by every current evaluator version
         self.rollups_repaired = 0
 
-    def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
+    def prepare(self, batch: Batch[EvaluationPlan]) -> EvaluationPlan:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
 
         Stored pairs may come from an insert cut off before its rollup rows; those are completed.
@@ -51,8 +57,9 @@ class EvaluationSink:
             self.skipped += before - len(spans)
         return spans, done
 
-    def store(self, batch: Any) -> int:
+    def store(self, batch: Batch[EvaluationPlan]) -> int:
         """Score and insert; runs the models (blocking). Raises StorageError to be fetched again."""
+        assert batch.prepared is not None, "the loop calls prepare() first"
         spans, done = batch.prepared
         if not spans:
             return 0

@@ -6,8 +6,10 @@ in order. A failed store rewinds every partition to the first offset not yet sto
 off. While batch N is stored, batch N+1 is decoded and batch N+2 fetched. Only the consumer
 thread touches the consumer, as kafka-python requires.
 
-What "store" means is the sink's business (``SpanSink``): ingest writes spans to ClickHouse,
-evaluators score them and write evaluations.
+What "store" means is the sink's business (``ingest.batch.SpanSink``): ingest writes spans to
+ClickHouse, evaluators score them and write evaluations. Which offsets to commit and where to
+rewind is decided by ``ingest.offsets.OffsetBook`` (plain data, unit-tested without a broker);
+this module carries its answers out against Kafka.
 
 Offsets name records only within one incarnation of a topic: a broker that lost its topics (the
 embedded one is memory-only) numbers new records from 0 again. So sinks name what they insert
@@ -26,7 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Generic
 
 from kafka import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
@@ -34,43 +36,14 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from spyglass.broker import make_consumer
 from spyglass.core.time import backoff_s
+from spyglass.ingest.batch import Batch, Prepared, SpanSink
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
+from spyglass.ingest.offsets import OffsetBook
 from spyglass.storage.errors import SpyglassError
 from spyglass.telemetry.consumer import ConsumerTelemetry
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Batch:
-    """Decoded records and the offsets they cover; ``ranges`` names them (for logs, not identity)."""
-
-    decoded: Decoded
-    first: dict[TopicPartition, int]
-    next: dict[TopicPartition, int]
-    ranges: str
-    may_repeat: bool  # the batch may hold spans a previous run already stored
-    prepared: Any = None  # what the sink's prepare() returned
-
-
-class SpanSink(Protocol):
-    """Where batches go. ``prepare`` runs on the consumer thread, ``store`` on the helper thread.
-
-    A sink may name its decoder as attribute ``decode``: a module-level function (it must pickle,
-    to run in the decode process) from ``[(value, Source)]`` to ``Decoded``; else ``decode_values``.
-    """
-
-    def prepare(self, batch: Batch) -> Any:
-        """Cheap per-batch work (filtering); its result is ``batch.prepared``. May raise SpyglassError."""
-
-    def store(self, batch: Batch) -> int:
-        """Persist the batch; return how many items were stored. Raise to have it fetched again."""
-
-    def forget(self) -> None:
-        """A store failed: drop any memory of what was sent but maybe not stored."""
-
-    # optional: ``discard(decoded)`` releases what a decoded batch holds that will never be stored
 
 
 @dataclass
@@ -89,7 +62,7 @@ class ConsumerStats:
         return self.stored / max(time.monotonic() - self.started, 1e-9)
 
 
-class SpanConsumer:
+class SpanConsumer(Generic[Prepared]):
     """One consumer-group member feeding a ``SpanSink``. ``run()`` blocks until ``stop()``.
 
     ``decode_processes`` > 0 decodes batches in that many worker processes (ingest: parsing and
@@ -100,7 +73,7 @@ class SpanConsumer:
     when stop was asked (for at most that long), for a broker that forgets its records on stop.
     """
 
-    def __init__(self, sink: SpanSink, bootstrap: str, topic: str, group: str, batch_spans: int,
+    def __init__(self, sink: SpanSink[Prepared], bootstrap: str, topic: str, group: str, batch_spans: int,
                  batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer",
                  decode_processes: int = 0, drain_timeout_s: float = 0.0) -> None:
         self.sink = sink
@@ -118,10 +91,10 @@ class SpanConsumer:
         self._decode = getattr(sink, "decode", decode_values)
         self._decoders = DecodePool(decode_processes)
         self._stop = threading.Event()
-        self._may_repeat = True  # the first batch after start may repeat what a crashed run stored
+        self._book = OffsetBook()  # what to commit and where to rewind
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{label}-store")
-        self._decoding: deque[tuple[Future[Decoded], Batch]] = deque()  # closed batches, oldest first
-        self._inflight: tuple[Future[int], Batch] | None = None  # the batch being stored
+        self._decoding: deque[tuple[Future[Decoded], Batch[Prepared]]] = deque()  # closed batches, oldest first
+        self._inflight: tuple[Future[int], Batch[Prepared]] | None = None  # the batch being stored
         self._paused = False  # fetching paused while the pipeline is full
         self._rebalanced = False  # set by the rebalance listener, handled after poll() returns
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
@@ -160,18 +133,17 @@ class SpanConsumer:
                 if self._rebalanced:
                     self._after_rebalance()
                 for tp, messages in polled.items():
-                    self._first.setdefault(tp, messages[0].offset)
                     for message in messages:
                         value = message.value
                         self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
                         self._spans += value.count(b'"span_id"') if value else 1  # an estimate is enough
-                    self._next[tp] = messages[-1].offset + 1
+                    self._book.fetched(tp, messages[0].offset, messages[-1].offset)
                     if not self._opened:
                         self._opened = time.monotonic()
                         self.stats.first_record_at = self.stats.first_record_at or self._opened
                 self._advance()
                 self.telemetry.observe(self)
-                if self._next and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
+                if self._book.pending and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
                     self._close_or_pause()
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
@@ -240,11 +212,8 @@ class SpanConsumer:
 
     def _close(self) -> None:
         """Close the pending records into a batch and start decoding it."""
-        ranges = ",".join(f"{tp.topic}:{tp.partition}:{self._first[tp]}-{self._next[tp]}"
-                          for tp in sorted(self._next))
-        batch = Batch(Decoded(), dict(self._first), dict(self._next), ranges, self._may_repeat)
+        batch: Batch[Prepared] = Batch(Decoded(), self._book.close())
         self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
-        self._may_repeat = False
         self._reset()
 
     def _advance(self) -> None:
@@ -272,11 +241,11 @@ class SpanConsumer:
             self.telemetry.decoded(batch.decoded)
             batch.prepared = self.sink.prepare(batch)
         except SpyglassError as exc:
-            self._failed(exc, [batch])
+            self._failed(exc, batch)
             return
         except BrokenProcessPool as exc:  # a decode process died (killed, out of memory)
             self._decoders.restart()
-            self._failed(exc, [batch])
+            self._failed(exc, batch)
             return
         self._inflight = (self._helper.submit(self.telemetry.timed(self.sink.store), batch), batch)
 
@@ -288,10 +257,11 @@ class SpanConsumer:
         try:
             stored = future.result()
         except (SpyglassError, KafkaError) as exc:
-            self._failed(exc, [batch])
+            self._failed(exc, batch)
             return
+        commit = self._book.stored(batch.offsets)
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.next.items()})
+            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in commit.items()})
         except CommitFailedError as exc:  # the group rebalanced; the new owner filters the repeat
             log.warning("%s: commit failed after rebalance: %s", self.label, exc)
         except KafkaError as exc:  # a slow broker: the next batch's commit covers these offsets too
@@ -302,12 +272,12 @@ class SpanConsumer:
         self.stats.batches += 1
         self.stats.failures = 0
 
-    def _failed(self, exc: BaseException, batches: list[Batch]) -> None:
+    def _failed(self, exc: BaseException, batch: Batch[Prepared]) -> None:
         """A batch was not stored: fetch it and everything after it again, after a back-off."""
         self.stats.failures += 1
         self.telemetry.failed()
         log.warning("%s: batch not stored, will fetch it again: %.300s", self.label, exc)
-        self._rewind(batches)
+        self._rewind([batch])
         self._stop.wait(backoff_s(self.stats.failures, 0.1, 5.0))
 
     def _after_rebalance(self) -> None:
@@ -322,30 +292,23 @@ class SpanConsumer:
             self._settle()
         self._rewind([])
 
-    def _rewind(self, batches: list[Batch]) -> None:
+    def _rewind(self, failed: list[Batch[Prepared]]) -> None:
         """Seek every assigned partition back to the earliest offset held but not stored; drop all held."""
-        earliest = dict(self._first)
-        for batch in batches + [b for _, b in self._decoding]:
-            for tp, offset in batch.first.items():
-                earliest[tp] = min(offset, earliest.get(tp, offset))
-        assigned = self._consumer.assignment()
-        for tp, offset in earliest.items():
-            if tp in assigned:
-                self._consumer.seek(tp, offset)
+        for tp, offset in self._book.rewind(self._consumer.assignment()).items():
+            self._consumer.seek(tp, offset)
         self.sink.forget()
         discard = getattr(self.sink, "discard", None)
         if discard is not None:
-            for batch in batches:
+            for batch in failed:
                 discard(batch.decoded)
             for future, _ in self._decoding:  # still decoding, perhaps: discard when done
                 future.add_done_callback(partial(_discard_result, discard))
         self._decoding.clear()
-        self._may_repeat = True
         self._reset()
 
     def _drain(self) -> None:
         """Store everything held and settle it (on stop and before partitions are revoked)."""
-        if self._next:
+        if self._book.pending:
             self._close()
         while self._decoding or self._inflight:
             self._step()
@@ -354,8 +317,6 @@ class SpanConsumer:
         """Forget the pending records (they were closed into a batch, or will be fetched again)."""
         self._items: list[tuple[bytes | None, Source]] = []
         self._spans = 0  # spans in _items, estimated
-        self._first: dict[TopicPartition, int] = {}  # first offset of each partition in the batch
-        self._next: dict[TopicPartition, int] = {}  # offset to commit once the batch is stored
         self._opened = 0.0
 
 

@@ -21,7 +21,8 @@ from typing import Any
 from kafka.errors import KafkaError
 
 from spyglass.broker import BrokerError, make_producer
-from spyglass.ingest.consumer import Batch, SpanConsumer
+from spyglass.ingest.batch import Batch
+from spyglass.ingest.consumer import SpanConsumer
 from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert
 from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
@@ -73,7 +74,7 @@ class SpanStoreSink:
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
 
-    def prepare(self, batch: Batch) -> int:
+    def prepare(self, batch: Batch[int]) -> int:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""
         encoded = batch.decoded.encoded
         assert encoded is not None, "SpanStoreSink needs decode_for_insert"
@@ -96,7 +97,7 @@ class SpanStoreSink:
         self._recent.add_all(encoded.keys)
         return len(keep)
 
-    def store(self, batch: Batch) -> int:
+    def store(self, batch: Batch[int]) -> int:
         """Runs on the helper thread: dead letters to the DLQ (each confirmed), rows to ClickHouse.
 
         Raises ``BrokerError`` when the broker does not confirm a dead letter: the batch is not
@@ -109,7 +110,7 @@ class SpanStoreSink:
                 insert_span_file(self.db, encoded.path, insert_token(encoded.digest))
         finally:
             encoded.discard()  # a failed batch is fetched and decoded again
-        return batch.prepared
+        return batch.prepared or 0
 
     def _send_dead_letters(self, decoded: Decoded) -> None:
         if not decoded.dead:

@@ -8,6 +8,7 @@ import orjson
 
 from spyglass.storage.store import Store
 
+# The columns of a span, written by ingest and read back by every reader (the one list).
 SPAN_COLUMNS = (
     "project", "trace_id", "span_id", "parent_span_id", "service", "name", "kind", "start_time",
     "end_time", "duration_ms", "status", "error", "model", "provider", "prompt", "prompt_messages",

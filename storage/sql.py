@@ -14,13 +14,16 @@ SETTINGS or row filters.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from spyglass.core.errors import Forbidden, InvalidInput, SpyglassError, TimedOut, TooLarge
+from spyglass.core.time import iso
 from spyglass.storage.errors import StorageError
 from spyglass.storage.store import Store
 
@@ -266,3 +269,22 @@ def export_readonly_sql(store: Store, sql: str, project: str, fmt: str, limits: 
         return store.client.raw_query(f"{statement}\nSETTINGS {clause}", fmt=fmt)
     except ClickHouseError as exc:
         raise _translate(exc) from exc
+
+
+def json_value(value: Any) -> Any:
+    """A ClickHouse value as JSON: datetimes RFC 3339, non-finite floats null, odd types as strings."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)  # Decimal, UUID, IP addresses

@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from spyglass.core.errors import InvalidInput
+from spyglass.storage.spans import SPAN_COLUMNS
 from spyglass.storage.store import Store
 
-# Columns of a span returned to readers (the large prompt/completion/context included).
-SPAN_FIELDS = (
-    "trace_id, span_id, parent_span_id, project, service, name, kind, start_time, end_time, duration_ms, "
-    "status, error, model, provider, prompt, prompt_messages, completion, prompt_tokens, completion_tokens, "
-    "total_tokens, cost, conversation_id, user_id, prompt_name, prompt_version, context, context_sources, "
-    "tags, metadata, metadata_num, environment, release, cache_read_tokens, cache_write_tokens, reasoning_tokens"
-)
+# Columns of a span returned to readers: all of them (the large prompt/completion/context included).
+SPAN_FIELDS = ", ".join(SPAN_COLUMNS)
 
 
 @dataclass(frozen=True)

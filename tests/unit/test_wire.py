@@ -70,6 +70,12 @@ def test_unknown_fields_and_metadata_are_kept():
     ({"metadata": ["a"]}, "metadata"),
     ({"model": 4}, "model"),
     ({"completion": "x" * 1_000_001}, "completion"),
+    # shapes that used to raise TypeError out of the validator (a poison record for the consumer)
+    ({"kind": ["llm"]}, "kind"),
+    ({"status": {"code": 2}}, "status"),
+    ({"prompt": [{"role": "user", "content": [{"text": None}]}]}, "prompt[0].content[0].text"),
+    ({"start_time": "2023-11-14"}, "start_time"),  # RFC 3339 needs a time of day
+    ({"error": {"type": "E", "message": 5}}, "error"),
 ])
 def test_invalid_fields_are_named(change, field):
     with pytest.raises(SpanError) as caught:

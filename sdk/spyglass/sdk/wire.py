@@ -3,48 +3,40 @@
 A Kafka record on ``spyglass.spans`` is a JSON object ``{"schema_version": 1, "spans": [...]}``
 holding many spans; the producer compresses records (lz4). ``validate_span`` turns one span as
 sent into the normalized row the ``spans`` table stores, or raises ``SpanError`` naming the field.
-It is plain Python with no dependencies, because the SDK ships it too; ``json_schema()`` publishes
-the same rules as JSON Schema (``docs/span.schema.json``).
+It is plain Python with no dependencies, because the SDK ships it too. Its fields and limits are the
+one table in ``span_fields``, which also publishes them as JSON Schema (``docs/span.schema.json``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timezone
 from typing import Any
 
-SCHEMA_VERSION = 1
-SPANS_TOPIC = "spyglass.spans"  # the Kafka topic every span travels on (backend default too)
-SPAN_KINDS = ("llm", "chain", "retrieval", "tool", "agent", "embedding", "other")
-STATUSES = ("ok", "error", "unset")
+from spyglass.sdk.span_fields import (FIELDS, KNOWN_FIELDS, MAX_CONTEXT_DOCS, MAX_COUNT, MAX_EPOCH_S, MAX_ID_CHARS,
+                                      MAX_METADATA_KEYS, MAX_NAME_CHARS, MAX_TAGS, MAX_TEXT_CHARS, SCHEMA_VERSION,
+                                      SPAN_KINDS, STATUSES, TIME_PATTERN, json_schema, names)
 
-MAX_ID_CHARS = 128
-MAX_NAME_CHARS = 1_000
-MAX_TEXT_CHARS = 1_000_000  # prompt, completion, each context document
-MAX_CONTEXT_DOCS = 256
-MAX_TAGS = 64
-MAX_METADATA_KEYS = 128
+__all__ = ["KNOWN_FIELDS", "MAX_ID_CHARS", "MAX_NAME_CHARS", "MAX_RECORD_BYTES", "MAX_TEXT_CHARS", "SCHEMA_VERSION",
+           "SPANS_TOPIC", "SPAN_KINDS", "STATUSES", "RecordError", "SpanError", "decode_record", "encode_record",
+           "json_schema", "parse_time", "validate_span"]
+
+SPANS_TOPIC = "spyglass.spans"  # the Kafka topic every span travels on (backend default too)
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 _KINDS = frozenset(SPAN_KINDS)
 _STATUSES = frozenset(STATUSES)
-_ID_FIELDS = ("trace_id", "span_id")
-_SHORT_FIELDS = ("service", "model", "provider", "conversation_id", "user_id", "prompt_name",
-                 "environment", "release")
-_COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
-# parts of the counts above, priced apart (prompt caching, reasoning models)
-TOKEN_DETAIL_FIELDS = ("cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
+_TIME = re.compile(TIME_PATTERN)
+# the field groups and limits of the one table in span_fields
+_LIMIT = {f.name: f.max_chars for f in FIELDS}
+_REQUIRED_STRINGS = names("id", required=True) + names("label", required=True)  # trace_id, span_id, project, name
+_VERSION_FIELDS = names("version")  # strings, or integers kept as text
+_SHORT_FIELDS = names("label", required=False) + _VERSION_FIELDS
 # built once: json.dumps with options builds a new encoder on every call
 _compact_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _json = json.JSONEncoder(default=str).encode
-KNOWN_FIELDS = frozenset((
-    "trace_id", "span_id", "parent_span_id", "project", "service", "name", "kind", "start_time",
-    "end_time", "status", "error", "model", "provider", "prompt", "completion", "prompt_tokens",
-    "completion_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost",
-    "conversation_id", "user_id", "prompt_name", "prompt_version", "context", "tags", "metadata", "environment",
-    "release",
-))
 
 
 class SpanError(ValueError):
@@ -100,17 +92,19 @@ def decode_record(value: bytes, loads: Any = json.loads) -> list[Any]:
 # ---------------------------------------------------------------- time
 
 def parse_time(value: Any, field: str) -> float:
-    """RFC 3339 string or epoch seconds (int/float) -> epoch seconds as float."""
+    """RFC 3339 string (offset optional: UTC) or epoch seconds (int/float) -> epoch seconds as float."""
     if type(value) is float or type(value) is int:
-        if not math.isfinite(value) or value < 0 or value > 4_102_444_800:  # year 2100
-            raise SpanError(field, f"epoch seconds {value!r} out of range")
+        if not math.isfinite(value) or value < 0 or value > MAX_EPOCH_S:
+            raise SpanError(field, f"epoch seconds {value!r} out of range (0 to {MAX_EPOCH_S})")
         return float(value)
     if isinstance(value, str):
+        if not _TIME.fullmatch(value):  # the schema's pattern; fullmatch: "$" ends the input, as in JSON Schema
+            raise SpanError(field, f"{value!r} is not an RFC 3339 time (years 1970-2100) or epoch seconds")
         text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise SpanError(field, f"{value!r} is not an RFC 3339 time or epoch seconds") from None
+            raise SpanError(field, f"{value!r} is not a real date and time") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.timestamp()
@@ -124,20 +118,30 @@ def _text(span: dict, field: str, limit: int, default: str = "") -> str:
     if value is None:
         return default
     if type(value) is not str:
-        if type(value) is int and field in ("prompt_version", "release"):
-            return str(value)
+        if field in _VERSION_FIELDS and _integral(value):
+            return str(int(value))
         raise SpanError(field, f"expected a string, got {type(value).__name__}")
     if len(value) > limit:
         raise SpanError(field, f"{len(value)} characters exceeds the limit of {limit}")
     return value
 
 
+def _integral(value: Any) -> bool:
+    """An integer as JSON Schema counts them: 3 and 3.0, never true/false."""
+    kind = type(value)
+    return kind is int or (kind is float and value.is_integer())
+
+
 def _count(span: dict, field: str) -> int:
     value = span.get(field)
     if value is None:
         return 0
-    if type(value) is not int or value < 0 or value > 2**32 - 1:
-        raise SpanError(field, f"expected a non-negative integer, got {value!r}")
+    if type(value) is not int:
+        if not _integral(value):
+            raise SpanError(field, f"expected a non-negative integer, got {value!r}")
+        value = int(value)
+    if value < 0 or value > MAX_COUNT:
+        raise SpanError(field, f"expected a non-negative integer of at most {MAX_COUNT}, got {value!r}")
     return value
 
 
@@ -148,17 +152,30 @@ def _content_text(message: Any, where: str) -> str:
     if content is None:
         return ""
     if isinstance(content, list):  # multi-part content: keep the text parts
-        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+        return "".join(_part_text(p, f"{where}.content[{i}]") for i, p in enumerate(content))
     if not isinstance(content, str):
         raise SpanError(where, f"message content must be a string or list of parts, got {type(content).__name__}")
     return content
+
+
+def _part_text(part: Any, where: str) -> str:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        raise SpanError(where, f"a content part must be a string or an object, got {type(part).__name__}")
+    text = part.get("text", "")  # image and audio parts have none
+    if not isinstance(text, str):
+        raise SpanError(f"{where}.text", f"expected a string, got {type(text).__name__}")
+    return text
 
 
 def _message_text(message: Any, where: str) -> str:
     if isinstance(message, str):
         return message
     content = _content_text(message, where)
-    role = message.get("role", "")
+    role = message.get("role")
+    if role is not None and not isinstance(role, str):
+        raise SpanError(f"{where}.role", f"expected a string, got {type(role).__name__}")
     return f"{role}: {content}" if role else content
 
 
@@ -168,13 +185,13 @@ def _prompt(span: dict) -> tuple[str, str]:
     if value is None:
         return "", ""
     if type(value) is str:
-        if len(value) > MAX_TEXT_CHARS:
-            raise SpanError("prompt", f"{len(value)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        if len(value) > _LIMIT["prompt"]:
+            raise SpanError("prompt", f"{len(value)} characters exceeds the limit of {_LIMIT['prompt']}")
         return value, ""
     if isinstance(value, list):
         text = "\n".join(_message_text(m, f"prompt[{i}]") for i, m in enumerate(value))
-        if len(text) > MAX_TEXT_CHARS:
-            raise SpanError("prompt", f"{len(text)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        if len(text) > _LIMIT["prompt"]:
+            raise SpanError("prompt", f"{len(text)} characters exceeds the limit of {_LIMIT['prompt']}")
         return text, _compact_json(value)
     raise SpanError("prompt", f"expected a string or a list of chat messages, got {type(value).__name__}")
 
@@ -187,8 +204,8 @@ def _completion(span: dict) -> str:
         if not isinstance(value, dict):
             raise SpanError("completion", f"expected a string or a chat message, got {type(value).__name__}")
         value = _content_text(value, "completion")  # a single assistant message
-    if len(value) > MAX_TEXT_CHARS:
-        raise SpanError("completion", f"{len(value)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+    if len(value) > _LIMIT["completion"]:
+        raise SpanError("completion", f"{len(value)} characters exceeds the limit of {_LIMIT['completion']}")
     return value
 
 
@@ -205,13 +222,15 @@ def _context(span: dict) -> tuple[list[str], list[str]]:
         if isinstance(doc, str):
             content, source = doc, ""
         elif isinstance(doc, dict) and isinstance(doc.get("content"), str):
-            content, source = doc["content"], doc.get("source") or ""
-            if not isinstance(source, str):
+            content, source = doc["content"], doc.get("source")
+            if source is None:
+                source = ""
+            elif not isinstance(source, str):
                 raise SpanError(f"context[{i}].source", "expected a string")
         else:
             raise SpanError(f"context[{i}]", "a document must be a string or {\"content\", \"source\"}")
-        if len(content) > MAX_TEXT_CHARS:
-            raise SpanError(f"context[{i}]", f"{len(content)} characters exceeds the limit of {MAX_TEXT_CHARS}")
+        if len(content) > _LIMIT["context"]:
+            raise SpanError(f"context[{i}]", f"{len(content)} characters exceeds the limit of {_LIMIT['context']}")
         contents.append(content)
         sources.append(source)
     return contents, sources
@@ -224,8 +243,8 @@ def _tags(span: dict) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_TAGS:
         raise SpanError("tags", f"expected a list of at most {MAX_TAGS} strings")
     for tag in value:
-        if type(tag) is not str or len(tag) > MAX_NAME_CHARS:
-            raise SpanError("tags", f"tag {tag!r} is not a string of at most {MAX_NAME_CHARS} characters")
+        if type(tag) is not str or len(tag) > _LIMIT["tags"]:
+            raise SpanError("tags", f"tag {tag!r} is not a string of at most {_LIMIT['tags']} characters")
     return value
 
 
@@ -256,6 +275,20 @@ def _metadata(span: dict) -> tuple[dict[str, str], dict[str, float]]:
     return strings, numbers
 
 
+def _error(error: Any) -> str:
+    """The error message: a string, or {"type", "message"} as "type: message"."""
+    if isinstance(error, dict):
+        kind, message = error.get("type", "Error"), error.get("message", "")
+        if not isinstance(kind, str) or not isinstance(message, str):
+            raise SpanError("error", "an error object's type and message must be strings")
+        error = f"{kind}: {message}"
+    elif not isinstance(error, str):
+        raise SpanError("error", f"expected a string or an object, got {type(error).__name__}")
+    if len(error) > _LIMIT["error"]:
+        raise SpanError("error", f"{len(error)} characters exceeds the limit of {_LIMIT['error']}")
+    return error
+
+
 # ---------------------------------------------------------------- span
 
 def validate_span(span: Any) -> dict[str, Any]:
@@ -268,19 +301,15 @@ def validate_span(span: Any) -> dict[str, Any]:
         raise SpanError("span", f"expected an object, got {type(span).__name__}")
     span_id = span.get("span_id")
     try:
-        for field in _ID_FIELDS:
+        for field in _REQUIRED_STRINGS:
             value = span.get(field)
-            if type(value) is not str or not value or len(value) > MAX_ID_CHARS:
-                raise SpanError(field, f"required: a non-empty string of at most {MAX_ID_CHARS} characters")
-        parent = _text(span, "parent_span_id", MAX_ID_CHARS)
-        project = span.get("project")
-        if type(project) is not str or not project or len(project) > MAX_NAME_CHARS:
-            raise SpanError("project", "required: a non-empty string")
-        name = span.get("name")
-        if type(name) is not str or not name or len(name) > MAX_NAME_CHARS:
-            raise SpanError("name", "required: a non-empty string")
-        kind = span.get("kind") or "other"
-        if kind not in _KINDS:
+            if type(value) is not str or not value or len(value) > _LIMIT[field]:
+                raise SpanError(field, f"required: a non-empty string of at most {_LIMIT[field]} characters")
+        parent = _text(span, "parent_span_id", _LIMIT["parent_span_id"])
+        kind = span.get("kind")
+        if kind is None or kind == "":
+            kind = "other"
+        elif type(kind) is not str or kind not in _KINDS:
             raise SpanError("kind", f"{kind!r} is not one of {', '.join(SPAN_KINDS)}")
         if "start_time" not in span:
             raise SpanError("start_time", "required: RFC 3339 string or epoch seconds")
@@ -289,13 +318,11 @@ def validate_span(span: Any) -> dict[str, Any]:
         if end < start:
             raise SpanError("end_time", "is before start_time")
         error = span.get("error")
-        if error is not None and not isinstance(error, str):
-            if isinstance(error, dict):
-                error = f"{error.get('type', 'Error')}: {error.get('message', '')}"
-            else:
-                raise SpanError("error", f"expected a string, got {type(error).__name__}")
-        status = span.get("status") or ("error" if error else "ok")
-        if status not in _STATUSES:
+        error = "" if error is None else _error(error)
+        status = span.get("status")
+        if status is None or status == "":
+            status = "error" if error else "ok"
+        elif type(status) is not str or status not in _STATUSES:
             raise SpanError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
         prompt, messages = _prompt(span)
         prompt_tokens = _count(span, "prompt_tokens")
@@ -309,17 +336,16 @@ def validate_span(span: Any) -> dict[str, Any]:
         contents, sources = _context(span)
         strings, numbers = _metadata(span)
         row = {
-            "project": project, "trace_id": span["trace_id"], "span_id": span_id,
-            "parent_span_id": parent, "name": name, "kind": kind,
+            "project": span["project"], "trace_id": span["trace_id"], "span_id": span_id,
+            "parent_span_id": parent, "name": span["name"], "kind": kind,
             "start_time": start, "end_time": end, "duration_ms": (end - start) * 1000.0,
-            "status": status, "error": error or "",
+            "status": status, "error": error,
             "prompt": prompt, "prompt_messages": messages, "completion": _completion(span),
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": total_tokens, "cost": float(cost),
             "cache_read_tokens": _count(span, "cache_read_tokens"),
             "cache_write_tokens": _count(span, "cache_write_tokens"),
             "reasoning_tokens": _count(span, "reasoning_tokens"),
-            "prompt_version": _text(span, "prompt_version", MAX_NAME_CHARS),
             "context": contents, "context_sources": sources, "tags": _tags(span),
             "metadata": strings, "metadata_num": numbers,
         }
@@ -327,72 +353,11 @@ def validate_span(span: Any) -> dict[str, Any]:
             value = span.get(field)
             if value is None:
                 row[field] = ""
-            elif type(value) is str and len(value) <= MAX_NAME_CHARS:
+            elif type(value) is str and len(value) <= _LIMIT[field]:
                 row[field] = value
             else:  # the rules (and the error) in one place
-                row[field] = _text(span, field, MAX_NAME_CHARS)
+                row[field] = _text(span, field, _LIMIT[field])
         return row
     except SpanError as exc:
         exc.span_id = span_id if isinstance(span_id, str) else None
         raise
-
-
-# ---------------------------------------------------------------- JSON Schema
-
-def json_schema() -> dict[str, Any]:
-    """The wire format v1 as JSON Schema (draft 2020-12), published as docs/span.schema.json."""
-    text = {"type": "string"}
-    time = {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number", "minimum": 0}],
-            "description": "RFC 3339 string or epoch seconds"}
-    count = {"type": "integer", "minimum": 0}
-    message = {"type": "object", "required": ["role", "content"],
-               "properties": {"role": text, "content": {"oneOf": [text, {"type": "array"}]}}}
-    document = {"oneOf": [text, {"type": "object", "required": ["content"],
-                                 "properties": {"content": text, "source": text}}]}
-    span = {
-        "type": "object",
-        "required": ["trace_id", "span_id", "project", "name", "start_time"],
-        "additionalProperties": True,
-        "description": "Unknown fields are kept in metadata, not dropped.",
-        "properties": {
-            "trace_id": {**text, "minLength": 1, "maxLength": MAX_ID_CHARS},
-            "span_id": {**text, "minLength": 1, "maxLength": MAX_ID_CHARS},
-            "parent_span_id": {"type": ["string", "null"], "maxLength": MAX_ID_CHARS},
-            "project": {**text, "minLength": 1}, "service": text,
-            "name": {**text, "minLength": 1},
-            "kind": {"enum": list(SPAN_KINDS), "default": "other"},
-            "start_time": time, "end_time": time,
-            "status": {"enum": list(STATUSES), "default": "ok"},
-            "error": {"type": ["string", "null"]},
-            "model": text, "provider": text,
-            "prompt": {"oneOf": [text, {"type": "array", "items": message}]},
-            "completion": {"oneOf": [text, message]},
-            "prompt_tokens": count, "completion_tokens": count,
-            "total_tokens": {**count, "description": "defaults to prompt + completion tokens"},
-            "cache_read_tokens": {**count, "description": "prompt tokens read from the provider's prompt cache "
-                                  "(part of prompt_tokens)"},
-            "cache_write_tokens": {**count, "description": "prompt tokens written to the provider's prompt cache "
-                                   "(part of prompt_tokens)"},
-            "reasoning_tokens": {**count, "description": "reasoning (thinking) tokens (part of completion_tokens)"},
-            "cost": {"type": "number", "minimum": 0,
-                     "description": "US dollars; when absent, ingest prices known models (metadata "
-                                    "spyglass.price_version names the price table)"},
-            "conversation_id": text, "user_id": text, "prompt_name": text,
-            "prompt_version": {"type": ["string", "integer"]},
-            "context": {"type": "array", "items": document, "maxItems": MAX_CONTEXT_DOCS},
-            "tags": {"type": "array", "items": text, "maxItems": MAX_TAGS},
-            "metadata": {"type": "object", "maxProperties": MAX_METADATA_KEYS,
-                         "description": "strings and numbers; other values are stored as JSON text"},
-            "environment": text, "release": text,
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://spyglass.dev/schema/span-batch-v1.json",
-        "title": "Spyglass span batch, wire format v1",
-        "type": "object",
-        "required": ["schema_version", "spans"],
-        "properties": {"schema_version": {"const": SCHEMA_VERSION},
-                       "spans": {"type": "array", "items": {"$ref": "#/$defs/span"}}},
-        "$defs": {"span": span},
-    }
