@@ -9,7 +9,6 @@ hypothesis (6.170), so ``from_schema`` below generates values from the schema's 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -18,15 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spyglass.sdk.span_fields import (FIELDS, KNOWN_FIELDS, MAX_METADATA_KEYS, SPAN_KINDS, STATUSES, TIME_PATTERN,
-                                      json_schema)
+from spyglass.sdk.span_fields import FIELDS, KNOWN_FIELDS, MAX_METADATA_KEYS, SPAN_KINDS, STATUSES, json_schema
 from spyglass.sdk.wire import SpanError, validate_span
 from spyglass.storage.spans import SPAN_COLUMNS
 
 SPAN_SCHEMA = json_schema()["$defs"]["span"]
 SCHEMA = jsonschema_rs.validator_for(SPAN_SCHEMA)
 BASE = {"trace_id": "t1", "span_id": "s1", "project": "p", "name": "chat", "start_time": 1_700_000_000.5}
-_TIME = re.compile(TIME_PATTERN)
 
 
 def _epoch(value: Any) -> float | None:
