@@ -115,7 +115,7 @@ def _object(draw: Any, schema: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(from_schema(SPAN_SCHEMA))
 def test_spans_the_schema_accepts_pass_the_validator(span):
     assert SCHEMA.is_valid(span), "from_schema made a value its schema rejects"
@@ -141,7 +141,7 @@ EDGES = st.sampled_from(EDGE_VALUES)
 FIELD_NAMES = st.sampled_from([f.name for f in FIELDS]) | st.text(min_size=1, max_size=8)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(FIELD_NAMES, EDGES | JSON), min_size=1, max_size=3), st.sets(st.sampled_from(sorted(BASE))))
 def test_validator_and_schema_agree_on_changed_fields(changes, dropped):
     span = {k: v for k, v in BASE.items() if k not in dropped}
