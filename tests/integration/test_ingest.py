@@ -165,19 +165,20 @@ def test_bad_records_go_to_dlq_with_reasons(store, producer, topics, start_worke
     good = make_spans(10, project)
     wrong_typed = {**make_spans(1, project, "bad")[0], "prompt_tokens": "ten"}
     missing = {"span_id": "no-trace", "project": project}
+    unhashable = {**make_spans(1, project, "odd")[0], "kind": ["llm"]}  # once a TypeError that stopped the worker
     producer.send(topics[0], b"{not json")
     producer.send(topics[0], orjson.dumps({"schema_version": 99, "spans": []}))
     producer.send(topics[0], b"x" * (MAX_RECORD_BYTES + 1), )
-    producer.send(topics[0], encode_record([*good[:5], wrong_typed, missing, *good[5:]]))
+    producer.send(topics[0], encode_record([*good[:5], wrong_typed, missing, unhashable, *good[5:]]))
     producer.flush()
     start_worker()
     wait_for(lambda: count(store, project)[0] == 10, 60, message="good spans stored")
-    letters = dlq_messages(broker, topics[1], 5)
+    letters = dlq_messages(broker, topics[1], 6)
     reasons = [dict(m.headers) for m in letters]
     errors = " | ".join(r["spyglass-error"].decode() for r in reasons)
     assert "not valid JSON" in errors and "schema_version" in errors and "exceeds" in errors
     fields = {r["spyglass-field"].decode(): r["spyglass-span-id"].decode() for r in reasons if r["spyglass-field"]}
-    assert fields == {"prompt_tokens": "bad-0", "trace_id": "no-trace"}
+    assert fields == {"prompt_tokens": "bad-0", "trace_id": "no-trace", "kind": "odd-0"}
     assert all(r["spyglass-source"].decode().startswith(topics[0] + "/") for r in reasons)
     assert orjson.loads(next(m.value for m in letters if dict(m.headers)["spyglass-field"] == b"prompt_tokens")) \
         == wrong_typed, "the dead letter keeps the original span"
