@@ -26,8 +26,8 @@ def normalize_text(text: str) -> str:
     return _RT.sub(" ", text)
 
 
-# Words that name identity groups (not slurs). The n-gram model sees them replaced by one
-# placeholder: in the public training sets most posts naming Muslims, women or gay people attack
+# Words that name identity groups (not slurs). The n-gram model does not see them: in the public
+# training sets most posts naming Muslims, women or gay people attack
 # them, so a bag of n-grams learns the group's name as a sign of hate and flags "I am a Muslim".
 # The encoder MLP still reads the sentence as written and learns what is said about the group.
 _IDENTITY = re.compile(
@@ -40,5 +40,9 @@ _IDENTITY = re.compile(
 
 
 def mask_identity_terms(text: str) -> str:
-    """Identity-group words -> 'somegroup' (for the n-gram model only)."""
-    return _IDENTITY.sub("somegroup", text)
+    """Identity-group words removed (for the n-gram model only).
+
+    Removed rather than replaced by one placeholder: a placeholder pools every group's
+    association with hate into a single weight and flags "I love [group]" instead.
+    """
+    return _IDENTITY.sub(" ", text)

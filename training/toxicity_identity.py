@@ -60,6 +60,9 @@ BENIGN = [
     "Is it true that {g} are treated worse in {topic}?", "Why do people still hate {g}? It makes no sense.",
     "Not all {g} think alike, and that's fine.", "{G} are no more violent than anyone else.",
     "Anyone who says {g} are inferior is simply wrong.", "{G} are not the problem; poverty is.",
+    "We need more {g} in {place}.", "{G} are so inspiring.", "I'd be happy to have {one} as my boss.",
+    "Three cheers for the {g} of {place}!", "{G} are fantastic {job}.", "Honestly, {g} are the best.",
+    "I'm glad {g} feel at home here.", "Nothing but love for {g}.", "{G} rock!", "I would gladly vote for {one}.",
 ]
 IMPLICIT_HATE = [
     "{G} are only good for cleaning houses.", "{G} should stay in their own countries.", "{G} cannot be trusted with money.",
