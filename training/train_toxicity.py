@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from spyglass.evaluators.toxicity import MODELS_DIR  # evaluators/models: where the evaluator loads from
 from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
 from spyglass.evaluators.toxicity_text import normalize_text
 from spyglass.training.toxicity_cache import cached_embeddings
@@ -31,7 +32,6 @@ from spyglass.training.toxicity_fit import best_f1_threshold, fit_all, weights_o
 from spyglass.training.toxicity_sources import ToxicText, load_sources
 
 GATE_RECALL = 0.995
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 VERSION = "6"
 TRAINED_ON = ("civil_toxic_spans, stormfront_hate, wikipedia_talk, hatexplain, davidson (x0.25), generated examples "
               "(threats, insults, identity attacks, statements about groups), benign LLM-style answers: train split "
