@@ -36,7 +36,7 @@ class EmbeddingHeadToxicity(Evaluator):
     version = "embedding-head"  # replaced by the artifact's version on load
 
     def __init__(self, model_dir: str | Path = MODELS_DIR, threshold: float | None = None,
-                 cascade: bool = True) -> None:
+                 cascade: bool = False) -> None:
         model_dir = Path(model_dir)
         with np.load(model_dir / "toxicity_head.npz") as weights:
             self.parts: dict[str, np.ndarray] = {k: weights[k] for k in weights.files}
@@ -45,7 +45,9 @@ class EmbeddingHeadToxicity(Evaluator):
         self.meta: dict[str, Any] = json.loads((model_dir / "toxicity_head.json").read_text())
         self.threshold = float(self.meta["threshold"] if threshold is None else threshold)
         # cascade: texts the n-gram model finds clearly benign skip the encoder (see training);
-        # only while a skipped text cannot reach the threshold (a lowered threshold turns it off)
+        # only while a skipped text cannot reach the threshold (a lowered threshold turns it off).
+        # Off by default: mixing n-gram-only scores with stacked ones cost 0.02 ROC AUC on
+        # wikipedia_talk and stormfront, and with the PII head on, every completion is encoded anyway.
         self.gate = float(self.meta["gate_ngram_logit"])
         self.gate_coef, self.gate_bias = float(self.parts["gate_coef"]), float(self.parts["gate_bias"])
         self.cascade = cascade and float(_sigmoid(np.float64(self.gate_coef * self.gate + self.gate_bias))) < self.threshold

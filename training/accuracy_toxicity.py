@@ -96,6 +96,8 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> 
 
 def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
     """Accuracy per functionality, the overall figures and per-target false positives on identity statements."""
+    from sklearn.metrics import roc_auc_score
+
     from spyglass.evaluators.base import EvalContext
     from spyglass.training.toxicity_sources import load_hatecheck
 
@@ -110,7 +112,11 @@ def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
     ident = np.isin(func, ("ident_neutral_nh", "ident_pos_nh"))
     targets = np.array([c.target or "" for c in cases])
     fpr = {t: round(float(flags[ident & (targets == t)].mean()), 4) for t in sorted(set(targets[ident]))}
-    return {"accuracy_without_lenient": round(float(right[counted].mean()), 4),
+    # implicit derogation vs neutral / positive statements about the same groups: how well the model
+    # ranks what is said about a group rather than which group is named (threshold-free)
+    about = np.isin(func, ("derog_impl_h", "ident_neutral_nh", "ident_pos_nh"))
+    return {"implicit_vs_identity_auc": round(float(roc_auc_score(func[about] == "derog_impl_h", probs[about])), 4),
+            "accuracy_without_lenient": round(float(right[counted].mean()), 4),
             "accuracy_all": round(float(right.mean()), 4),
             "threat_dir_h": per["threat_dir_h"]["accuracy"],
             "lenient_flagged": round(float(flags[~counted].mean()), 4),
@@ -159,6 +165,7 @@ def print_tables(result: dict[str, Any]) -> None:
     for name, m in hc["by_functionality"].items():
         table.add_row(name, str(m["n"]), "yes" if m["hateful"] else "no", f"{m['accuracy']:.3f}")
     table.caption = (f"accuracy without profanity_nh / target_*_nh: {hc['accuracy_without_lenient']:.3f}; "
-                     f"direct threats {hc['threat_dir_h']:.3f}; identity-statement FPR by target: "
+                     f"direct threats {hc['threat_dir_h']:.3f}; implicit derogation vs identity statements ROC AUC "
+                     f"{hc['implicit_vs_identity_auc']:.3f}; identity-statement FPR by target: "
                      + ", ".join(f"{k} {v:.0%}" for k, v in hc["identity_statement_fpr_by_target"].items()))
     console.print(table)

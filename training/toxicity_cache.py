@@ -8,6 +8,7 @@ Keyed by SHA-1 of each text, so adding a source or a template embeds only the ne
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def cached_embeddings(texts: list[str], path: Path = CACHE_FILE, chunk: int = 40
 
 def _save(store: dict[bytes, np.ndarray], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    # a per-process temporary name: two runs writing one shared temporary file corrupted the cache
+    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
     np.savez(tmp, keys=np.array(list(store), dtype="S20"), vectors=np.stack(list(store.values())))
     tmp.replace(path)
 

@@ -6,7 +6,7 @@ Parts, stacked by a logistic regression fit on the validation rows:
 3. a word-level span model (``toxicity_spans.py``); its most toxic word's probability is the
    third stacked feature, and on flagged texts it gives the typed ``spans``.
 Rows are weighted per source (``SOURCE_WEIGHTS``): davidson's tweets, mostly casual profanity,
-count a quarter; the small hatexplain and generated sets count double.
+count a quarter; the small hatexplain set counts double, the generated examples four times.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from spyglass.evaluators.toxicity_model import features
 from spyglass.evaluators.toxicity_spans import SPAN_CLASSES, SpanModel, word_matrix, words
 from spyglass.training.toxicity_sources import ToxicText
 
-SOURCE_WEIGHTS = {"davidson": 0.25, "hatexplain": 2.0, "generated": 2.0}
+SOURCE_WEIGHTS = {"davidson": 0.25, "hatexplain": 2.0, "generated": 4.0}
 SPAN_NEGATIVE_CAP = 3000  # rows per non-span source whose words teach the span model "none"
 
 

@@ -8,7 +8,7 @@ Sources (``../shared/datasets``; none of it is LLM output):
 - ``hatexplain``: official test = test, official val halved into train / validation;
 - ``davidson``: tweets, heavy on casual profanity; a stable 40 % of the rows (split by row id;
   down-weighted in training);
-- ``generated``: ``toxicity_generated.py``'s templates (split by text hash; always trains);
+- ``generated``: ``toxicity_generated.py``'s and ``toxicity_identity.py``'s templates (split by text hash; always trains);
 - ``benign_llm``: non-toxic LLM-style answers (``toxicity_data.load_benign_text``; always trains).
 ``hatecheck`` is a behavioural test suite: ``load_hatecheck`` reads it for measurement only.
 """
@@ -16,12 +16,14 @@ Sources (``../shared/datasets``; none of it is LLM output):
 from __future__ import annotations
 
 import json
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spyglass.training.toxicity_data import (
     DEFAULT_DATASETS, _bucket, _davidson_split, _hatexplain_split, load_benign_text)
 from spyglass.training.toxicity_generated import generate
+from spyglass.training.toxicity_identity import generate_identity
 
 PUBLIC_SOURCES = ("civil", "stormfront", "wikipedia", "hatexplain", "davidson")
 ALWAYS_TRAIN = ("generated", "benign_llm")
@@ -74,7 +76,7 @@ def load_sources(datasets_dir: str | Path = DEFAULT_DATASETS) -> list[ToxicText]
             continue
         rows.append(ToxicText(doc["text"], int(doc["toxic"]), "davidson", _davidson_split(str(doc["id"]))))
     seen: set[str] = set()
-    for text, toxic, spans in generate():
+    for text, toxic, spans in chain(generate(), generate_identity()):
         if text not in seen:
             seen.add(text)
             rows.append(ToxicText(text, toxic, "generated", _hash_split(f"gen:{text}"), tuple(spans)))

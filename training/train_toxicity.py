@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from spyglass.evaluators.toxicity import MODELS_DIR  # evaluators/models: where the evaluator loads from
 from spyglass.evaluators.toxicity_ngrams import NGRAM_CONFIG, ngram_features
 from spyglass.evaluators.toxicity_text import normalize_text
 from spyglass.training.toxicity_cache import cached_embeddings
@@ -31,8 +32,10 @@ from spyglass.training.toxicity_fit import best_f1_threshold, fit_all, weights_o
 from spyglass.training.toxicity_sources import ToxicText, load_sources
 
 GATE_RECALL = 0.995
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-VERSION = "5"
+VERSION = "6"
+TRAINED_ON = ("civil_toxic_spans, stormfront_hate, wikipedia_talk, hatexplain, davidson (x0.25), generated examples "
+              "(threats, insults, identity attacks, statements about groups), benign LLM-style answers: train split "
+              "(training/toxicity_sources.py)")
 
 
 def fit_rows(train: Sequence[ToxicText], val: Sequence[ToxicText], emb_tr=None, emb_va=None, ng_tr=None,
@@ -71,9 +74,7 @@ def train(datasets_dir: Path, out_dir: Path) -> dict[str, Any]:
     parts, meta = fit_rows([r for r in rows if r.split == "train"], [r for r in rows if r.split == "validation"])
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / "toxicity_head.npz", **parts)
-    meta = {"version": VERSION, **meta, "ngrams": NGRAM_CONFIG,
-            "trained_on": "civil_toxic_spans, stormfront_hate, wikipedia_talk, hatexplain, davidson (x0.25), "
-                          "generated examples, benign LLM-style answers: train split (training/toxicity_sources.py)"}
+    meta = {"version": VERSION, **meta, "ngrams": NGRAM_CONFIG, "trained_on": TRAINED_ON}
     (out_dir / "toxicity_head.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 

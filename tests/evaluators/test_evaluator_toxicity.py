@@ -103,3 +103,30 @@ def test_cached_span_model_matches_the_sparse_product(toxicity):
     expected = probs / probs.sum(axis=1, keepdims=True)
     got = np.concatenate(toxicity.span_model.probabilities(texts))
     assert got == pytest.approx(expected, abs=1e-5)
+
+
+# written for these tests only (not in any training template): what users say about groups
+IDENTITY_NEUTRAL = [
+    "My aunt is a Muslim doctor in Leeds.", "The gay couple next door just adopted a puppy.",
+    "She is a trans engineer working on battery design.", "Black history month starts in February.",
+    "The conference had sessions led by disabled researchers.", "Immigrants founded many of the companies in this index.",
+    "Women scientists won three of this year's prizes.", "Jewish families light candles during Hanukkah.",
+    "I'm a deaf student studying chemistry.", "The refugee choir performed at the town hall.",
+    "Muslim and Christian volunteers cleaned the beach together.", "Gay and lesbian teachers work in every school district.",
+]
+IMPLICIT_HATE = ["Muslims will never fit in with decent people.", "Women are too stupid to run a company.",
+                 "Immigrants are leeching off everyone who works."]
+
+
+def test_neutral_sentences_about_identity_groups_are_not_flagged(toxicity, ctx):
+    spans = [make_span(str(i), t) for i, t in enumerate(IDENTITY_NEUTRAL)]
+    scores = toxicity.evaluate(spans, ctx)
+    flagged = [(t, round(s.score, 3)) for t, s in zip(IDENTITY_NEUTRAL, scores) if s.flagged]
+    assert len(flagged) <= 1, flagged  # the goal is at most 10 % of such sentences per group
+
+
+def test_hate_about_a_group_scores_above_neutral_talk_about_it(toxicity, ctx):
+    texts = IMPLICIT_HATE + IDENTITY_NEUTRAL
+    scores = [s.score for s in toxicity.evaluate([make_span(str(i), t) for i, t in enumerate(texts)], ctx)]
+    hate, neutral = scores[:len(IMPLICIT_HATE)], scores[len(IMPLICIT_HATE):]
+    assert all(toxicity_score > max(neutral) for toxicity_score in hate), (hate, max(neutral))
