@@ -20,6 +20,15 @@ _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:
 # "PR-1234", "gpt-4o"), never a person or a place on its own
 _CODE = re.compile(r"^\S*\d\S*$")
 _AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
+# a person or place never is a bare function word ("Deploy it to the Greifswald region": "the")
+_FUNCTION_WORDS = frozenset("the a an of to in at on and or for from by with into via per".split())
+# a legal form after (or at the end of) a name makes it a company: "Lemaire SARL", "Moss and Sons"
+_LEGAL_FORM = regex.compile(
+    r"^[ \t,]*(?:(?:and|&|e|y|és)\s+(?:Sons|Hijos|Filhos|Figli|Söhne|társa|Asociados|Partners|Co\.?)\b|"
+    r"(?:AG|KG|GmbH|mbH|OHG|SE|SA|S\.A\.|SAS|SARL|S\.L\.|S\.C\.|SpA|S\.p\.A\.|Srl|S\.r\.l\.|Ltd|Ltda|LLC|LLP|Inc|Corp|"
+    r"PLC|plc|Pty|BV|B\.V\.|NV|N\.V\.|ApS|A/S|AS|ASA|AB|HB|KB|Oy|Oyj|Tbk|Bt|Kft|Nyrt|Zrt|"
+    r"s\.r\.o|a\.s|k\.s|v\.o\.s|s\.p|d\.o\.o|j\.d\.o\.o|d\.d|sp\.\s?z\s?o\.o|Group|Groep|Gruppe|Holding)"
+    r"(?![\p{L}\d]))")
 # below these scores a result is dropped (tuned on the training split)
 MIN_SCORES = {"US_DRIVER_LICENSE": 0.5, "CREDIT_CARD": 0.4, "US_BANK_NUMBER": 0.5, "LOCATION": 0.3}
 DEFAULT_MIN_SCORE = 0.3
@@ -47,8 +56,16 @@ def refine_results(text: str, results: list[RecognizerResult]) -> list[Recognize
                 r = RecognizerResult("PERSON", start, start + len(first_line), r.score)
         if r.entity_type == "URL" and any(s <= r.start and r.end <= e for s, e in emails):
             continue
+        if r.entity_type == "URL" and text[r.end:r.end + 1].isalnum():
+            continue  # a cut-off match inside a word: "m5.la" of "m5.large"
+        if r.entity_type in ("PERSON", "LOCATION", "NRP"):
+            r = _strip_function_words(text, r)
+            if r is None:
+                continue
+        if r.entity_type == "PERSON" and _is_company(text, r):
+            continue
         kept.append(r)
-    return _drop_nested(kept + _coordinated_names(text, kept))
+    return _drop_nested(text, kept + _coordinated_names(text, kept))
 
 
 _NAME_WORD = r"\p{Lu}[\p{Ll}'-]+(?:\s\p{Lu}[\p{Ll}'-]+)?"
@@ -79,6 +96,27 @@ def _coordinated_names(text: str, results: list[RecognizerResult]) -> list[Recog
     return added
 
 
+def _strip_function_words(text: str, r: RecognizerResult) -> RecognizerResult | None:
+    """Drop leading function words ("the Greifswald" -> "Greifswald"); None when nothing else is left."""
+    start = r.start
+    while True:
+        word = re.match(r"\s*(\S+)\s+", text[start:r.end])
+        if not word or word.group(1).lower() not in _FUNCTION_WORDS:
+            break
+        start += word.end()
+    if text[start:r.end].strip().lower() in _FUNCTION_WORDS:
+        return None
+    return r if start == r.start else RecognizerResult(r.entity_type, start, r.end, r.score)
+
+
+def _is_company(text: str, r: RecognizerResult) -> bool:
+    """A name followed by a legal form ("Steiger AG", "Vora and Sons") or ending in one."""
+    if _LEGAL_FORM.match(text[r.end:r.end + 30]):
+        return True
+    last = text[r.start:r.end].split()[-1:]
+    return bool(last) and bool(_LEGAL_FORM.match(" " + last[0])) and len(text[r.start:r.end].split()) > 1
+
+
 def _plausible_date(value: str) -> bool:
     """A date or time a person could be identified by: digits in date shape, or a named day / month."""
     if _AGE.search(value):
@@ -88,13 +126,15 @@ def _plausible_date(value: str) -> bool:
     return bool(_DATE_SHAPE.search(value))
 
 
-def _drop_nested(results: list[RecognizerResult]) -> list[RecognizerResult]:
+def _drop_nested(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Merge overlapping results of one type; a result inside another type's longer one goes
     (a name inside an address block is part of the address); other overlaps keep the best score."""
     merged: list[RecognizerResult] = []
     for r in sorted(results, key=lambda r: (r.entity_type, r.start)):
         last = merged[-1] if merged else None
-        if last is not None and last.entity_type == r.entity_type and r.start < last.end:
+        # overlapping, or split by a space only ("New" + "Uldisville" is one place)
+        if last is not None and last.entity_type == r.entity_type and (
+                r.start < last.end or (r.start > last.end and text[last.end:r.start] == " ")):
             merged[-1] = RecognizerResult(r.entity_type, last.start, max(last.end, r.end), max(last.score, r.score))
         else:
             merged.append(RecognizerResult(r.entity_type, r.start, r.end, r.score))

@@ -45,6 +45,17 @@ def test_short_codes_are_not_pii(pii, ctx, code):
         assert not score.flagged and score.label == "none", (code, score.details)
 
 
+@pytest.mark.parametrize("completion", [
+    "Summary: the c6i.xlarge pool handles the batch jobs; see RFC 9110 for the status codes.",
+    "Rollout plan: ship it to the staging region first, then to production.",
+    "Krause GmbH published the SDK under an MIT licence.",
+])
+def test_technical_text_is_not_pii(pii, ctx, completion):
+    # a heading before a colon, an instance type cut at a dot, a standard's number, a company
+    (score,) = pii.evaluate([make_span("t", completion, prompt="Status?")], ctx)
+    assert not score.flagged and score.label == "none", score.details
+
+
 def test_an_invented_name_is_a_leak_and_a_repeated_one_is_not(pii, ctx):
     invented, repeated = pii.evaluate([
         make_span("i", "Refunds are approved by Henrietta Vasquez-Moreau on the finance team.",
