@@ -90,9 +90,11 @@ class Stack:
     def _start(self) -> None:
         s = self.settings
         if not self.bootstrap:
-            broker = EmbeddedBroker().start()
+            broker = EmbeddedBroker(gate=True).start()  # the gate lets retention hold producers
             self._exit.callback(broker.stop)
             self.bootstrap = broker.bootstrap
+            self.broker_pid = broker.pid or 0
+            self.broker_gate = broker.gate
             log.info("embedded Kafka broker (Tansu) on %s", self.bootstrap)
         ensure_topics(self.bootstrap, {s.spans_topic: s.partitions, s.dlq_topic: 1, scores_topic(s.spans_topic): 1})
         self.store = Store(s.clickhouse_dsn, s.clickhouse_database)
@@ -111,6 +113,8 @@ class Stack:
             self._start_drift()
         if self.want_alerts:
             self._start_alerts()
+        if self.embedded_broker:  # last, so it stops first: no topic is recreated while consumers drain
+            self._start_broker_retention(self.broker_pid)
 
     def _repair_rollups(self) -> None:
         """Count what a crash left uncounted: its broker is gone, so nothing replays those inserts.
@@ -122,6 +126,16 @@ class Stack:
         added = sum(repair_recent(self.store, rollup) for rollup in (SPANS_1M, EVALUATIONS_1M))
         if added:
             log.warning("rollups: %d rows added for inserts a crash cut off before their rollups", added)
+
+    def _start_broker_retention(self, broker_pid: int) -> None:
+        from spyglass.broker.rotation import BrokerRetention
+
+        s = self.settings
+        self.broker_retention = BrokerRetention(
+            self.bootstrap, {s.spans_topic: s.partitions}, broker_pid, s.broker_memory_soft_mb << 20,
+            max(s.broker_memory_max_mb, s.broker_memory_soft_mb) << 20, s.broker_retention_interval_s,
+            self.broker_gate)
+        self._add(ServiceThread("broker-retention", self.broker_retention.run, self.broker_retention.stop))
 
     def _add(self, service: ServiceThread) -> None:
         self.services.append(service.start())

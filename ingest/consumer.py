@@ -33,6 +33,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from spyglass.broker import make_consumer
+from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
 from spyglass.storage.errors import SpyglassError
@@ -126,6 +127,7 @@ class SpanConsumer:
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
         self._drain_deadline = 0.0  # set when a draining stop begins
         self._drain_ends: dict[TopicPartition, int] = {}
+        self._incarnation = incarnation(bootstrap, topic)
         self._reset()
 
     def stop(self) -> None:
@@ -154,6 +156,8 @@ class SpanConsumer:
             while not (self._stop.is_set() and self._caught_up()):
                 # few records per poll (each holds hundreds of spans) so batches stay near batch_spans;
                 # the rest waits in the client's fetch buffer. Poll briefly while batches are in flight.
+                if incarnation(self.bootstrap, self.topic) != self._incarnation:
+                    self._start_over()
                 busy = self._decoding or self._inflight
                 polled = self._consumer.poll(timeout_ms=10 if busy else 100, max_records=16)
                 if self._rebalanced:
@@ -320,6 +324,32 @@ class SpanConsumer:
         if self._inflight:
             self._settle()
         self._rewind([])
+
+    def _start_over(self) -> None:
+        """The embedded broker's retention recreated the topic (``broker/rotation.py``): read it from 0.
+
+        Everything we held and had not committed was carried into the new topic, so it is dropped
+        here and fetched again (a batch being stored may be stored twice, never lost). Offset 0 is
+        committed so no commit from the old topic names a place in the new one.
+        """
+        self._incarnation = incarnation(self.bootstrap, self.topic)
+        if self._inflight:
+            future, _ = self._inflight
+            self._inflight = None
+            future.exception()  # wait; whether it failed does not matter, it comes again
+        self._rewind([])
+        if self._paused:  # the pipeline was full; it is empty now
+            self._consumer.resume(*self._consumer.paused())
+            self._paused = False
+        assigned = self._consumer.assignment()
+        if assigned:
+            self._consumer.seek_to_beginning(*assigned)
+            try:
+                self._consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in assigned})
+            except KafkaError as exc:
+                log.warning("%s: could not commit the start of the recreated topic: %s", self.label, exc)
+        log.info("%s: %s was recreated by the broker's retention; reading it from its start", self.label,
+                 self.topic)
 
     def _rewind(self, batches: list[Batch]) -> None:
         """Seek every assigned partition back to the earliest offset held but not stored; drop all held."""
