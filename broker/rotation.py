@@ -2,9 +2,9 @@
 
 Every ``interval_s`` the service reads the broker's resident memory, each partition's end and
 every group's committed offsets, and asks ``plan_retention`` what may go. To free memory it
-reads the records to keep, deletes the topic, creates it again with the same partitions,
-produces the kept records back to their partitions and bumps the topic's incarnation, on which
-the consumer loops of this process start over at offset 0 (``ingest/consumer.py``).
+reads the records to keep, deletes the topic, creates it again with the same partitions, bumps
+the topic's incarnation, on which the consumer loops of this process start over at offset 0
+(``ingest/consumer.py``), and produces the kept records back to their partitions.
 
 Only for the embedded stack: its consumers live in this process. Producers are held at the
 broker's gate (``broker/gate.py``) from before the last read of the topic until it exists again:
@@ -163,6 +163,11 @@ class BrokerRetention:
                 admin.create_topics([NewTopic(topic, partitions, 1)])
             except TopicAlreadyExistsError:
                 pass  # a producer's metadata request made the broker create it first
+            except KafkaError as exc:  # carrying over below creates it, with the broker's default partitions
+                log.warning("broker retention: could not create %s again: %s", topic, exc)
+            # Consumers start over now, while producers are still held: no commit from the old
+            # topic can land in the new one after they did. The carried records follow.
+            recreated(self.bootstrap, topic)
         finally:
             if self.gate is not None:
                 self.gate.lift()
@@ -173,7 +178,6 @@ class BrokerRetention:
         for partition, key, value in carried:
             self._producer.send(topic, value=value, key=key, partition=partition % count)
         self._producer.flush(timeout=60)
-        recreated(self.bootstrap, topic)
         self.rotations += 1
         BROKER_ROTATIONS.labels(topic, plan.action).inc()
         freed = (rss - process_rss(self.broker_pid)) >> 20

@@ -328,15 +328,13 @@ class SpanConsumer:
     def _start_over(self) -> None:
         """The embedded broker's retention recreated the topic (``broker/rotation.py``): read it from 0.
 
-        Everything we held and had not committed was carried into the new topic, so it is dropped
-        here and fetched again (a batch being stored may be stored twice, never lost). Offset 0 is
-        committed so no commit from the old topic names a place in the new one.
+        What we held uncommitted was carried into the new topic: dropped here, fetched again (a
+        batch being stored may be stored twice, never lost). Committing 0 voids old commits.
         """
         self._incarnation = incarnation(self.bootstrap, self.topic)
         if self._inflight:
-            future, _ = self._inflight
+            self._inflight[0].exception()  # wait for it; failed or not, it comes again
             self._inflight = None
-            future.exception()  # wait; whether it failed does not matter, it comes again
         self._rewind([])
         if self._paused:  # the pipeline was full; it is empty now
             self._consumer.resume(*self._consumer.paused())
@@ -348,8 +346,7 @@ class SpanConsumer:
                 self._consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in assigned})
             except KafkaError as exc:
                 log.warning("%s: could not commit the start of the recreated topic: %s", self.label, exc)
-        log.info("%s: %s was recreated by the broker's retention; reading it from its start", self.label,
-                 self.topic)
+        log.info("%s: %s was recreated by the broker's retention; reading it from 0", self.label, self.topic)
 
     def _rewind(self, batches: list[Batch]) -> None:
         """Seek every assigned partition back to the earliest offset held but not stored; drop all held."""
