@@ -41,6 +41,11 @@ class _Side(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        peer = self.peer
+        if not self.buffer and len(data) <= self.remaining and peer is not None and peer.transport is not None:
+            peer.transport.write(data)  # the middle of a frame (most bytes): pass it on uncopied
+            self.remaining -= len(data)
+            return
         self.buffer += data
         self.pump()
 
@@ -53,7 +58,7 @@ class _Side(asyncio.Protocol):
         while sent < len(buffer):
             if self.remaining:
                 chunk = min(self.remaining, len(buffer) - sent)
-                peer.transport.write(bytes(buffer[sent:sent + chunk]))
+                peer.transport.write(bytes(memoryview(buffer)[sent:sent + chunk]))
                 sent += chunk
                 self.remaining -= chunk
                 continue

@@ -23,7 +23,7 @@ from spyglass.telemetry.catalogue import BROKER_SHED_RECORDS
 
 from support import unique_name, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 MB = 1 << 20
 SPANS_PER_RECORD = 2_000
@@ -77,6 +77,7 @@ class CountingSink:
         pass
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded_while_a_million_spans_pass_through():
     total, window = 1_000_000, 100_000  # the producer stays at most `window` spans ahead of the group
     with EmbeddedBroker(gate=True) as broker:
@@ -116,6 +117,26 @@ def test_memory_stays_bounded_while_a_million_spans_pass_through():
     assert peak < 192 * MB < produced_bytes, (peak >> 20, produced_bytes >> 20)
 
 
+def test_the_gate_holds_produce_requests_while_fenced_and_passes_them_after():
+    with EmbeddedBroker(gate=True) as broker:
+        topic = unique_name("gate")
+        ensure_topics(broker.bootstrap, {topic: 1})
+        part = TopicPartition(topic, 0)
+        reader = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+        producer = make_producer(broker.bootstrap)
+        producer.send(topic, b'{"before": 1}').get(10)
+        broker.gate.fence()
+        pending = producer.send(topic, b'{"during": 1}')
+        wait_for(lambda: broker.gate._held, 10, message="the produce request held at the gate")
+        assert broker.gate.wait_idle(5)  # nothing forwarded is unanswered
+        assert reader.end_offsets([part])[part] == 1 and not pending.is_done  # fetches pass, produce waits
+        broker.gate.lift()
+        assert pending.get(10).offset == 1
+        producer.close()
+        reader.close()
+
+
+@pytest.mark.slow
 def test_at_the_cap_the_oldest_unread_records_are_shed_and_counted(caplog):
     with EmbeddedBroker(gate=True) as broker:
         topic, stalled = unique_name("shed"), unique_name("stalled")
