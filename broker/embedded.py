@@ -80,7 +80,11 @@ class EmbeddedBroker:
             try:
                 socket.create_connection((self.host, self._inner_port), timeout=0.2).close()
                 if self._want_gate:
-                    self.gate = BrokerGate(self.host, self.port, self._inner_port).start()
+                    try:
+                        self.gate = BrokerGate(self.host, self.port, self._inner_port).start()
+                    except OSError as exc:
+                        self.stop()
+                        raise BrokerError(f"cannot listen on {self.bootstrap} for the broker: {exc}") from exc
                 return self
             except OSError:
                 time.sleep(0.05)

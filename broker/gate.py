@@ -115,11 +115,15 @@ class BrokerGate:
         self._held: set[_Side] = set()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="broker-gate", daemon=True)
 
     def start(self) -> "BrokerGate":
+        """Listen, or raise ``OSError`` (the port is taken)."""
         self._thread.start()
         self._ready.wait(10)
+        if self._error is not None or not self._ready.is_set():
+            raise self._error or OSError(f"broker gate did not start on {self.host}:{self.port}")
         return self
 
     def stop(self) -> None:
@@ -182,8 +186,13 @@ class BrokerGate:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            self._loop.create_server(self._client_side, self.host, self.port, reuse_address=True))
+        try:
+            server = self._loop.run_until_complete(
+                self._loop.create_server(self._client_side, self.host, self.port, reuse_address=True))
+        except OSError as exc:
+            self._error = exc
+            self._ready.set()
+            return
         self._ready.set()
         try:
             self._loop.run_forever()
