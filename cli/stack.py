@@ -91,9 +91,11 @@ class Stack:
     def _start(self) -> None:
         broker, storage = self.settings.broker, self.settings.storage
         if not self.bootstrap:
-            embedded = EmbeddedBroker().start()
+            embedded = EmbeddedBroker(gate=True).start()  # the gate lets retention hold producers
             self._exit.callback(embedded.stop)
             self.bootstrap = embedded.bootstrap
+            self.broker_pid = embedded.pid or 0
+            self.broker_gate = embedded.gate
             log.info("embedded Kafka broker (Tansu) on %s", self.bootstrap)
         ensure_topics(self.bootstrap, {broker.spans_topic: broker.partitions, broker.dlq_topic: 1,
                                        scores_topic(broker.spans_topic): 1})
@@ -112,6 +114,8 @@ class Stack:
             self._start_drift()
         if self.want_alerts:
             self._start_alerts()
+        if self.embedded_broker:  # last, so it stops first: no topic is recreated while consumers drain
+            self._start_broker_retention(self.broker_pid)
 
     def _repair_rollups(self) -> None:
         """Count what a crash left uncounted: its broker is gone, so nothing replays those inserts.
@@ -123,6 +127,16 @@ class Stack:
         added = sum(repair_recent(self.store, rollup) for rollup in (SPANS_1M, EVALUATIONS_1M))
         if added:
             log.warning("rollups: %d rows added for inserts a crash cut off before their rollups", added)
+
+    def _start_broker_retention(self, broker_pid: int) -> None:
+        from spyglass.broker.rotation import BrokerRetention
+
+        s = self.settings.broker
+        self.broker_retention = BrokerRetention(
+            self.bootstrap, {s.spans_topic: s.partitions}, broker_pid, s.broker_memory_soft_mb << 20,
+            max(s.broker_memory_max_mb, s.broker_memory_soft_mb) << 20, s.broker_retention_interval_s,
+            self.broker_gate)
+        self._add(ServiceThread("broker-retention", self.broker_retention.run, self.broker_retention.stop))
 
     def _add(self, service: ServiceThread) -> None:
         self.services.append(service.start())

@@ -55,6 +55,13 @@ class BrokerSettings(Section):
     spans_topic: str = SPANS_TOPIC
     dlq_topic: str = f"{SPANS_TOPIC}.dlq"
     partitions: int = Field(4, ge=1, le=1024)
+    # embedded broker only (Tansu keeps records in memory and cannot delete them; broker/rotation.py)
+    broker_memory_soft_mb: int = Field(256, ge=16, description="embedded broker memory above which the spans "
+                                       "topic is recreated without what every consumer group has read")
+    broker_memory_max_mb: int = Field(1024, ge=32, description="embedded broker memory cap: there the oldest "
+                                      "records a group has not read are shed, counted and logged")
+    broker_retention_interval_s: float = Field(10.0, gt=0, description="how often the embedded broker's "
+                                               "memory and the groups' offsets are checked")
 
 
 class IngestSettings(Section):

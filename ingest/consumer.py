@@ -37,6 +37,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from spyglass.broker import make_consumer
 from spyglass.core.time import backoff_s
 from spyglass.ingest.batch import Batch, Prepared, SpanSink
+from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
 from spyglass.ingest.offsets import OffsetBook
@@ -100,6 +101,7 @@ class SpanConsumer(Generic[Prepared]):
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
         self._drain_deadline = 0.0  # set when a draining stop begins
         self._drain_ends: dict[TopicPartition, int] = {}
+        self._incarnation = incarnation(bootstrap, topic)
         self._reset()
 
     def stop(self) -> None:
@@ -128,6 +130,8 @@ class SpanConsumer(Generic[Prepared]):
             while not (self._stop.is_set() and self._caught_up()):
                 # few records per poll (each holds hundreds of spans) so batches stay near batch_spans;
                 # the rest waits in the client's fetch buffer. Poll briefly while batches are in flight.
+                if incarnation(self.bootstrap, self.topic) != self._incarnation:
+                    self._start_over()
                 busy = self._decoding or self._inflight
                 polled = self._consumer.poll(timeout_ms=10 if busy else 100, max_records=16)
                 if self._rebalanced:
@@ -291,6 +295,29 @@ class SpanConsumer(Generic[Prepared]):
         if self._inflight:
             self._settle()
         self._rewind([])
+
+    def _start_over(self) -> None:
+        """The embedded broker's retention recreated the topic (``broker/rotation.py``): read it from 0.
+
+        What we held uncommitted was carried into the new topic: dropped here, fetched again (a
+        batch being stored may be stored twice, never lost). Committing 0 voids old commits.
+        """
+        self._incarnation = incarnation(self.bootstrap, self.topic)
+        if self._inflight:
+            self._inflight[0].exception()  # wait for it; failed or not, it comes again
+            self._inflight = None
+        self._rewind([])
+        if self._paused:  # the pipeline was full; it is empty now
+            self._consumer.resume(*self._consumer.paused())
+            self._paused = False
+        assigned = self._consumer.assignment()
+        if assigned:
+            self._consumer.seek_to_beginning(*assigned)
+            try:
+                self._consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in assigned})
+            except KafkaError as exc:
+                log.warning("%s: could not commit the start of the recreated topic: %s", self.label, exc)
+        log.info("%s: %s was recreated by the broker's retention; reading it from 0", self.label, self.topic)
 
     def _rewind(self, failed: list[Batch[Prepared]]) -> None:
         """Seek every assigned partition back to the earliest offset held but not stored; drop all held."""

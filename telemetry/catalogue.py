@@ -29,6 +29,18 @@ STORE_FAILURES = Counter("spyglass_consumer_store_failures", "Batches not stored
 PIPELINE_BATCHES = Gauge("spyglass_consumer_pipeline_batches", "Batches held by the consumer loop per stage "
                          "(decoding, storing)", ["group", "stage"])
 
+# the embedded broker's retention (broker/rotation.py)
+BROKER_MEMORY = Gauge("spyglass_broker_memory_bytes", "Resident memory of the embedded broker process")
+BROKER_ROTATIONS = Counter("spyglass_broker_rotations", "Times the embedded broker's retention recreated a "
+                           "topic to free memory, by action (rotate: only consumed records went; shed: the "
+                           "memory cap was reached)", ["topic", "action"])
+BROKER_SHED_RECORDS = Counter("spyglass_broker_shed_records", "Records (each a batch of spans) the embedded "
+                              "broker dropped at its memory cap before every consumer group had read them",
+                              ["topic"])
+BROKER_SHED_SPANS = Counter("spyglass_broker_shed_spans", "Spans in the records shed at the memory cap, "
+                            "estimated from the spans per record of those kept (not ingested, or not scored, "
+                            "depending on the group that lagged)", ["topic"])
+
 # evaluators
 EVALUATOR_SPANS = Counter("spyglass_evaluator_spans", "Spans scored by an evaluator (rate: spans/s)",
                           ["evaluator"])

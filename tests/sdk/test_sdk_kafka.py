@@ -62,6 +62,21 @@ def test_all_spans_are_delivered_after_shutdown(broker):
         assert validate_span(span)["project"] == "kafka-e2e"
 
 
+def test_flush_waits_for_every_batch_in_flight(broker):
+    topic = unique_name("sdk_pipelined")
+    ensure_topics(broker.bootstrap, {topic: PARTITIONS})
+    spyglass.init(project="pipelined", kafka_bootstrap=broker.bootstrap, kafka_topic=topic,
+                  max_batch_size=50, max_in_flight=8, max_queue_size=10_000)
+    for i in range(3_000):
+        spyglass.record_llm(model="m", prompt=f"question {i}", completion="answer " * 20)
+    assert spyglass.flush(30)
+    counts = spyglass.stats()  # counted when acknowledged, not when handed to the producer
+    assert counts["sent"] == 3_000 and counts["pending"] == 0 and counts["failed"] == 0
+    spyglass.shutdown()
+    spans, records = consume(broker.bootstrap, topic, 3_000)
+    assert len({span["span_id"] for span in spans}) == 3_000 and records >= 60
+
+
 def test_broker_outage_keeps_memory_bounded_and_recovers():
     port = free_port()
     own = EmbeddedBroker(port=port).start()
@@ -69,7 +84,7 @@ def test_broker_outage_keeps_memory_bounded_and_recovers():
     try:
         ensure_topics(own.bootstrap, {topic: PARTITIONS})
         spyglass.init(project="outage", kafka_bootstrap=own.bootstrap, kafka_topic=topic,
-                      max_queue_size=1_000, max_batch_size=200, flush_interval_s=0.05)
+                      max_queue_size=1_000, max_batch_size=200, flush_interval_s=0.05, max_in_flight=4)
         for _ in range(100):
             with spyglass.span("before"):
                 pass
@@ -84,7 +99,8 @@ def test_broker_outage_keeps_memory_bounded_and_recovers():
             if i % 1_000 == 0:
                 assert spyglass.stats()["pending"] <= 1_000
         counts = spyglass.stats()
-        assert counts["pending"] <= 1_000 and counts["dropped"] >= 20_000 - 1_000 - 200
+        # held: the queue, the batches in flight and the one the blocking path retries
+        assert counts["pending"] <= 1_000 and counts["dropped"] >= 20_000 - 1_000 - 200 * (4 + 1)
         assert spyglass.flush(0.1) is False
         wait_for(lambda: spyglass.stats()["retries"] > 0, 20, message="the SDK to notice the outage")
 

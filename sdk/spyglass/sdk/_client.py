@@ -35,7 +35,7 @@ class Client:
                         **{k: v for k, v in optional.items() if v}}
         self._redact = redact
         self.worker = BatchWorker(exporter, self._prepare, settings.max_queue_size,
-                                  settings.max_batch_size, settings.flush_interval_s)
+                                  settings.max_batch_size, settings.flush_interval_s, settings.max_in_flight)
         self.submit = self.worker.submit  # the hot path calls this directly
 
     def sample(self, trace_id: str) -> bool:
@@ -80,7 +80,7 @@ def _choose_exporter(settings: Settings, exporter: Optional[Exporter]) -> Option
             return exporter
         logger.warning("spyglass: init(exporter=%r) has no export()/close() methods; ignoring it", exporter)
     if settings.kafka_bootstrap:
-        return KafkaExporter(settings.kafka_bootstrap, settings.kafka_topic)
+        return KafkaExporter(settings.kafka_bootstrap, settings.kafka_topic, settings.max_in_flight)
     if settings.api_url:
         return HttpExporter(settings.api_url, api_key=settings.api_key)
     return None
@@ -91,7 +91,8 @@ def init(*, project: Optional[str] = None, service: Optional[str] = None,
          kafka_bootstrap: Optional[str] = None, kafka_topic: Optional[str] = None,
          api_url: Optional[str] = None, api_key: Optional[str] = None, sample_rate: Optional[float] = None,
          max_queue_size: Optional[int] = None, max_batch_size: Optional[int] = None,
-         flush_interval_s: Optional[float] = None, shutdown_timeout_s: Optional[float] = None,
+         max_in_flight: Optional[int] = None, flush_interval_s: Optional[float] = None,
+         shutdown_timeout_s: Optional[float] = None,
          redact: Optional[Redactor] = None, exporter: Optional[Exporter] = None) -> None:
     """Start sending spans; each setting is the argument, else ``SPYGLASS_<NAME>``, else a default.
 
@@ -107,7 +108,8 @@ def init(*, project: Optional[str] = None, service: Optional[str] = None,
         given = dict(project=project, service=service, environment=environment, release=release,
                      kafka_bootstrap=kafka_bootstrap, kafka_topic=kafka_topic, api_url=api_url, api_key=api_key,
                      sample_rate=sample_rate, max_queue_size=max_queue_size,
-                     max_batch_size=max_batch_size, flush_interval_s=flush_interval_s,
+                     max_batch_size=max_batch_size, max_in_flight=max_in_flight,
+                     flush_interval_s=flush_interval_s,
                      shutdown_timeout_s=shutdown_timeout_s)
         settings = resolve_settings(given)
         if redact is not None and not callable(redact):

@@ -32,6 +32,7 @@ class Settings:
     sample_rate: float = 1.0
     max_queue_size: int = 20_000
     max_batch_size: int = 512
+    max_in_flight: int = 8  # batches sent and not yet acknowledged (Kafka); 1 = wait for each ack
     flush_interval_s: float = 1.0
     shutdown_timeout_s: float = 5.0
 
@@ -75,6 +76,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "sample_rate": ("SPYGLASS_SAMPLE_RATE", _number(0.0, 1.0)),
     "max_queue_size": ("SPYGLASS_MAX_QUEUE_SIZE", _count(1, 10_000_000)),
     "max_batch_size": ("SPYGLASS_MAX_BATCH_SIZE", _count(1, 100_000)),
+    "max_in_flight": ("SPYGLASS_MAX_IN_FLIGHT", _count(1, 64)),
     "flush_interval_s": ("SPYGLASS_FLUSH_INTERVAL", _number(0.001, 3600.0)),
     "shutdown_timeout_s": ("SPYGLASS_SHUTDOWN_TIMEOUT", _number(0.0, 3600.0)),
 }

@@ -22,6 +22,16 @@ class ExportError(Exception):
         self.rejected = tuple(rejected)
 
 
+class Acknowledgement(Protocol):
+    """A record handed to the network and not yet confirmed; see ``PipelinedExporter.send``."""
+
+    def done(self) -> bool:
+        """Whether the outcome is known (``wait`` would not block)."""
+
+    def wait(self) -> None:
+        """Block until the broker confirms the record, or raise ``ExportError``."""
+
+
 class Exporter(Protocol):
     """Delivers encoded span records; called only from the SDK's background thread."""
 
@@ -30,3 +40,10 @@ class Exporter(Protocol):
 
     def close(self) -> None:
         """Release connections; called once, at shutdown."""
+
+
+class PipelinedExporter(Exporter, Protocol):
+    """An exporter that can have several records in flight (Kafka); the worker uses ``send`` when present."""
+
+    def send(self, record: bytes) -> Acknowledgement:
+        """Hand one record to the network without waiting for it; raise ``ExportError`` if it cannot."""

@@ -10,9 +10,12 @@ from typing import Any, Callable, Optional
 
 from spyglass.sdk._counter import Counter
 from spyglass.sdk._encode import encode_records
-from spyglass.sdk._export import ExportError, Exporter
+from spyglass.sdk._export import Acknowledgement, ExportError, Exporter
 from spyglass.sdk._log import logger, warn_once
 from spyglass.sdk._retry import backoff_s
+
+
+_ACK_POLL_S = 0.005  # how often the worker collects acknowledgements while batches are in flight
 
 
 class _FlushMarker(threading.Event):
@@ -23,18 +26,24 @@ class BatchWorker:
     """Accepts finished spans from any thread and exports them in batches on its own thread.
 
     ``submit`` never blocks and never raises: when ``max_queue_size`` spans are waiting, new
-    ones are dropped and counted. Memory is bounded by the queue plus one batch being retried.
+    ones are dropped and counted. Memory is bounded by the queue plus ``max_in_flight`` batches
+    in flight and one being retried.
     ``prepare`` runs on the worker thread on each span (static fields, redaction) and may
-    return None to drop it.
+    return None to drop it. With an exporter that has ``send`` (Kafka), up to ``max_in_flight``
+    records are sent before the oldest acknowledgement is waited for; a record whose
+    acknowledgement fails is sent again on the blocking path (backoff, splitting, counting).
     """
 
     def __init__(self, exporter: Exporter, prepare: Callable[[dict[str, Any]], Optional[dict[str, Any]]],
-                 max_queue_size: int, max_batch_size: int, flush_interval_s: float) -> None:
+                 max_queue_size: int, max_batch_size: int, flush_interval_s: float, max_in_flight: int = 1) -> None:
         self._exporter = exporter
         self._prepare = prepare
         self._max_queue_size = max_queue_size
         self._max_batch_size = max_batch_size
         self._flush_interval_s = flush_interval_s
+        self._max_in_flight = max_in_flight if callable(getattr(exporter, "send", None)) else 1
+        self._in_flight: deque[tuple[Acknowledgement, bytes, int]] = deque()  # worker thread only
+        self._flush_requested = False  # a flush waits: send partial batches now
         # deque.append/popleft are atomic under the GIL: the only synchronisation the hot path needs.
         self._queue: deque[Any] = deque()
         self._wake = threading.Event()
@@ -75,6 +84,7 @@ class BatchWorker:
             return not self._queue
         marker = _FlushMarker()
         self._queue.append(marker)  # bypasses the size limit: flushes are rare and block their caller
+        self._flush_requested = True
         self._wake.set()
         return marker.wait(timeout_s)
 
@@ -102,18 +112,29 @@ class BatchWorker:
 
     def _run(self) -> None:
         try:
+            next_partial = time.monotonic() + self._flush_interval_s
             while not self._closing.is_set():
-                self._wake.wait(self._flush_interval_s)
+                wait = next_partial - time.monotonic()
+                self._wake.wait(min(wait, _ACK_POLL_S) if self._in_flight else wait)
                 self._wake.clear()
-                self._drain()
+                self._reap()
+                # Full batches go as soon as they fill; a partial one waits for the interval or
+                # a flush, so a busy worker does not cut the stream into small records.
+                if self._flush_requested or time.monotonic() >= next_partial:
+                    self._flush_requested = False
+                    self._drain()
+                    next_partial = time.monotonic() + self._flush_interval_s
+                else:
+                    self._drain(full_only=True)
             self._drain()  # what was queued before shutdown
+            self._settle_all()
             self._exporter.close()
         except Exception:  # a bug here must not take the process down with a thread traceback
             logger.exception("spyglass: export thread stopped; spans will be dropped")
 
-    def _drain(self) -> None:
+    def _drain(self, full_only: bool = False) -> None:
         queue = self._queue
-        while queue:
+        while len(queue) >= (self._max_batch_size if full_only else 1):
             batch: list[dict[str, Any]] = []
             markers: list[_FlushMarker] = []
             while queue and len(batch) < self._max_batch_size:
@@ -125,6 +146,8 @@ class BatchWorker:
             if batch:
                 self.taken += len(batch)
                 self._export_batch(batch)
+            if markers:
+                self._settle_all()  # a flush returns once what it waits for is acknowledged
             for marker in markers:
                 marker.set()
 
@@ -147,7 +170,45 @@ class BatchWorker:
             warn_once("encode", "spyglass: dropped %d span(s) that cannot be encoded as JSON under "
                       "the record size limit (reference cycles or huge fields)", unencodable)
         for record, count in records:
+            self._dispatch(record, count)
+
+    def _dispatch(self, record: bytes, count: int) -> None:
+        """Send a record, pipelined when the exporter allows it, else blocking until acknowledged."""
+        if self._max_in_flight <= 1:
             self._send(record, count)
+            return
+        while len(self._in_flight) >= self._max_in_flight:
+            self._settle(*self._in_flight.popleft())
+        try:
+            acknowledgement = self._exporter.send(record)  # type: ignore[attr-defined]
+        except ExportError:
+            self._send(record, count)  # the blocking path retries, splits or counts it
+            return
+        except Exception as exc:  # an exporter bug: count the spans, keep the thread alive
+            self.failed += count
+            warn_once("exporter-bug", "spyglass: exporter raised %r; dropping the batch", exc, exc_info=True)
+            return
+        self._in_flight.append((acknowledgement, record, count))
+
+    def _settle(self, acknowledgement: Acknowledgement, record: bytes, count: int) -> None:
+        try:
+            acknowledgement.wait()
+            self.sent += count
+        except ExportError:
+            self._send(record, count)  # again, on the blocking path with its backoff and deadline
+        except Exception as exc:
+            self.failed += count
+            warn_once("exporter-bug", "spyglass: exporter raised %r; dropping the batch", exc, exc_info=True)
+
+    def _reap(self) -> None:
+        """Collect the acknowledgements already in, oldest first, without waiting."""
+        in_flight = self._in_flight
+        while in_flight and in_flight[0][0].done():
+            self._settle(*in_flight.popleft())
+
+    def _settle_all(self) -> None:
+        while self._in_flight:
+            self._settle(*self._in_flight.popleft())
 
     def _send_without_offenders(self, record: bytes, count: int, exc: ExportError) -> None:
         """Send again what the server would take: all but the refused spans, or each half of a record
