@@ -29,12 +29,6 @@ def sink() -> spyglass.InMemorySink:
     return memory
 
 
-def collected(sink: spyglass.InMemorySink) -> dict[str, dict]:
-    """Flush and return the sink's spans by name (names are unique within a test)."""
-    assert spyglass.flush(5)
-    return {span["name"]: span for span in sink.spans}
-
-
 @pytest.fixture()
 def sdk_warnings(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Capture the SDK's own warnings."""

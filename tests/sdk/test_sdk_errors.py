@@ -10,7 +10,7 @@ import pytest
 import spyglass.sdk as spyglass
 from spyglass.broker.embedded import free_port
 
-from conftest import collected
+from sdk_helpers import collected
 
 
 class QuotaError(Exception):

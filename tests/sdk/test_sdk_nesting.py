@@ -9,7 +9,7 @@ import threading
 import spyglass.sdk as spyglass
 from spyglass.sdk.wire import validate_span
 
-from conftest import collected
+from sdk_helpers import collected
 
 
 def test_decorated_calls_and_blocks_nest_into_one_trace(sink):

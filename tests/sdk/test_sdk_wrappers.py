@@ -9,7 +9,7 @@ import pytest
 
 import spyglass.sdk as spyglass
 
-from conftest import collected
+from sdk_helpers import collected
 
 
 class FakeCompletions:
