@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     clickhouse_dsn: str = "chdb://./spyglass-data/clickhouse"
     clickhouse_database: str = "spyglass"
     retention_days: int = Field(0, ge=0, description="TTL on spans and rollups; 0 keeps forever")
+    retention_interval_s: float = Field(3600.0, ge=1.0, description="seconds between per-project retention "
+                                        "passes in spyglass up (PUT /v1/projects/{project}/retention)")
 
     # broker
     kafka_bootstrap: str | None = Field(None, description="unset: start the embedded Tansu broker")
@@ -73,6 +75,21 @@ class Settings(BaseSettings):
     drift_embed_sample: int = Field(1000, ge=0, description="texts embedded per window and field; 0: no embeddings")
     drift_max_rows: int = Field(200_000, ge=1_000, description="values sampled per numeric feature and window")
     drift_alpha: float = Field(0.01, gt=0, lt=1, description="false-alarm rate per group and run (Bonferroni)")
+    # `spyglass up` with demo traffic: its drift incident lasts 30 s and must page within minutes, so the
+    # demo replaces the three above (real deployments keep the hour-long windows)
+    demo_drift_interval_s: float = Field(30.0, ge=1.0, description="seconds between drift passes in the demo")
+    demo_drift_current_minutes: float = Field(2.0, gt=0, description="the demo's current drift window")
+    demo_drift_reference_minutes: float = Field(10.0, gt=0, description="the demo's reference drift window")
+
+    # bias monitor (spyglass.bias): a pass over every project's recent LLM calls in `spyglass up`
+    bias_interval_s: float = Field(900.0, ge=1.0, description="seconds between bias passes in spyglass up")
+    bias_window_minutes: float = Field(60.0, gt=0, description="each pass compares segments over this window")
+    bias_metadata_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated metadata keys whose values are segments too")
+    bias_alpha: float = Field(0.01, gt=0, lt=1, description="family-wise error rate per pass (Holm)")
+    bias_min_n: int = Field(30, ge=5, description="segments with fewer LLM calls are not tested")
+    demo_bias_interval_s: float = Field(30.0, ge=1.0, description="seconds between bias passes in the demo")
+    demo_bias_window_minutes: float = Field(3.0, gt=0, description="the demo's bias window")
 
     # alerts
     alert_interval_s: float = Field(2.0, gt=0, description="seconds between rule evaluations")
@@ -90,7 +107,7 @@ class Settings(BaseSettings):
     metrics_port_drift: int | None = Field(None, ge=0, le=65535, description="`spyglass drift` (while it runs)")
     metrics_port_up: int | None = Field(None, ge=0, le=65535, description="`spyglass up` (also on the API's /metrics)")
 
-    @field_validator("evaluators", mode="before")
+    @field_validator("evaluators", "bias_metadata_keys", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -1,4 +1,4 @@
-"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift and alerts in one process.
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift, bias and alerts in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
 each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
@@ -65,12 +65,13 @@ class Stack:
     """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
 
     def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True, alerts: bool = True,
-                 drift: bool = True) -> None:
+                 drift: bool = True, bias: bool = True) -> None:
         self.settings = settings
         self.want_api = api
         self.want_evaluators = evaluators and bool(settings.evaluators)
         self.want_alerts = alerts
         self.want_drift = drift
+        self.want_bias = bias
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.kafka_bootstrap or ""
         self.embedded_broker = not self.bootstrap
@@ -109,6 +110,9 @@ class Stack:
             self._start_api()
         if self.want_drift:
             self._start_drift()
+        if self.want_bias:
+            self._start_bias()
+        self._start_retention()
         if self.want_alerts:
             self._start_alerts()
 
@@ -165,6 +169,22 @@ class Stack:
                    else LazyEncoder(pick_device(s.device), precision=s.encoder_precision))
         self.drift = DriftService(Store(s.clickhouse_dsn, s.clickhouse_database), s, encoder=encoder)
         self._add(ServiceThread("drift", self.drift.run, self.drift.stop))
+
+    def _start_bias(self) -> None:
+        from spyglass.bias.service import BiasOptions, BiasService
+
+        s = self.settings
+        options = BiasOptions(s.bias_interval_s, s.bias_window_minutes, tuple(s.bias_metadata_keys), s.bias_alpha,
+                              s.bias_min_n)
+        self.bias = BiasService(Store(s.clickhouse_dsn, s.clickhouse_database), options)
+        self._add(ServiceThread("bias", self.bias.run, self.bias.stop))
+
+    def _start_retention(self) -> None:
+        from spyglass.storage.retention import RetentionService
+
+        s = self.settings
+        self.retention = RetentionService(Store(s.clickhouse_dsn, s.clickhouse_database), s.retention_interval_s)
+        self._add(ServiceThread("retention", self.retention.run, self.retention.stop))
 
     def _start_alerts(self) -> None:
         from spyglass.cli.alerts import build_engine

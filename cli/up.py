@@ -29,6 +29,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.port is not None:
         settings = settings.model_copy(update={"api_port": args.port})
+    if not args.no_demo:
+        settings = demo_settings(settings)
     console = Console()
     _log_through(console)
     stopping = threading.Event()
@@ -81,6 +83,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stack.__exit__(None, None, None)
     console.print("stopped cleanly")
     return 0
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The stack's settings with demo traffic on: drift and bias passes and windows short enough for its incidents."""
+    return settings.model_copy(update={"drift_interval_s": settings.demo_drift_interval_s,
+                                       "drift_current_minutes": settings.demo_drift_current_minutes,
+                                       "drift_reference_minutes": settings.demo_drift_reference_minutes,
+                                       "bias_interval_s": settings.demo_bias_interval_s,
+                                       "bias_window_minutes": settings.demo_bias_window_minutes})
 
 
 def _log_through(console) -> None:
