@@ -34,12 +34,12 @@ def test_follow_the_alert_link_to_the_trace_and_its_evidence(page, world):
     assert trace_link == f"{world.url}/traces/{world.incident}"
     log_in(page, world, world.keys["operator"], trace_link.removeprefix(world.url))
     assert page.url == trace_link
-    rows = page.locator("table.waterfall tr.span")
-    names = [rows.nth(i).locator("td.name a").inner_text() for i in range(rows.count())]
+    rows = page.locator(".waterfall .span")
+    names = [rows.nth(i).locator(".name a").inner_text() for i in range(rows.count())]
     depths = [int(rows.nth(i).get_attribute("data-depth")) for i in range(rows.count())]
     assert names == ["POST /chat", "retrieve policy", "generate answer", "lookup order"]
     assert depths == [0, 1, 1, 2], "nested spans in start order, children under their parents"
-    bars = [rows.nth(i).locator("rect").bounding_box() for i in range(rows.count())]
+    bars = [rows.nth(i).locator("i.bar").bounding_box() for i in range(rows.count())]
     assert bars[0]["x"] < bars[1]["x"] < bars[2]["x"] < bars[3]["x"], "offsets to scale"
     assert bars[0]["width"] > bars[2]["width"] > bars[1]["width"] > bars[3]["width"], "durations to scale"
     assert "error" in rows.nth(3).get_attribute("class")
@@ -75,8 +75,8 @@ def test_html_in_spans_is_text_and_runs_nothing(page, world):
     log_in(page, world, world.keys["read"], f"/traces/{world.xss}?span={world.xss}-gen")
     assert page.locator("pre.completion").inner_text() == XSS_COMPLETION
     assert "<script>alert('prompt')</script>" in page.locator("ol.messages").inner_text()
-    assert page.locator("table.waterfall td.name a").first.inner_text() == "<b onmouseover=alert(3)>bold</b>"
-    page.locator("table.waterfall td.name a").first.hover()
+    assert page.locator(".waterfall .name a").first.inner_text() == "<b onmouseover=alert(3)>bold</b>"
+    page.locator(".waterfall .name a").first.hover()
     assert page.locator("#detail img, #detail script, td.name b").count() == 0
     page.goto(f"{world.url}/traces?project={world.project}&q=onerror")
     assert page.locator("table.traces tr", has_text="bold").count() == 1

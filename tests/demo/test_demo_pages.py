@@ -33,8 +33,16 @@ def is_drift_incident(notice: dict) -> bool:
     return notice["labels"].get("model") == "*"
 
 
+def is_bias_incident(notice: dict) -> bool:
+    """The bias incident's page: older customers' questions refused (the same answers may page other outcomes too)."""
+    return (notice["labels"].get("segment"), notice["labels"].get("outcome")) == (BIAS_TARGET, "refusal")
+
+
+INCIDENT_PAGE = {PAGES["drift"]: is_drift_incident, PAGES["bias"]: is_bias_incident}
+
+
 def firing(log: Path) -> dict[str, dict]:
-    """{rule name: its first firing notice} in the log channel's file so far (for drift: the incident's)."""
+    """{rule name: its first firing notice} in the log channel's file so far (drift, bias: the incident's)."""
     if not log.exists():
         return {}
     first: dict[str, dict] = {}
@@ -45,7 +53,7 @@ def firing(log: Path) -> dict[str, dict]:
             continue  # a line still being written
         if notice.get("status") != "firing":
             continue
-        if notice["rule_name"] == PAGES["drift"] and not is_drift_incident(notice):
+        if not INCIDENT_PAGE.get(notice["rule_name"], bool)(notice):
             continue
         first.setdefault(notice["rule_name"], notice)
     return first
@@ -82,6 +90,8 @@ def test_every_scripted_incident_pages_within_ten_minutes(tmp_path):
     for incident, rule in PAGES.items():
         assert seen[rule]["at"] - started <= CONTRACT_S, (incident, seen[rule]["at"] - started)
     assert all(notice["labels"]["project"] == "demo" for notice in seen.values())
-    bias = seen[PAGES["bias"]]["labels"]
-    assert (bias["segment"], bias["outcome"]) == (BIAS_TARGET, "refusal"), bias
-    print({incident: round(seen[rule]["at"] - started) for incident, rule in PAGES.items()})
+    print("seconds from start to page:", {incident: round(seen[rule]["at"] - started) for incident, rule in PAGES.items()})
+    every = [orjson.loads(raw) for raw in log.read_bytes().splitlines()]
+    print("drift and bias pages:", [(n["rule_name"], n["labels"].get("model"), n["labels"].get("segment"),
+                                     n["labels"].get("outcome"), round(n["at"] - started)) for n in every
+                                    if n["status"] == "firing" and n["rule_name"] in INCIDENT_PAGE])
