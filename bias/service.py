@@ -26,11 +26,11 @@ class BiasOptions:
 
 
 def active_projects(store: Store, start_s: float, end_s: float) -> list[str]:
-    """Projects with LLM calls started in [start_s, end_s]."""
-    rows = store.rows("SELECT DISTINCT project FROM spans WHERE kind = 'llm' "
-                      "AND start_time >= fromUnixTimestamp64Milli({lo:Int64}) "
-                      "AND start_time <= fromUnixTimestamp64Milli({hi:Int64}) ORDER BY project",
-                      parameters={"lo": int(start_s * 1000), "hi": int(end_s * 1000)})
+    """Projects with spans in [start_s, end_s] (from the per-minute rollup: cheap on any table size)."""
+    rows = store.rows("SELECT DISTINCT project FROM spans_1m "
+                      "WHERE minute >= toStartOfMinute(fromUnixTimestamp({lo:Int64})) "
+                      "AND minute <= fromUnixTimestamp({hi:Int64}) ORDER BY project",
+                      parameters={"lo": int(start_s), "hi": int(end_s)})
     return [r["project"] for r in rows]
 
 

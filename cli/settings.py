@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     demo_drift_interval_s: float = Field(30.0, ge=1.0, description="seconds between drift passes in the demo")
     demo_drift_current_minutes: float = Field(2.0, gt=0, description="the demo's current drift window")
     demo_drift_reference_minutes: float = Field(10.0, gt=0, description="the demo's reference drift window")
+    # 30 passes for every one of the real schedule's: alpha 30x smaller keeps false alarms per hour where they were
+    demo_drift_alpha: float = Field(0.0003, gt=0, lt=1, description="the demo's drift false-alarm rate per run")
 
     # bias monitor (spyglass.bias): a pass over every project's recent LLM calls in `spyglass up`
     bias_interval_s: float = Field(900.0, ge=1.0, description="seconds between bias passes in spyglass up")
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     bias_min_n: int = Field(30, ge=5, description="segments with fewer LLM calls are not tested")
     demo_bias_interval_s: float = Field(30.0, ge=1.0, description="seconds between bias passes in the demo")
     demo_bias_window_minutes: float = Field(3.0, gt=0, description="the demo's bias window")
+    demo_bias_alpha: float = Field(0.0003, gt=0, lt=1, description="the demo's family-wise error rate per pass")
 
     # alerts
     alert_interval_s: float = Field(2.0, gt=0, description="seconds between rule evaluations")

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_demo:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "
-                          "(toxic, PII leak, unsupported answers, latency, errors, drift)")
+                          "(toxic, PII leak, unsupported answers, latency, errors, bias, drift)")
         if not args.no_alerts:
             console.print(f"alerts print here and page the local log channel: {settings.alert_log_path}")
         console.print("Ctrl-C stops everything.")
@@ -90,8 +90,10 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"drift_interval_s": settings.demo_drift_interval_s,
                                        "drift_current_minutes": settings.demo_drift_current_minutes,
                                        "drift_reference_minutes": settings.demo_drift_reference_minutes,
+                                       "drift_alpha": settings.demo_drift_alpha,
                                        "bias_interval_s": settings.demo_bias_interval_s,
-                                       "bias_window_minutes": settings.demo_bias_window_minutes})
+                                       "bias_window_minutes": settings.demo_bias_window_minutes,
+                                       "bias_alpha": settings.demo_bias_alpha})
 
 
 def _log_through(console) -> None:
