@@ -102,11 +102,10 @@ def rows_html(rows: list[Row], flagged: set[str], scores: dict[str, dict[str, An
                 badges += "".join(f' <span class="badge bad">{escape(name)}</span>'
                                   for name, score in scores[sid].items() if score["flagged"])
             out.append(
-                f'<div role="row" class="{classes}" data-span-id="{escape(sid)}" data-depth="{r.depth}">'
-                f'<span role="cell" class="name depth-{r.indent}"><a href="?span={escape(quote(sid, safe=""))}#detail">'
-                f'{escape(s["name"])}</a>{badges}</span><span role="cell"><span class="kind {kind}">{kind}</span></span>'
-                f'<span role="cell" class="track"><i class="bar {kind} {r.bar_classes}{" error" if error else ""}" '
-                f'title="starts at {fmt_ms(r.offset_ms)}"></i></span>'
-                f'<span role="cell" class="num">{fmt_ms(s["duration_ms"])}</span></div>')
+                f'<div class="{classes}" data-span-id="{escape(sid)}" data-depth="{r.depth}">'
+                f'<span class="name depth-{r.indent}"><a href="?span={escape(quote(sid, safe=""))}#detail">'
+                f'{escape(s["name"])}</a>{badges}</span><span class="kind {kind}">{kind}</span>'
+                f'<span class="track"><i class="bar {kind} {r.bar_classes}{" error" if error else ""}"></i></span>'
+                f'<span class="num">{fmt_ms(s["duration_ms"])}</span></div>')
         out.append("</div>")
     return Markup("\n".join(out))
