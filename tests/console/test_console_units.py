@@ -125,3 +125,26 @@ def test_charts_scale_and_break_on_gaps():
     bars = distribution({"categories": ["a", "b"], "reference": [0.5, 0.5], "current": [1.0, 0.0]})
     assert bars is not None and bars.heights[0][1] > bars.heights[0][0] and bars.heights[1][1] == 0
     assert distribution({"histogram": {"edges": [0, 1], "reference": [1], "current": [1, 2]}}) is None
+
+
+def test_cached_values_refresh_in_the_background_once_stale():
+    import threading
+
+    from spyglass.console.web import ConsoleState
+    from support import wait_for
+
+    state = ConsoleState(deps=None, secret=b"s", env=None, auth_off_nonce="n")
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(10)  # a slow query: the page must not wait for it
+        return len(calls)
+
+    assert state.cached("menu", compute, ttl_s=0.0) == 1, "the first call computes"
+    assert state.cached("menu", compute, ttl_s=0.0) == 1, "stale: answered at once, refreshed behind"
+    assert state.cached("menu", compute, ttl_s=0.0) == 1 and len(calls) == 2, "one refresh at a time"
+    release.set()
+    wait_for(lambda: state.cached("menu", lambda: 0, ttl_s=60.0) == 2, 10, 0.01, "the refreshed value")
