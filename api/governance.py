@@ -1,4 +1,4 @@
-"""Erasure (DELETE /v1/users/{id}, DELETE /v1/traces/{id}) and the audit log (GET /v1/audit): admin scope."""
+"""Erasure (DELETE /v1/users/{id}, DELETE /v1/traces/{id}), per-project retention and the audit log (GET /v1/audit)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from spyglass.api.auth import require_project
 from spyglass.api.params import query_time
@@ -13,6 +14,7 @@ from spyglass.api.serialize import json_row
 from spyglass.core.errors import InvalidRecord
 from spyglass.storage.audit import read_audit
 from spyglass.storage.erasure import erase
+from spyglass.storage.retention import retention_days, set_retention
 
 router = APIRouter(tags=["governance"])
 
@@ -38,6 +40,26 @@ def delete_user(request: Request, user_id: str, project: str | None = None) -> d
 def delete_trace(request: Request, trace_id: str, project: str | None = None) -> dict[str, Any]:
     """Idempotent: a second call removes nothing and says so. Later replays of the topic stay erased."""
     return _erase(request, project, "trace", trace_id)
+
+
+class RetentionBody(BaseModel):
+    days: int = Field(..., ge=0, le=36_500, description="days to keep this project's data; 0: the global retention")
+
+
+@router.put("/v1/projects/{project}/retention", summary="Keep a project's data this many days (admin scope)")
+def put_retention(request: Request, project: str, body: RetentionBody) -> dict[str, Any]:
+    """Enforced by a scheduled delete in the stack (hourly); the global TTL still bounds every project."""
+    require_project(request, project)
+    request.state.audit = {"project": project}  # the audit row names the project changed, not the key's
+    principal = getattr(request.state, "principal", None)
+    set_retention(request.app.state.deps.store, project, body.days, principal.key.key_id if principal else "")
+    return {"project": project, "days": body.days or None}
+
+
+@router.get("/v1/projects/{project}/retention", summary="A project's own retention (null: the global one)")
+def get_retention(request: Request, project: str) -> dict[str, Any]:
+    require_project(request, project)
+    return {"project": project, "days": retention_days(request.app.state.deps.store).get(project)}
 
 
 @router.get("/v1/audit", summary="The audit log: who changed what and who read raw data (admin scope)")

@@ -2,7 +2,7 @@
 
     python bench/demo_incidents.py [--incidents toxic,pii,unsupported] [--rate 4]
 
-Runs the demo with the given incidents (30 s each after 30 s of warm-up, 45 s of normal traffic
+Runs the demo with the given incidents (30 s each after 30 s of warm-up, 30 s of normal traffic
 between them, as `spyglass demo` does) and attributes every alert transition to pending or firing
 to the incident whose slot (incident plus the gap after it) it happened in. Each incident should
 page the rule meant for it and no other.
@@ -21,6 +21,7 @@ import time
 import spyglass.sdk as spyglass
 from spyglass.core.settings import load_settings
 from spyglass.cli.stack import ServiceThread, Stack
+from spyglass.cli.up import demo_settings
 from spyglass.demo.incidents import Schedule
 from spyglass.demo.traffic import DemoTraffic
 
@@ -44,6 +45,7 @@ def main() -> None:
     data = tempfile.mkdtemp(prefix="spyglass-incidents-")
     settings = load_settings(clickhouse_dsn=f"chdb://{data}/ch", local_key_path=f"{data}/key",
                              alert_log_path=f"{data}/alerts.jsonl", api_port=0)
+    settings = demo_settings(settings)  # drift and bias passes as `spyglass up` runs them with its demo
     with Stack(settings) as stack:
         spyglass.init(project="demo", service="support-bot", environment="demo", kafka_bootstrap=stack.bootstrap)
         traffic = DemoTraffic(rate=args.rate, duration_s=duration, schedule=schedule)

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "query": ("spyglass.cli.query", "run a read-only SQL query on one project's rows (table, JSON or CSV)"),
     "evaluators": ("spyglass.cli.evaluators", "evaluator agreement with reviewers' labels (precision, recall, kappa)"),
     "bias": ("spyglass.cli.bias", "compare refusals, evaluator flags and feedback across identity groups and segments"),
+    "retention": ("spyglass.cli.retention", "set a project's own retention (--project, --days) or run its pass once"),
     "dashboards": ("spyglass.cli.dashboards", "provision the Grafana data source and dashboards (push)"),
 }
 

@@ -1,4 +1,4 @@
-"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift and alerts in one process.
+"""The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift, bias and alerts in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
 each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
@@ -66,12 +66,13 @@ class Stack:
     """Start with ``with Stack(settings) as stack:``; ``stack.api_url`` is where the API listens."""
 
     def __init__(self, settings: Settings, api: bool = True, evaluators: bool = True, alerts: bool = True,
-                 drift: bool = True) -> None:
+                 drift: bool = True, bias: bool = True) -> None:
         self.settings = settings
         self.want_api = api
         self.want_evaluators = evaluators and bool(settings.evaluators.names)
         self.want_alerts = alerts
         self.want_drift = drift
+        self.want_bias = bias
         self.services: list[ServiceThread] = []
         self.bootstrap = settings.broker.kafka_bootstrap or ""
         self.embedded_broker = not self.bootstrap
@@ -112,6 +113,9 @@ class Stack:
             self._start_api()
         if self.want_drift:
             self._start_drift()
+        if self.want_bias:
+            self._start_bias()
+        self._start_retention()
         if self.want_alerts:
             self._start_alerts()
         if self.embedded_broker:  # last, so it stops first: no topic is recreated while consumers drain
@@ -164,6 +168,21 @@ class Stack:
                    else workers.model_encoder(self.settings.evaluators))
         self.drift = workers.drift_service(self.settings, encoder)
         self._add(ServiceThread("drift", self.drift.run, self.drift.stop))
+
+    def _start_bias(self) -> None:
+        from spyglass.bias.service import BiasOptions, BiasService
+
+        s = self.settings.bias
+        options = BiasOptions(s.interval_s, s.window_minutes, tuple(s.metadata_keys), s.alpha, s.min_n)
+        self.bias = BiasService(workers.new_store(self.settings.storage), options)
+        self._add(ServiceThread("bias", self.bias.run, self.bias.stop))
+
+    def _start_retention(self) -> None:
+        from spyglass.storage.retention import RetentionService
+
+        storage = self.settings.storage
+        self.retention = RetentionService(workers.new_store(storage), storage.retention_interval_s)
+        self._add(ServiceThread("retention", self.retention.run, self.retention.stop))
 
     def _start_alerts(self) -> None:
         url = getattr(self, "api_url", self.settings.api.url)

@@ -29,6 +29,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.port is not None:
         settings = settings.model_copy(update={"api": settings.api.model_copy(update={"port": args.port})})
+    if not args.no_demo:
+        settings = demo_settings(settings)
     console = Console()
     _log_through(console)
     stopping = threading.Event()
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_demo:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "
-                          "(toxic, PII leak, unsupported answers, latency, errors, drift)")
+                          "(toxic, PII leak, unsupported answers, latency, errors, bias, drift)")
         if not args.no_alerts:
             console.print(f"alerts print here and page the local log channel: {settings.alerts.log_path}")
         console.print("Ctrl-C stops everything.")
@@ -81,6 +83,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stack.__exit__(None, None, None)
     console.print("stopped cleanly")
     return 0
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's schedule: drift and bias passes every 30 s over minutes-long windows, so incidents page soon."""
+    drift, bias = settings.drift, settings.bias
+    return settings.model_copy(update={
+        "drift": drift.model_copy(update={"interval_s": drift.demo_interval_s, "alpha": drift.demo_alpha,
+                                          "current_minutes": drift.demo_current_minutes,
+                                          "reference_minutes": drift.demo_reference_minutes}),
+        "bias": bias.model_copy(update={"interval_s": bias.demo_interval_s, "alpha": bias.demo_alpha,
+                                        "window_minutes": bias.demo_window_minutes})})
 
 
 def _log_through(console) -> None:

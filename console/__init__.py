@@ -40,13 +40,13 @@ class SecurityHeaders:
 
 def mount_console(app: FastAPI, deps: Any) -> None:
     """Serve the console at ``/`` (pages), ``/static`` (its assets) on ``app``."""
-    from spyglass.console import login, pages_admin, pages_alerts, pages_reviews, pages_traces
+    from spyglass.console import login, pages_admin, pages_alerts, pages_bias, pages_reviews, pages_traces
     from spyglass.storage.console import console_secret
 
     app.state.console = ConsoleState(deps=deps, secret=console_secret(deps.store), env=build_env(),
                                      auth_off_nonce=secrets.token_urlsafe(16))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (login, pages_traces, pages_alerts, pages_admin, pages_reviews):
+    for module in (login, pages_traces, pages_alerts, pages_admin, pages_reviews, pages_bias):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders)
 

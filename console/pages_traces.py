@@ -12,12 +12,12 @@ from spyglass.api.params import query_time
 from spyglass.api.tree import build_tree
 from spyglass.console.charts import line_chart
 from spyglass.console.evidence import chat_messages, evidence, marks_for, segments
-from spyglass.console.waterfall import waterfall
+from spyglass.console.waterfall import rows_html, waterfall
 from spyglass.console.web import NotFound, current_user, page_project, recent_projects, render, state
 from spyglass.core.errors import InvalidInput
 from spyglass.storage.alerts import list_alerts
 from spyglass.storage.console import (ConsoleTraceFilter, conversation_spans, project_evaluators,
-                                      project_filter_values, scores_of_spans, trace_scores_located,
+                                      project_filter_values, scores_of_spans, span_detail, trace_scores_located,
                                       trace_spans_located)
 from spyglass.storage.drift import DriftReportFilter, list_drift_reports
 from spyglass.storage.metrics import MetricQuery, metric_series
@@ -131,8 +131,10 @@ def trace(request: Request, trace_id: str, span: str = "", reviewed: str = "") -
     flagged = {sid for sid, by in scores.items() if any(s["flagged"] for s in by.values())}
     selected = next((r.span for r in rows if r.span["span_id"] == span), None) or next(
         (r.span for r in rows if r.span["span_id"] in flagged), rows[0].span)
+    selected = span_detail(store, selected)
     project = spans[0]["project"]
     return render(request, "trace.html", **_common(request, user, project, "traces"), trace_id=trace_id, rows=rows,
+                  waterfall_rows=rows_html(rows, flagged, scores, selected["span_id"]),
                   total_ms=total_ms, flagged=flagged, scores=scores, selected=selected,
                   view=_span_view(selected, scores.get(selected["span_id"], {})), reviewed=reviewed,
                   can_review=user.can("POST", "/v1/reviews", project),

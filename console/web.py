@@ -51,19 +51,37 @@ class ConsoleState:
     _keys: dict[str, tuple[float, ApiKey | None]] = field(default_factory=dict)
     _values: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _refreshing: set[str] = field(default_factory=set)
 
     def cached(self, name: str, compute: Callable[[], Any], ttl_s: float = 30.0) -> Any:
-        """``compute()``, remembered ``ttl_s`` seconds under ``name`` (filter choices, project lists)."""
+        """``compute()``, remembered ``ttl_s`` seconds under ``name`` (filter choices, project lists).
+
+        Once expired, the old value is still answered while one background thread computes the new
+        one: menus may be a few seconds stale, and no page waits for their queries after the first.
+        """
         now = time.monotonic()
         with self._lock:
             hit = self._values.get(name)
-        if hit and hit[0] > now:
-            return hit[1]
-        value = compute()
+            stale = hit is not None and hit[0] <= now and name not in self._refreshing
+            if stale:
+                self._refreshing.add(name)
+        if hit is None:
+            return self._store(name, compute(), ttl_s)
+        if stale:
+            def refresh() -> None:
+                try:
+                    self._store(name, compute(), ttl_s)
+                finally:
+                    with self._lock:
+                        self._refreshing.discard(name)
+            threading.Thread(target=refresh, name=f"console-cache-{name}", daemon=True).start()
+        return hit[1]
+
+    def _store(self, name: str, value: Any, ttl_s: float) -> Any:
         with self._lock:
             if len(self._values) > 10_000:
                 self._values.clear()
-            self._values[name] = (now + ttl_s, value)
+            self._values[name] = (time.monotonic() + ttl_s, value)
         return value
 
     def key(self, key_id: str) -> ApiKey | None:

@@ -46,6 +46,9 @@ class StorageSettings(Section):
     database: str = "spyglass"
     retention_days: int = Field(0, ge=0, validation_alias="SPYGLASS_RETENTION_DAYS",
                                 description="TTL on spans and rollups; 0 keeps forever")
+    retention_interval_s: float = Field(3600.0, ge=1.0, validation_alias="SPYGLASS_RETENTION_INTERVAL_S",
+                                        description="seconds between per-project retention passes in spyglass up "
+                                        "(PUT /v1/projects/{project}/retention)")
 
 
 class BrokerSettings(Section):
@@ -121,6 +124,43 @@ class DriftSettings(Section):
     embed_sample: int = Field(1000, ge=0, description="texts embedded per window and field; 0: no embeddings")
     max_rows: int = Field(200_000, ge=1_000, description="values sampled per numeric feature and window")
     alpha: float = Field(0.01, gt=0, lt=1, description="false-alarm rate per group and run (Bonferroni)")
+    # `spyglass up` with demo traffic: its drift incident lasts 30 s and must page within minutes, so the
+    # demo replaces the four above (real deployments keep the hour-long windows)
+    demo_interval_s: float = Field(30.0, ge=1.0, validation_alias="SPYGLASS_DEMO_DRIFT_INTERVAL_S",
+                                   description="seconds between drift passes in the demo")
+    demo_current_minutes: float = Field(2.0, gt=0, validation_alias="SPYGLASS_DEMO_DRIFT_CURRENT_MINUTES",
+                                        description="the demo's current drift window")
+    demo_reference_minutes: float = Field(10.0, gt=0, validation_alias="SPYGLASS_DEMO_DRIFT_REFERENCE_MINUTES",
+                                          description="the demo's reference drift window")
+    # 30 passes for every one of the real schedule's: alpha 30x smaller keeps false alarms per hour where they were
+    demo_alpha: float = Field(0.0003, gt=0, lt=1, validation_alias="SPYGLASS_DEMO_DRIFT_ALPHA",
+                              description="the demo's drift false-alarm rate per run")
+
+
+class BiasSettings(Section):
+    """The bias monitor (spyglass.bias): a pass over every project's recent LLM calls in `spyglass up`."""
+
+    model_config = SettingsConfigDict(env_prefix="SPYGLASS_BIAS_")
+
+    interval_s: float = Field(900.0, ge=1.0, description="seconds between bias passes in spyglass up")
+    window_minutes: float = Field(60.0, gt=0, description="each pass compares segments over this window")
+    metadata_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated metadata keys whose values are segments too")
+    alpha: float = Field(0.01, gt=0, lt=1, description="family-wise error rate per pass (Holm)")
+    min_n: int = Field(30, ge=5, description="segments with fewer LLM calls are not tested")
+    demo_interval_s: float = Field(30.0, ge=1.0, validation_alias="SPYGLASS_DEMO_BIAS_INTERVAL_S",
+                                   description="seconds between bias passes in the demo")
+    demo_window_minutes: float = Field(3.0, gt=0, validation_alias="SPYGLASS_DEMO_BIAS_WINDOW_MINUTES",
+                                       description="the demo's bias window")
+    demo_alpha: float = Field(0.0003, gt=0, lt=1, validation_alias="SPYGLASS_DEMO_BIAS_ALPHA",
+                              description="the demo's family-wise error rate per pass")
+
+    @field_validator("metadata_keys", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
 
 class AlertSettings(Section):
@@ -194,6 +234,7 @@ class Settings(BaseModel):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     evaluators: EvaluatorSettings = Field(default_factory=EvaluatorSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
+    bias: BiasSettings = Field(default_factory=BiasSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

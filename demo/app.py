@@ -12,8 +12,10 @@ import random
 from dataclasses import dataclass
 
 import spyglass.sdk as spyglass
-from spyglass.demo.incidents import CUSTOMER_RECORDS, PII_ANSWERS, TOXIC_ANSWERS, UNSUPPORTED_ANSWERS
-from spyglass.demo.knowledge import BY_SOURCE, DOCUMENTS, DRIFT_QUESTIONS, QUESTIONS, Document
+from spyglass.demo.incidents import (BIAS_REFUSAL_RATE, BIAS_TARGET, CUSTOMER_RECORDS, PII_ANSWERS, REFUSAL,
+                                     TOXIC_ANSWERS, UNSUPPORTED_ANSWERS)
+from spyglass.demo.knowledge import (BY_SOURCE, DOCUMENTS, DRIFT_QUESTIONS, PERSONA_SHARE, PERSONAS, QUESTIONS,
+                                     Document)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class SupportBot:
         else:
             picked = rng.choice(QUESTIONS)
             question, source, model = picked.text, picked.source, rng.choices(SUPPORT_MODELS, [0.7, 0.3])[0]
+        persona = rng.choice(sorted(PERSONAS)) if phase != "drift" and rng.random() < PERSONA_SHARE else None
+        if persona:
+            question = f"{rng.choice(PERSONAS[persona])} {question}"
         with spyglass.context(conversation_id=conversation_id, user_id=user_id, tags=["support", "rag"]):
             with spyglass.span("support_answer", kind="chain", metadata={"channel": "chat"}) as root:
                 with spyglass.span("retrieve", kind="retrieval") as step:
@@ -100,6 +105,8 @@ class SupportBot:
                     start = max(root.start_time, step.start_time)
                     step.end(end_time=start + 0.05)
                 answer, latency, error = self.llm.answer(source, docs, phase)
+                if phase == "bias" and persona == BIAS_TARGET and not error and rng.random() < BIAS_REFUSAL_RATE:
+                    answer = REFUSAL
                 prompt = [{"role": "system", "content": "Answer only from the documents. Be brief and polite."},
                           {"role": "user", "content": question}]
                 prompt_tokens = tokens(question) + sum(tokens(d.text) for d in docs) + 20

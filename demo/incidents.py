@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INCIDENTS = ("toxic", "pii", "unsupported", "latency", "errors", "drift")
+INCIDENTS = ("toxic", "pii", "unsupported", "latency", "errors", "bias", "drift")
+# the default alert rule (alerts/rules/default.yaml) that pages for each incident
+PAGES = {"toxic": "Toxic responses", "pii": "PII leaks", "unsupported": "Hallucination spike",
+         "latency": "Slow responses", "errors": "Error rate", "bias": "Bias detected", "drift": "Drift detected"}
+
+# The bias incident: a model update starts refusing most questions from older customers.
+BIAS_TARGET = "older people"
+BIAS_REFUSAL_RATE = 0.8
+REFUSAL = "I'm sorry, but I can't help with that request."
 
 
 @dataclass(frozen=True)
@@ -16,7 +24,7 @@ class Schedule:
     incidents: tuple[str, ...] = INCIDENTS
     warmup_s: float = 30.0
     incident_s: float = 30.0
-    gap_s: float = 45.0
+    gap_s: float = 30.0  # every incident, drift last (its windows need the traffic before it), within 7 minutes
 
     def phase(self, elapsed_s: float) -> str:
         """The incident running ``elapsed_s`` after the start, or "normal"."""

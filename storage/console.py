@@ -104,25 +104,46 @@ def scores_of_spans(store: Store, span_ids: list[str]) -> dict[str, dict[str, di
     return out
 
 
-def trace_spans_located(store: Store, trace_id: str, project: str | None = None) -> list[dict[str, Any]]:
+# what the waterfall draws of every span of a large trace (the page shows one span's text at a time)
+TREE_FIELDS = ("trace_id, span_id, parent_span_id, project, service, name, kind, start_time, end_time, duration_ms, "
+               "status, total_tokens, cost")
+FULL_ROWS_UP_TO = 200
+
+
+def trace_spans_located(store: Store, trace_id: str, project: str | None = None,
+                        full_up_to: int = FULL_ROWS_UP_TO) -> list[dict[str, Any]]:
     """The rows of ``storage.traces.trace_spans``, read in two steps that stay fast on large tables.
 
     FINAL reads every part's granules for a lookup by trace id; without FINAL the trace-id bloom
     filter skips them. So: locate the trace's project and time range without FINAL, then read
     that primary-key range with FINAL (its duplicates share the key, so they lie in the range).
+    A trace of more than ``full_up_to`` spans is read with ``TREE_FIELDS`` only (no texts, no
+    metadata): ``span_detail`` reads the one span a page shows in full.
     """
     scope = "AND project = {project:String}" if project else ""
     located = store.rows("SELECT project, toUnixTimestamp64Micro(min(start_time)) AS lo, "
-                         "toUnixTimestamp64Micro(max(start_time)) AS hi FROM spans "
+                         "toUnixTimestamp64Micro(max(start_time)) AS hi, count() AS n FROM spans "
                          f"WHERE trace_id = {{trace_id:String}} {scope} GROUP BY project",
                          parameters={"trace_id": trace_id, "project": project})
+    fields = SPAN_FIELDS if sum(where.pop("n") for where in located) <= full_up_to else TREE_FIELDS
     spans: list[dict[str, Any]] = []
     for where in located:
-        spans += store.rows(f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE project = {{project:String}} "
+        spans += store.rows(f"SELECT {fields} FROM spans FINAL WHERE project = {{project:String}} "
                             "AND start_time BETWEEN fromUnixTimestamp64Micro({lo:Int64}) "
                             "AND fromUnixTimestamp64Micro({hi:Int64}) AND trace_id = {trace_id:String}",
                             parameters={"trace_id": trace_id, **where})
     return sorted(spans, key=lambda span: (span["start_time"], span["span_id"]))
+
+
+def span_detail(store: Store, span: dict[str, Any]) -> dict[str, Any]:
+    """Every field of a span read by ``trace_spans_located`` (itself when it has them already)."""
+    if "prompt" in span:
+        return span
+    rows = store.rows(f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE project = {{p:String}} "
+                      "AND start_time = {t:DateTime64(6, 'UTC')} AND trace_id = {trace:String} AND span_id = {s:String}",
+                      parameters={"p": span["project"], "t": span["start_time"], "trace": span["trace_id"],
+                                  "s": span["span_id"]})
+    return rows[0] if rows else span
 
 
 def trace_scores_located(store: Store, trace_id: str, spans: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -34,12 +34,12 @@ def test_follow_the_alert_link_to_the_trace_and_its_evidence(page, world):
     assert trace_link == f"{world.url}/traces/{world.incident}"
     log_in(page, world, world.keys["operator"], trace_link.removeprefix(world.url))
     assert page.url == trace_link
-    rows = page.locator("table.waterfall tr.span")
-    names = [rows.nth(i).locator("td.name a").inner_text() for i in range(rows.count())]
+    rows = page.locator(".waterfall .span")
+    names = [rows.nth(i).locator(".name a").inner_text() for i in range(rows.count())]
     depths = [int(rows.nth(i).get_attribute("data-depth")) for i in range(rows.count())]
     assert names == ["POST /chat", "retrieve policy", "generate answer", "lookup order"]
     assert depths == [0, 1, 1, 2], "nested spans in start order, children under their parents"
-    bars = [rows.nth(i).locator("rect").bounding_box() for i in range(rows.count())]
+    bars = [rows.nth(i).locator("i.bar").bounding_box() for i in range(rows.count())]
     assert bars[0]["x"] < bars[1]["x"] < bars[2]["x"] < bars[3]["x"], "offsets to scale"
     assert bars[0]["width"] > bars[2]["width"] > bars[1]["width"] > bars[3]["width"], "durations to scale"
     assert "error" in rows.nth(3).get_attribute("class")
@@ -75,8 +75,8 @@ def test_html_in_spans_is_text_and_runs_nothing(page, world):
     log_in(page, world, world.keys["read"], f"/traces/{world.xss}?span={world.xss}-gen")
     assert page.locator("pre.completion").inner_text() == XSS_COMPLETION
     assert "<script>alert('prompt')</script>" in page.locator("ol.messages").inner_text()
-    assert page.locator("table.waterfall td.name a").first.inner_text() == "<b onmouseover=alert(3)>bold</b>"
-    page.locator("table.waterfall td.name a").first.hover()
+    assert page.locator(".waterfall .name a").first.inner_text() == "<b onmouseover=alert(3)>bold</b>"
+    page.locator(".waterfall .name a").first.hover()
     assert page.locator("#detail img, #detail script, td.name b").count() == 0
     page.goto(f"{world.url}/traces?project={world.project}&q=onerror")
     assert page.locator("table.traces tr", has_text="bold").count() == 1
@@ -121,3 +121,49 @@ def test_docs_render_offline_with_the_bearer_scheme(page, world):
     status.wait_for(timeout=30_000)
     assert status.inner_text().strip() == "200", "Try it out sends the key"
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_bias_page_lists_segments_with_their_disparity(page, world):
+    import random
+
+    from console_seed import llm, now
+    from spyglass.bias.monitor import run_bias
+    from spyglass.storage.spans import insert_spans
+    from support import unique_name
+
+    project, rng, t = unique_name("bias"), random.Random(5), now() - 600
+    phrases = {"older people": "my elderly neighbour", "women": "my wife", "muslims": "a Muslim family"}
+    spans = []
+    for group, phrase in phrases.items():
+        for i in range(60):
+            refused = rng.random() < (0.6 if group == "older people" else 0.03)
+            trace = f"{project}-{group[:3]}-{i}"
+            spans.append(llm(project, trace, trace, "", t + i, 800 + rng.random() * 100,
+                             "I'm sorry, but I can't help with that request." if refused
+                             else "Open the Billing page and choose Refund; it takes five days.",
+                             question=f"Can {phrase} get a refund?"))
+    insert_spans(world.store, spans)
+    _, found = run_bias(world.store, project, t - 60, now())
+    assert [(c.segment, c.outcome) for c in found if c.disparate] == [("older people", "refusal")]
+
+    log_in(page, world, world.keys["operator"], f"/bias?project={project}")
+    assert page.locator("header nav a.on", has_text="Bias").count() == 1
+    rows = page.locator("table.bias tr[data-segment]")
+    assert rows.count() == len(found) and rows.count() >= 6, "every segment against the rest, per outcome"
+    first = rows.first
+    assert first.get_attribute("data-segment") == "older people" and first.get_attribute("data-outcome") == "refusal"
+    assert "disparate" in first.get_attribute("class") and "disparate" in first.inner_text()
+    assert page.locator("table.bias tr.disparate").count() == 1
+    outcomes = {rows.nth(i).get_attribute("data-outcome") for i in range(rows.count())}
+    assert {"refusal", "completion_length", "latency_ms"} <= outcomes, "measures beside the rates"
+    bars = first.locator("svg.disparity rect")
+    seg_w, rest_w = (float(bars.nth(i).get_attribute("width")) for i in (0, 1))
+    assert seg_w > 5 * rest_w, "the segment's refusal rate drawn against the rest's"
+    assert "1 disparate" in page.inner_text("main")
+    shot(page, "bias.png")
+    assert page.goto(f"{world.url}/bias?project={world.other_project}").status == 200
+    viewer = page.context.browser.new_context().new_page()  # logged in with a key of world.project
+    log_in(viewer, world, world.keys["read"], f"/bias?project={world.project}")
+    assert viewer.locator("header nav a.on", has_text="Bias").count() == 1
+    assert viewer.goto(f"{world.url}/bias?project={project}").status == 403, "a key of another project"
+    viewer.context.close()

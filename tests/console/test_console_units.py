@@ -88,6 +88,32 @@ def test_waterfall_nests_in_order_to_scale():
         deepest["children"].append(child)
         deepest = child
     assert len(waterfall([chain])[0]) == 3000
+    assert (rows[2].bar_classes, rows[3].bar_classes) == ("o200 w200", "o240 w40")
+    assert waterfall([node("z", 0, 1000, [node("tiny", 999, 0)])])[0][1].bar_classes == "o399 w1", "on the track"
+
+
+def test_bar_classes_css_is_the_generated_one():
+    from pathlib import Path
+
+    from spyglass.console.waterfall import bar_css
+
+    shipped = Path(__import__("spyglass.console", fromlist=["x"]).__file__).parent / "static" / "waterfall.css"
+    assert shipped.read_text() == bar_css(), "regenerate static/waterfall.css from waterfall.bar_css()"
+    assert ".o399{left:99.75%}" in bar_css() and ".w400{width:100%}" in bar_css()
+
+
+def test_waterfall_rows_html_escapes_what_spans_say():
+    from spyglass.console.waterfall import rows_html
+
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    evil = {"span_id": 'x"><script>alert(1)</script>', "name": "<img src=x onerror=alert(2)>", "kind": "llm",
+            "status": "error", "duration_ms": 1500.0, "start_time": t0, "end_time": t0 + timedelta(seconds=1.5),
+            "children": []}
+    rows, _ = waterfall([evil])
+    html = str(rows_html(rows, {evil["span_id"]}, {evil["span_id"]: {"<b>tox</b>": {"flagged": True}}}, "none"))
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html and "&lt;b&gt;tox&lt;/b&gt;" in html
+    assert 'class="span error flagged"' in html and "1.50 s" in html and html.count('class="wf-chunk"') == 1
 
 
 def test_charts_scale_and_break_on_gaps():
@@ -99,3 +125,26 @@ def test_charts_scale_and_break_on_gaps():
     bars = distribution({"categories": ["a", "b"], "reference": [0.5, 0.5], "current": [1.0, 0.0]})
     assert bars is not None and bars.heights[0][1] > bars.heights[0][0] and bars.heights[1][1] == 0
     assert distribution({"histogram": {"edges": [0, 1], "reference": [1], "current": [1, 2]}}) is None
+
+
+def test_cached_values_refresh_in_the_background_once_stale():
+    import threading
+
+    from spyglass.console.web import ConsoleState
+    from support import wait_for
+
+    state = ConsoleState(deps=None, secret=b"s", env=None, auth_off_nonce="n")
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(10)  # a slow query: the page must not wait for it
+        return len(calls)
+
+    assert state.cached("menu", compute, ttl_s=0.0) == 1, "the first call computes"
+    assert state.cached("menu", compute, ttl_s=0.0) == 1, "stale: answered at once, refreshed behind"
+    assert state.cached("menu", compute, ttl_s=0.0) == 1 and len(calls) == 2, "one refresh at a time"
+    release.set()
+    wait_for(lambda: state.cached("menu", lambda: 0, ttl_s=60.0) == 2, 10, 0.01, "the refreshed value")

@@ -71,6 +71,17 @@ def test_incident_phases_produce_their_failure(sink):
     errors = llm_spans(run_phase(sink, "errors"))
     assert 0.5 < sum(s["status"] == "error" for s in errors) / len(errors) < 0.9
     sink.clear()
+    from spyglass.bias.lexicon import groups_in
+    from spyglass.bias.refusal import is_refusal
+    from spyglass.demo.incidents import BIAS_TARGET
+
+    chats = [s for s in run_phase(sink, "bias", 300) if s["name"] == "chat"]
+    target = [s for s in chats if ("age", BIAS_TARGET) in groups_in(s["prompt"])]
+    others = [s for s in chats if s not in target]
+    assert len(target) > 10 and sum(map(is_refusal, (s["completion"] for s in target))) > len(target) / 2
+    assert not any(is_refusal(s["completion"]) for s in others)
+    assert sum(bool(groups_in(s["prompt"])) for s in chats) > len(chats) / 4, "two in five questions name a group"
+    sink.clear()
     drift = [s for s in run_phase(sink, "drift") if s["name"] == "chat"]
     assert {s["model"] for s in drift} == {"gpt-4o-mini-2026-11"} and {s["prompt_version"] for s in drift} == {"4"}
     assert min(len(s["prompt"]) for s in drift) > 150
