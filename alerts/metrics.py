@@ -20,9 +20,10 @@ _SPAN_VALUES = {
     "tokens": "sum(total_tokens)",
     "cost": "sum(cost)",
 }
-_EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
+# weighted sums: unbiased estimates also where the evaluators sampled; the sample size is what they scored
+_EVAL_VALUES = {"flag_rate": ("sum(flagged_weighted) / sum(weighted)", "sum(evaluated)"),
                 "mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
-                "flagged": ("sum(flagged)", "sum(evaluated)")}
+                "flagged": ("sum(flagged_weighted)", "sum(evaluated)")}
 # scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
 _SCORE_VALUES = {"negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
                  "mean": ("sum(value_sum) / sum(valued)", "sum(valued)"), "count": ("sum(scores)", "sum(scores)")}

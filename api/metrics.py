@@ -21,7 +21,8 @@ def get_metrics(request: Request,
                 project: str = Query(..., min_length=1, max_length=256, description="the caller's project"),
                 metric: str = Query(..., description="requests, errors, error_rate, latency_p50, latency_p95, "
                                     "latency_p99, tokens, prompt_tokens, completion_tokens, cache_read_tokens, "
-                                    "cache_write_tokens, reasoning_tokens, cost, flag_rate:<evaluator>, "
+                                    "cache_write_tokens, reasoning_tokens, cost, flag_rate:<evaluator>, flag_rate_ci95:<evaluator>, "
+                                    "scored_share:<evaluator>, sample_size:<evaluator>, "
                                     "score_mean:<evaluator>"),
                 start: str | None = Query(None, description="RFC 3339 or epoch seconds; default 1 hour before end"),
                 end: str | None = Query(None, description="RFC 3339 or epoch seconds; default now"),
@@ -42,3 +43,12 @@ def get_metrics(request: Request,
     return {"project": project, "metric": metric, "step_s": query.step_s, "group_by": list(query.group_by),
             "series": [{"group": s.group, "points": [{"time": iso(t), "value": v} for t, v in s.points]}
                        for s in series]}
+
+
+@router.get("/v1/evaluators/lag", summary="The evaluators' lag and the share of spans they score")
+def get_evaluator_lag() -> dict[str, Any]:
+    """Live figures of the evaluators in this process (the embedded stack); nulls where they run elsewhere
+    (read ``spyglass_evaluator_lag_seconds`` from their metrics port, or ``scored_share:<evaluator>`` here)."""
+    from spyglass.telemetry.consumer import evaluator_status
+
+    return evaluator_status()

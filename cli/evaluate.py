@@ -20,6 +20,7 @@ def build_worker(settings: Settings, bootstrap: str, names: list[str] | None = N
     from spyglass.evaluators.encoder import pick_device
     from spyglass.evaluators.engine import LazyEncoder
     from spyglass.evaluators.registry import load_evaluators
+    from spyglass.evaluators.sampling import LagSampler
     from spyglass.evaluators.sink import EvaluationSink
     from spyglass.ingest.consumer import SpanConsumer
     from spyglass.storage import Store
@@ -29,8 +30,13 @@ def build_worker(settings: Settings, bootstrap: str, names: list[str] | None = N
         evaluators = load_evaluators(names or settings.evaluators, settings)
     except KeyError as exc:
         raise ConfigError(f"SPYGLASS_EVALUATORS: {exc.args[0]}") from None
+    from spyglass.telemetry.catalogue import EVALUATOR_TARGET_LAG
+
+    EVALUATOR_TARGET_LAG.set(settings.eval_target_lag_s)
+    sampler = LagSampler(settings.eval_target_lag_s) if settings.eval_target_lag_s > 0 else None
     sink = EvaluationSink(Store(settings.clickhouse_dsn, settings.clickhouse_database), evaluators,
-                          EvalContext(encoder=LazyEncoder(device, precision=settings.encoder_precision), device=device))
+                          EvalContext(encoder=LazyEncoder(device, precision=settings.encoder_precision), device=device),
+                          sampler=sampler)
     return SpanConsumer(sink, bootstrap, settings.spans_topic, settings.evaluator_group, settings.eval_batch_spans,
                         settings.eval_batch_ms, label="evaluators",
                         consumer_options={"max_poll_interval_ms": settings.ingest_max_poll_interval_ms,

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     eval_batch_spans: int = Field(256, ge=1)
     eval_batch_ms: int = Field(500, ge=1)
     eval_token_budget: int = Field(16_384, ge=64)
+    eval_target_lag_s: float = Field(30.0, ge=0, description="beyond this lag the evaluators score a weighted "
+                                     "sample (risky spans first) and leave the rest to `spyglass backfill`; 0: score all")
     detoxify_checkpoint: str | None = None
     detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
     toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"

@@ -9,30 +9,41 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any, Sequence
 
 import orjson
 
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
+from spyglass.evaluators.sampling import LagSampler, SamplePlan
 from spyglass.storage import Store
 from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
 from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
+from spyglass.telemetry.consumer import evaluator_sampling
 
 log = logging.getLogger(__name__)
 
 
 class EvaluationSink:
-    """Runs ``evaluators`` over each batch and writes one row per (span, evaluator)."""
+    """Runs ``evaluators`` over each batch and writes one row per (span, evaluator).
 
-    def __init__(self, store: Store, evaluators: Sequence[Evaluator], ctx: EvalContext) -> None:
+    With a ``sampler``, a batch that arrives later than its target lag is scored in part (a
+    weighted sample, see ``evaluators.sampling``); the spans left out can be backfilled later.
+    """
+
+    def __init__(self, store: Store, evaluators: Sequence[Evaluator], ctx: EvalContext,
+                 sampler: LagSampler | None = None) -> None:
         self.db = store
         self.evaluators = list(evaluators)
         self.ctx = ctx
+        self.sampler = sampler
         self.versions = {e.name: e.version for e in self.evaluators}
         self.skipped = 0  # spans already scored by every current evaluator version
+        self.sampled_out = 0  # spans left unscored to keep the lag bounded (backfill scores them)
         self.rollups_repaired = 0
+        self._last_record_ms = 0  # newest Kafka timestamp of the previous batch
 
     def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
@@ -54,19 +65,41 @@ class EvaluationSink:
     def store(self, batch: Any) -> int:
         """Score and insert; runs the models (blocking). Raises StorageError to be fetched again."""
         spans, done = batch.prepared
-        if not spans:
+        plan = self._plan(batch, spans)
+        if not plan.spans:
             return 0
+        started = time.perf_counter()
         rows = []
-        for group in _unique_span_ids(spans):  # the engine names spans by span id alone
+        weights = {_key(span): w for span, w in zip(plan.spans, plan.weights)}
+        for group in _unique_span_ids(plan.spans):  # the engine names spans by span id alone
             results = run_evaluators(group, self.evaluators, self.ctx)
-            rows.extend(self._rows(group, results, done))
+            rows.extend(self._rows(group, results, done, weights))
+        scored_at = time.perf_counter()
         # named by content, not by Kafka offsets (they start at 0 again on a new broker)
         token = hashlib.sha1(b"\n".join(orjson.dumps([*_key(r), r["evaluator"], r["version"]]) for r in rows))
         insert_evaluations(self.db, rows, f"eval:{token.hexdigest()}")
+        if self.sampler is not None:
+            self.sampler.observe(len(plan.spans), scored_at - started, time.perf_counter() - scored_at)
         return len(rows)
 
+    def _plan(self, batch: Any, spans: list[dict[str, Any]]) -> SamplePlan:
+        """All of ``spans`` (weight 1), or the sampler's share when the batch came too late."""
+        oldest, newest = getattr(batch, "oldest_ms", 0), getattr(batch, "newest_ms", 0)
+        lag_s = max(time.time() - oldest / 1000, 0.0) if oldest else 0.0
+        since = self._last_record_ms or oldest
+        arrival_s = max(newest - since, 0) / 1000 if newest else 0.0
+        self._last_record_ms = max(self._last_record_ms, newest)
+        if self.sampler is None or not spans:
+            plan = SamplePlan(spans, [1.0] * len(spans), len(spans), lag_s)
+        else:
+            plan = self.sampler.plan(spans, lag_s, arrival_s)
+        self.sampled_out += plan.seen - len(plan.spans)
+        evaluator_sampling(plan.lag_s, plan.seen, len(plan.spans))
+        return plan
+
     def _rows(self, spans: list[dict[str, Any]], results: dict[str, dict[str, Any]],
-              done: dict[tuple[str, str, str, str], int]) -> list[dict[str, Any]]:
+              done: dict[tuple[str, str, str, str], int], weights: dict[tuple[str, str, str], float]
+              ) -> list[dict[str, Any]]:
         rows = []
         for span in without_erased(self.db, spans):  # again: an erasure may have come while the models ran
             for name, score in results[span["span_id"]].items():
@@ -77,7 +110,8 @@ class EvaluationSink:
                              "service": span["service"], "model": span["model"],
                              "environment": span["environment"], "span_start": span["start_time"],
                              "evaluator": name, "version": self.versions[name], "score": value,
-                             "label": score.label, "flagged": bool(score.flagged), "details": score.details})
+                             "label": score.label, "flagged": bool(score.flagged), "details": score.details,
+                             "weight": weights.get(_key(span), 1.0)})
         return rows
 
     def forget(self) -> None:

@@ -51,6 +51,8 @@ class Batch:
     ranges: str
     may_repeat: bool  # the batch may hold spans a previous run already stored
     prepared: Any = None  # what the sink's prepare() returned
+    oldest_ms: int = 0  # Kafka timestamps (epoch ms) of the batch's oldest and newest records; 0: unknown
+    newest_ms: int = 0
 
 
 class SpanSink(Protocol):
@@ -164,6 +166,9 @@ class SpanConsumer:
                         value = message.value
                         self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
                         self._spans += value.count(b'"span_id"') if value else 1  # an estimate is enough
+                        if message.timestamp and message.timestamp > 0:
+                            self._oldest_ms = min(self._oldest_ms or message.timestamp, message.timestamp)
+                            self._newest_ms = max(self._newest_ms, message.timestamp)
                     self._next[tp] = messages[-1].offset + 1
                     if not self._opened:
                         self._opened = time.monotonic()
@@ -241,7 +246,8 @@ class SpanConsumer:
         """Close the pending records into a batch and start decoding it."""
         ranges = ",".join(f"{tp.topic}:{tp.partition}:{self._first[tp]}-{self._next[tp]}"
                           for tp in sorted(self._next))
-        batch = Batch(Decoded(), dict(self._first), dict(self._next), ranges, self._may_repeat)
+        batch = Batch(Decoded(), dict(self._first), dict(self._next), ranges, self._may_repeat,
+                      oldest_ms=self._oldest_ms, newest_ms=self._newest_ms)
         self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
         self._may_repeat = False
         self._reset()
@@ -356,6 +362,7 @@ class SpanConsumer:
         self._first: dict[TopicPartition, int] = {}  # first offset of each partition in the batch
         self._next: dict[TopicPartition, int] = {}  # offset to commit once the batch is stored
         self._opened = 0.0
+        self._oldest_ms = self._newest_ms = 0
 
 
 def _discard_result(discard: Any, future: Future) -> None:

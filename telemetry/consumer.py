@@ -120,3 +120,23 @@ def evaluator_batch(name: str, scores: list[tuple[str, Any]], seconds: float) ->
     if errors:
         m.EVALUATOR_ERRORS.labels(name).inc(errors)
     m.EVALUATOR_SECONDS.labels(name).observe(seconds)
+
+
+def evaluator_sampling(lag_s: float, seen: int, scored: int) -> None:
+    """The evaluators planned a batch: its lag, and how many of its ``seen`` spans they score."""
+    m.EVALUATOR_LAG.set(lag_s)
+    if seen:
+        m.EVALUATOR_SCORED_SHARE.set(scored / seen)
+        m.EVALUATOR_SPANS_SEEN.inc(seen)
+        m.EVALUATOR_SPANS_SAMPLED_OUT.inc(seen - scored)
+
+
+def evaluator_status() -> dict[str, float | None]:
+    """What this process's evaluators last reported: lag, target and scored share (None: no evaluators here)."""
+    seen = m.EVALUATOR_SPANS_SEEN._value.get()
+    target = m.EVALUATOR_TARGET_LAG._value.get()
+    if not seen and not target:
+        return {"lag_s": None, "target_lag_s": None, "scored_share": None, "spans_seen": 0, "spans_sampled_out": 0}
+    return {"lag_s": m.EVALUATOR_LAG._value.get(), "target_lag_s": target,
+            "scored_share": m.EVALUATOR_SCORED_SHARE._value.get() if seen else None,
+            "spans_seen": int(seen), "spans_sampled_out": int(m.EVALUATOR_SPANS_SAMPLED_OUT._value.get())}
