@@ -38,7 +38,7 @@ def build_worker(settings: Settings, bootstrap: str, names: list[str] | None = N
                           EvalContext(encoder=LazyEncoder(device, precision=settings.encoder_precision), device=device),
                           sampler=sampler)
     return SpanConsumer(sink, bootstrap, settings.spans_topic, settings.evaluator_group, settings.eval_batch_spans,
-                        settings.eval_batch_ms, label="evaluators",
+                        settings.eval_batch_ms, label="evaluators", store_on_stop=False,
                         consumer_options={"max_poll_interval_ms": settings.ingest_max_poll_interval_ms,
                                           "session_timeout_ms": settings.ingest_session_timeout_ms})
 

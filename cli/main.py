@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("spyglass.cli.evaluate", "score spans from Kafka with the evaluators, into ClickHouse"),
     "api": ("spyglass.cli.api", "serve the HTTP API"),
     "sql": ("spyglass.cli.sql", "run a SQL query against the Spyglass database and print JSON rows"),
+    "backfill": ("spyglass.cli.backfill", "score the spans the evaluators left out while sampling to hold their lag"),
     "score": ("spyglass.cli.score", "score spans offline: wire-format JSON lines on stdin, scores on stdout"),
     "demo": ("spyglass.cli.demo", "run the instrumented sample app: realistic traffic and scripted incidents"),
     "keys": ("spyglass.cli.keys", "create, list and revoke API keys"),

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from spyglass.drift.monitor import DriftMonitor, DriftOptions, Embedder
+from spyglass.drift.monitor import DriftMonitor, DriftOptions, Embedder, PassInterrupted
 from spyglass.storage.store import Store
 from spyglass.telemetry.recorders import drift_run
 
@@ -25,8 +25,8 @@ class DriftService:
     def __init__(self, store: Store, settings: Any, encoder: Embedder | None = None,
                  options: DriftOptions | None = None) -> None:
         self.options = options or DriftOptions.from_settings(settings)
-        self.monitor = DriftMonitor(store, self.options, encoder)
         self._stop = threading.Event()
+        self.monitor = DriftMonitor(store, self.options, encoder, stopping=self._stop)
         self.passes = 0
         self.failures = 0
         self.last_run_id: str | None = None
@@ -41,6 +41,9 @@ class DriftService:
         started = time.perf_counter()
         try:
             run_id, reports = self.monitor.run_once()
+        except PassInterrupted:
+            log.info("drift pass interrupted by stop; nothing written")
+            return
         except Exception:  # noqa: BLE001 - a bad pass must not stop the schedule
             self.failures += 1
             drift_run(False, time.perf_counter() - started)

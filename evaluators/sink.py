@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from typing import Any, Sequence
 
@@ -17,6 +18,7 @@ import orjson
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.evaluators.sampling import LagSampler, SamplePlan
+from spyglass.ingest.consumer import StoreInterrupted
 from spyglass.storage import Store
 from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
@@ -24,6 +26,8 @@ from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
 from spyglass.telemetry.consumer import evaluator_sampling
 
 log = logging.getLogger(__name__)
+
+INTERRUPT_CHUNK = 64  # spans scored between two looks at the stop flag (seconds on CPU, ms on a GPU)
 
 
 class EvaluationSink:
@@ -44,6 +48,11 @@ class EvaluationSink:
         self.sampled_out = 0  # spans left unscored to keep the lag bounded (backfill scores them)
         self.rollups_repaired = 0
         self._last_record_ms = 0  # newest Kafka timestamp of the previous batch
+        self._interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Stop scoring soon (between chunks): the batch in flight raises StoreInterrupted; thread-safe."""
+        self._interrupted.set()
 
     def prepare(self, batch: Any) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
@@ -72,8 +81,11 @@ class EvaluationSink:
         rows = []
         weights = {_key(span): w for span, w in zip(plan.spans, plan.weights)}
         for group in _unique_span_ids(plan.spans):  # the engine names spans by span id alone
-            results = run_evaluators(group, self.evaluators, self.ctx)
-            rows.extend(self._rows(group, results, done, weights))
+            for i in range(0, len(group), INTERRUPT_CHUNK):
+                if self._interrupted.is_set():
+                    raise StoreInterrupted(f"stopping: {len(plan.spans)} spans not scored")
+                chunk = group[i:i + INTERRUPT_CHUNK]
+                rows.extend(self._rows(chunk, run_evaluators(chunk, self.evaluators, self.ctx), done, weights))
         scored_at = time.perf_counter()
         # named by content, not by Kafka offsets (they start at 0 again on a new broker)
         token = hashlib.sha1(b"\n".join(orjson.dumps([*_key(r), r["evaluator"], r["version"]]) for r in rows))

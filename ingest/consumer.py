@@ -41,6 +41,10 @@ from spyglass.telemetry.consumer import ConsumerTelemetry
 log = logging.getLogger(__name__)
 
 
+class StoreInterrupted(SpyglassError):
+    """A sink stopped storing a batch because the consumer is stopping; the batch is not committed."""
+
+
 @dataclass
 class Batch:
     """Decoded records and the offsets they cover; ``ranges`` names them (for logs, not identity)."""
@@ -99,11 +103,15 @@ class SpanConsumer:
 
     ``drain_timeout_s`` > 0: on stop, first consume up to the end of every partition as it was
     when stop was asked (for at most that long), for a broker that forgets its records on stop.
+
+    ``store_on_stop`` False (evaluators): on stop, the sink's ``interrupt()`` cuts the batch in
+    flight short and nothing held is stored or committed; a Kafka cluster delivers it again, and
+    what a memory-only broker held is in ClickHouse for ``spyglass backfill``.
     """
 
     def __init__(self, sink: SpanSink, bootstrap: str, topic: str, group: str, batch_spans: int,
                  batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer",
-                 decode_processes: int = 0, drain_timeout_s: float = 0.0) -> None:
+                 decode_processes: int = 0, drain_timeout_s: float = 0.0, store_on_stop: bool = True) -> None:
         self.sink = sink
         self.bootstrap = bootstrap
         self.topic = topic
@@ -112,6 +120,7 @@ class SpanConsumer:
         self.batch_s = batch_ms / 1000
         self.label = label
         self.drain_timeout_s = drain_timeout_s
+        self.store_on_stop = store_on_stop
         self.stats = ConsumerStats()
         self.telemetry = ConsumerTelemetry(group, label)
         self.partitions: set[TopicPartition] = set()  # assigned to this member now
@@ -131,8 +140,11 @@ class SpanConsumer:
         self._reset()
 
     def stop(self) -> None:
-        """Ask ``run()`` to store what it holds and return; thread-safe."""
+        """Ask ``run()`` to store what it holds (or, without ``store_on_stop``, to drop it) and return; thread-safe."""
         self._stop.set()
+        interrupt = getattr(self.sink, "interrupt", None)
+        if not self.store_on_stop and interrupt is not None:
+            interrupt()
 
     def run(self) -> None:
         """Consume until stopped. Blocking; call from a dedicated thread or process."""
@@ -180,7 +192,10 @@ class SpanConsumer:
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
                     self._report()
-            self._drain()
+            if self.store_on_stop:
+                self._drain()
+            elif self._inflight:  # cut short by interrupt(): commits only if it finished anyway
+                self._settle()
         finally:
             self._helper.shutdown(wait=True)
             self._decoders.stop()
@@ -292,6 +307,9 @@ class SpanConsumer:
         self._inflight = None
         try:
             stored = future.result()
+        except StoreInterrupted:
+            log.info("%s: stopped while storing %s; not committed", self.label, batch.ranges)
+            return
         except (SpyglassError, KafkaError) as exc:
             self._failed(exc, [batch])
             return

@@ -11,12 +11,14 @@ import time
 
 import pytest
 
+from spyglass.cli.backfill import backfill
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.evaluators.sampling import LagSampler
 from spyglass.evaluators.sink import EvaluationSink
 from spyglass.ingest.consumer import Batch
 from spyglass.ingest.decode import Decoded
 from spyglass.storage.metrics import MetricQuery, metric_series
+from spyglass.storage.spans import insert_spans
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -47,7 +49,7 @@ def test_sampled_flag_rate_estimates_the_true_rate_within_its_interval(store, pi
 
     sampler = LagSampler(target_lag_s=30, seed=22, per_span_s=0.02, fixed_s=0.0)
     sink = EvaluationSink(store, [pii], ctx, sampler=sampler)
-    sampler.per_span_s = 0.02  # keep the budget fixed whatever this machine's speed: ~1/4 of each batch
+    # the budget stays fixed whatever this machine's speed: 0.8 * 0.5 s / 0.02 s = 20 of each 80
     now_ms = int(time.time() * 1000)
     for b in range(6):
         chunk = spans[b * 80:(b + 1) * 80]
@@ -55,7 +57,7 @@ def test_sampled_flag_rate_estimates_the_true_rate_within_its_interval(store, pi
                       oldest_ms=now_ms - 120_000 + b * 500, newest_ms=now_ms - 120_000 + (b + 1) * 500)
         batch.prepared = sink.prepare(batch)
         sink.store(batch)
-        sampler.per_span_s = 0.02
+        sampler.per_span_s, sampler.fixed_s = 0.02, 0.0  # observe() moved them by this machine's timing
     assert 0 < sink.sampled_out < len(spans)
 
     def value(metric: str) -> float:
@@ -69,6 +71,13 @@ def test_sampled_flag_rate_estimates_the_true_rate_within_its_interval(store, pi
     assert abs(rate - true_rate) <= half
     naive = sum(1 for s in spans if s["span_id"] in _flagged(store)) / n  # flagged / scored, unweighted
     assert abs(naive - true_rate) > abs(rate - true_rate)  # the weights correct the risky-first sample
+
+    # capacity returns: the backfill scores the rest and the window's rate becomes exact
+    insert_spans(store, spans)
+    scored, corrected = backfill(EvaluationSink(store, [pii], ctx), "sampled", start, start + 60)
+    assert scored == len(spans) - n and corrected > 0
+    assert value("scored_share") == 1 and value("sample_size") == len(spans)
+    assert value("flag_rate") == pytest.approx(true_rate) and value("flag_rate_ci95") == pytest.approx(0, abs=1e-9)
 
 
 def _flagged(store) -> set[str]:
