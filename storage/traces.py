@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from spyglass.storage.store import Store
+
+# The unfiltered list reads the newest time slices first, widening until a page is certain
+# (seconds; the last slice reaches the filter's start). At 3,500 spans/s a minute holds ~50k traces.
+LIST_SLICES_S = (60, 600, 3600, 6 * 3600, 86_400)
+CANDIDATES = 4  # traces fetched per slice, per trace of the page
+_SPAN_FILTERS = ("service", "model", "status", "conversation_id", "user_id", "tag", "flagged")
 
 # Columns of a span returned to readers (the large prompt/completion/context included).
 SPAN_FIELDS = (
@@ -67,14 +73,76 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
 
 def list_traces(store: Store, where: TraceFilter, limit: int = 50,
                 cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """Trace summaries, newest first; returns (traces, cursor of the next page or None)."""
+    """Trace summaries, newest first; returns (traces, cursor of the next page or None).
+
+    Without span filters (project and time only), the newest slices of the window are read first
+    (``_newest_page``): the rows read grow with the page, not with the store.
+    """
+    after = decode_cursor(cursor) if cursor else None
+    if where.project is not None and all(getattr(where, f) is None for f in _SPAN_FILTERS):
+        rows = _newest_page(store, where, limit, after)
+    else:
+        rows = _summaries(store, where, limit, after)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1]["start_us"], rows[-1]["trace_id"])
+    flags = flagged_evaluators(store, [(row["project"], row["trace_id"]) for row in rows])
+    for row in rows:
+        row.pop("start_us")
+        row["start_time"], row["end_time"] = row.pop("trace_start"), row.pop("trace_end")
+        row["status"] = "error" if row["error_count"] else "ok"
+        row["flagged"] = flags.get(row["trace_id"], [])
+    return rows, next_cursor
+
+
+def _newest_page(store: Store, where: TraceFilter, limit: int, after: tuple[int, str] | None) -> list[dict[str, Any]]:
+    """``limit`` + 1 summaries of one project, reading slices back from the window's end.
+
+    A slice's newest ``CANDIDATES * (limit + 1)`` traces by their first span in the slice are
+    summarized over all their spans. A trace not among them starts at or before the oldest
+    candidate's first span in the slice (or before the slice, when all fit), so summaries that
+    start after that ``floor`` are certain; with fewer than a page of those, a wider slice is
+    read. The last slice is the whole window: the same query as with span filters.
+    """
+    end = where.end if after is None else min(where.end, after[0] / 1e6 + 1e-6)
+    want = CANDIDATES * (limit + 1)
+    for width in LIST_SLICES_S:
+        start = end - width
+        if start <= where.start:
+            break
+        conditions, params = replace(where, start=start, end=end).where()
+        firsts = store.rows(f"SELECT trace_id, toUnixTimestamp64Micro(min(start_time)) AS first_us FROM spans "
+                            f"WHERE {conditions} GROUP BY trace_id ORDER BY first_us DESC, trace_id DESC "
+                            "LIMIT {want:UInt32}", parameters={**params, "want": want})
+        if not firsts:
+            continue
+        floor = firsts[-1]["first_us"] if len(firsts) >= want else int(start * 1e6) - 1
+        rows = _summaries(store, where, limit, after, [r["trace_id"] for r in firsts], floor)
+        if len(rows) > limit:
+            return rows
+    return _summaries(store, replace(where, end=end), limit, after)
+
+
+def _summaries(store: Store, where: TraceFilter, limit: int, after: tuple[int, str] | None,
+               ids: list[str] | None = None, floor: int | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit`` + 1 summaries of the traces with a span matching ``where`` (or of ``ids``), newest
+    first, after the cursor; with ``floor``, only traces starting strictly after it (microseconds)."""
     conditions, params = where.where()
-    after = ""
-    if cursor:
-        params["cursor_start"], params["cursor_trace"] = decode_cursor(cursor)
-        after = "HAVING (start_us, trace_id) < ({cursor_start:Int64}, {cursor_trace:String})"
+    having = []
+    if after:
+        params["cursor_start"], params["cursor_trace"] = after
+        having.append("(start_us, trace_id) < ({cursor_start:Int64}, {cursor_trace:String})")
+    if floor is not None:
+        params["floor"] = floor
+        having.append("start_us > {floor:Int64}")
+    if ids is not None:
+        params["ids"] = ids
+        chosen = "s.project = {project:String} AND trace_id IN {ids:Array(String)}"  # s.: not the alias below
+    else:
+        chosen = f"trace_id IN (SELECT trace_id FROM spans WHERE {conditions})"
     params["limit"] = limit + 1
-    rows = store.rows(f"""
+    return store.rows(f"""
         SELECT trace_id,
                any(project) AS project,
                toUnixTimestamp64Micro(min(start_time)) AS start_us,
@@ -90,24 +158,13 @@ def list_traces(store: Store, where: TraceFilter, limit: int = 50,
                arrayFilter(m -> m != '', groupUniqArray(model)) AS models,
                anyIf(conversation_id, conversation_id != '') AS conversation_id,
                anyIf(user_id, user_id != '') AS user_id
-        FROM spans FINAL
-        WHERE trace_id IN (SELECT trace_id FROM spans WHERE {conditions})
+        FROM spans AS s FINAL
+        WHERE {chosen}
           AND start_time >= fromUnixTimestamp64Micro({{start:Int64}}) - INTERVAL 1 DAY
         GROUP BY trace_id
-        {after}
+        {'HAVING ' + ' AND '.join(having) if having else ''}
         ORDER BY start_us DESC, trace_id DESC
         LIMIT {{limit:UInt32}}""", parameters=params)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["start_us"], rows[-1]["trace_id"])
-    flags = flagged_evaluators(store, [(row["project"], row["trace_id"]) for row in rows])
-    for row in rows:
-        row.pop("start_us")
-        row["start_time"], row["end_time"] = row.pop("trace_start"), row.pop("trace_end")
-        row["status"] = "error" if row["error_count"] else "ok"
-        row["flagged"] = flags.get(row["trace_id"], [])
-    return rows, next_cursor
 
 
 def flagged_evaluators(store: Store, traces: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -122,7 +179,20 @@ def flagged_evaluators(store: Store, traces: list[tuple[str, str]]) -> dict[str,
 
 
 def trace_spans(store: Store, trace_id: str, project: str | None = None) -> list[dict[str, Any]]:
-    """Every span of one trace (de-duplicated), oldest first."""
+    """Every span of one trace (de-duplicated), oldest first.
+
+    ``trace_index`` gives the trace's projects and time range, so the spans are read through the
+    primary key; a trace it lacks (an insert cut off before its view ran) is found the slow way.
+    """
     scope = "AND project = {project:String}" if project else ""
-    return store.rows(f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE trace_id = {{trace_id:String}} {scope} "
-                      "ORDER BY start_time, span_id", parameters={"trace_id": trace_id, "project": project})
+    params: dict[str, Any] = {"trace_id": trace_id, "project": project}
+    where = f"trace_id = {{trace_id:String}} {scope}"
+    # a scalar subquery runs first, so its range reaches the primary key analysis
+    spans = store.rows(
+        f"WITH (SELECT (groupUniqArray(project), min(first_start), max(last_start)) FROM trace_index WHERE {where}) AS r "
+        f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE {where} AND has(r.1, project) "
+        "AND start_time >= r.2 AND start_time <= r.3 ORDER BY start_time, span_id", parameters=params)
+    if spans:
+        return spans
+    return store.rows(f"SELECT {SPAN_FIELDS} FROM spans FINAL WHERE {where} ORDER BY start_time, span_id",
+                      parameters=params)
