@@ -8,10 +8,10 @@ from typing import Any
 
 from spyglass.storage.store import Store
 
-# The unfiltered list reads the newest time slices first, widening until a page is certain
-# (seconds; the last slice reaches the filter's start). At 3,500 spans/s a minute holds ~50k traces.
-LIST_SLICES_S = (60, 600, 3600, 6 * 3600, 86_400)
+# The unfiltered list reads the newest slice of the window that holds about enough spans (from
+# the per-minute rollup), widening it 4x until a page is certain.
 CANDIDATES = 4  # traces fetched per slice, per trace of the page
+SPANS_PER_TRACE = 8  # a generous guess: slices hold enough candidates at once
 _SPAN_FILTERS = ("service", "model", "status", "conversation_id", "user_id", "tag", "flagged")
 
 # Columns of a span returned to readers (the large prompt/completion/context included).
@@ -97,37 +97,69 @@ def list_traces(store: Store, where: TraceFilter, limit: int = 50,
 
 
 def _newest_page(store: Store, where: TraceFilter, limit: int, after: tuple[int, str] | None) -> list[dict[str, Any]]:
-    """``limit`` + 1 summaries of one project, reading slices back from the window's end.
+    """``limit`` + 1 summaries of one project, reading a slice back from the window's end.
 
     A slice's newest ``CANDIDATES * (limit + 1)`` traces by their first span in the slice are
-    summarized over all their spans. A trace not among them starts at or before the oldest
-    candidate's first span in the slice (or before the slice, when all fit), so summaries that
-    start after that ``floor`` are certain; with fewer than a page of those, a wider slice is
-    read. The last slice is the whole window: the same query as with span filters.
+    candidates. A trace not among them starts at or before the oldest candidate's first span in
+    the slice (or before the slice, when all fit): that is the ``floor``. Candidates whose first
+    span of all (``trace_index``) starts after it are certain, and summarized from the floor on;
+    with fewer than a page of those, a wider slice is read. The last slice is the whole window:
+    the same query as with span filters.
     """
     end = where.end if after is None else min(where.end, after[0] / 1e6 + 1e-6)
     want = CANDIDATES * (limit + 1)
-    for width in LIST_SLICES_S:
-        start = end - width
-        if start <= where.start:
-            break
+    start = _slice_start(store, where, end, SPANS_PER_TRACE * want)
+    while start > where.start:
         conditions, params = replace(where, start=start, end=end).where()
         firsts = store.rows(f"SELECT trace_id, toUnixTimestamp64Micro(min(start_time)) AS first_us FROM spans "
                             f"WHERE {conditions} GROUP BY trace_id ORDER BY first_us DESC, trace_id DESC "
                             "LIMIT {want:UInt32}", parameters={**params, "want": want})
+        wider = max(end - 4 * max(end - start, 60.0), where.start)
         if not firsts:
+            start = wider
             continue
         floor = firsts[-1]["first_us"] if len(firsts) >= want else int(start * 1e6) - 1
-        rows = _summaries(store, where, limit, after, [r["trace_id"] for r in firsts], floor)
-        if len(rows) > limit:
-            return rows
+        ids = _starting_after(store, where.project, {r["trace_id"]: r["first_us"] for r in firsts}, floor)
+        if len(ids) > limit:
+            # every span of a trace starting after floor is after it: read from there on
+            rows = _summaries(store, replace(where, start=floor / 1e6), limit, after, ids, floor, slack=False)
+            if len(rows) > limit:
+                return rows
+        start = wider
     return _summaries(store, replace(where, end=end), limit, after)
 
 
+def _slice_start(store: Store, where: TraceFilter, end: float, spans: int) -> float:
+    """The latest minute before ``end`` from which the project's rollup counts ``spans`` spans (one cheap read)."""
+    rows = store.rows("SELECT toUnixTimestamp(minute) AS m, sum(spans) AS n FROM spans_1m WHERE project = {p:String} "
+                      "AND minute >= toStartOfMinute(toDateTime({a:Float64})) AND minute <= toDateTime({b:Float64}) "
+                      "GROUP BY m ORDER BY m DESC", parameters={"p": where.project, "a": where.start, "b": end})
+    total = 0
+    for row in rows:
+        total += row["n"]
+        if total >= spans:
+            return max(float(row["m"]), where.start)
+    return where.start
+
+
+def _starting_after(store: Store, project: str, firsts: dict[str, int], floor: int) -> list[str]:
+    """The traces of ``firsts`` (id -> first span seen) whose first span of all starts after ``floor``.
+
+    ``trace_index`` knows a trace's first span wherever it is; a trace it lacks (an insert cut
+    off before its view ran) is judged by the span seen.
+    """
+    known = {r["trace_id"]: r["first_us"] for r in store.rows(
+        "SELECT trace_id, toUnixTimestamp64Micro(min(first_start)) AS first_us FROM trace_index "
+        "WHERE trace_id IN {ids:Array(String)} AND project = {p:String} GROUP BY trace_id",
+        parameters={"ids": list(firsts), "p": project})}
+    return [t for t, first in firsts.items() if min(first, known.get(t, first)) > floor]
+
+
 def _summaries(store: Store, where: TraceFilter, limit: int, after: tuple[int, str] | None,
-               ids: list[str] | None = None, floor: int | None = None) -> list[dict[str, Any]]:
+               ids: list[str] | None = None, floor: int | None = None, slack: bool = True) -> list[dict[str, Any]]:
     """Up to ``limit`` + 1 summaries of the traces with a span matching ``where`` (or of ``ids``), newest
-    first, after the cursor; with ``floor``, only traces starting strictly after it (microseconds)."""
+    first, after the cursor; with ``floor``, only traces starting strictly after it (microseconds).
+    ``slack`` reads spans from a day before the window, for traces that started before it."""
     conditions, params = where.where()
     having = []
     if after:
@@ -141,6 +173,8 @@ def _summaries(store: Store, where: TraceFilter, limit: int, after: tuple[int, s
         chosen = "s.project = {project:String} AND trace_id IN {ids:Array(String)}"  # s.: not the alias below
     else:
         chosen = f"trace_id IN (SELECT trace_id FROM spans WHERE {conditions})"
+        if where.project is not None:  # trace ids are unique only within a project
+            chosen += " AND s.project = {project:String}"
     params["limit"] = limit + 1
     return store.rows(f"""
         SELECT trace_id,
@@ -160,7 +194,7 @@ def _summaries(store: Store, where: TraceFilter, limit: int, after: tuple[int, s
                anyIf(user_id, user_id != '') AS user_id
         FROM spans AS s FINAL
         WHERE {chosen}
-          AND start_time >= fromUnixTimestamp64Micro({{start:Int64}}) - INTERVAL 1 DAY
+          AND start_time >= fromUnixTimestamp64Micro({{start:Int64}}) {'- INTERVAL 1 DAY' if slack else ''}
         GROUP BY trace_id
         {'HAVING ' + ' AND '.join(having) if having else ''}
         ORDER BY start_us DESC, trace_id DESC
