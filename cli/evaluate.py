@@ -37,6 +37,7 @@ def build_worker(settings: Settings, bootstrap: str, names: list[str] | None = N
     sink = EvaluationSink(Store(settings.clickhouse_dsn, settings.clickhouse_database), evaluators,
                           EvalContext(encoder=LazyEncoder(device, precision=settings.encoder_precision), device=device),
                           sampler=sampler)
+    sink.warm_up()
     return SpanConsumer(sink, bootstrap, settings.spans_topic, settings.evaluator_group, settings.eval_batch_spans,
                         settings.eval_batch_ms, label="evaluators", store_on_stop=False,
                         consumer_options={"max_poll_interval_ms": settings.ingest_max_poll_interval_ms,

@@ -1,8 +1,9 @@
 """Bounded evaluation lag: when the evaluators fall behind, score a weighted sample of each batch.
 
-Pure policy, no I/O. Within a target lag every span is scored (weight 1). Beyond it, a batch
-gets a scoring budget: what the models can score in the time the batch's records took to
-arrive (so the group consumes faster than spans come in and the lag shrinks). The budget goes
+Pure policy, no I/O. A batch the models can score before the lag reaches its target is scored
+whole (weight 1). Otherwise it gets a scoring budget: what the models can score in the time the
+batch's records took to arrive (so the group consumes faster than spans come in and the lag
+shrinks), or in what is left of the target, whichever is more. The budget goes
 first to the spans the pre-filter marks risky, then to a uniform sample of the rest, each
 stratum a simple random sample. Every scored span carries a weight, the number of spans of its
 stratum it stands for (seen / scored), so per-window sums of weights and of weighted flags are
@@ -58,10 +59,12 @@ class LagSampler:
         strata: dict[str, list[dict[str, Any]]] = {"risky": [], "rest": []}
         for span in spans:
             strata["risky" if self.risky(span) else "rest"].append(span)
-        if self.target_lag_s <= 0 or lag_s <= self.target_lag_s:
-            budget = len(spans)
-        else:
-            budget = self._stochastic_round(max(self.headroom * arrival_s - self.fixed_s, 0.0) / self.per_span_s)
+        budget = len(spans)
+        if self.target_lag_s > 0:
+            # seconds the models may spend: what keeps pace with arrivals, or what is left of the target
+            spare = self.headroom * max(arrival_s, self.target_lag_s - lag_s) - self.fixed_s
+            if len(spans) * self.per_span_s > spare:
+                budget = min(len(spans), self._stochastic_round(max(spare, 0.0) / self.per_span_s))
         risky, rest = strata["risky"], strata["rest"]
         take_rest = min(len(rest), max(budget - len(risky), round(budget * REST_SHARE) if rest else 0))
         take_risky = min(len(risky), budget - take_rest)

@@ -23,7 +23,7 @@ from spyglass.storage import Store
 from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
 from spyglass.storage.rollups import EVALUATIONS_1M, repair_rollup
-from spyglass.telemetry.consumer import evaluator_sampling
+from spyglass.telemetry.consumer import evaluator_batch_done, evaluator_sampling
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,14 @@ class EvaluationSink:
         self._last_record_ms = 0  # newest Kafka timestamp of the previous batch
         self._interrupted = threading.Event()
 
+    def warm_up(self) -> None:
+        """Load the models now (one made-up span scored, nothing stored): the first batch is then not
+        also the slowest, and its lag stays within the target. Blocking."""
+        run_evaluators([{"span_id": "warm-up", "trace_id": "warm-up", "project": "", "model": "",
+                         "prompt": "How do I reset my password?", "context": ["Reset it under Settings > Account."],
+                         "completion": "Open Settings, then Account, and choose Reset password."}],
+                       self.evaluators, self.ctx)
+
     def interrupt(self) -> None:
         """Stop scoring soon (between chunks): the batch in flight raises StoreInterrupted; thread-safe."""
         self._interrupted.set()
@@ -73,6 +81,12 @@ class EvaluationSink:
 
     def store(self, batch: Any) -> int:
         """Score and insert; runs the models (blocking). Raises StorageError to be fetched again."""
+        try:
+            return self._score_and_insert(batch)
+        finally:
+            evaluator_batch_done()
+
+    def _score_and_insert(self, batch: Any) -> int:
         spans, done = batch.prepared
         plan = self._plan(batch, spans)
         if not plan.spans:
@@ -106,7 +120,7 @@ class EvaluationSink:
         else:
             plan = self.sampler.plan(spans, lag_s, arrival_s)
         self.sampled_out += plan.seen - len(plan.spans)
-        evaluator_sampling(plan.lag_s, plan.seen, len(plan.spans))
+        evaluator_sampling(oldest / 1000, plan.seen, len(plan.spans))
         return plan
 
     def _rows(self, spans: list[dict[str, Any]], results: dict[str, dict[str, Any]],

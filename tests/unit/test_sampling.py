@@ -25,6 +25,13 @@ def test_within_target_every_span_is_scored_with_weight_one() -> None:
     assert len(plan.spans) == 200 and set(plan.weights) == {1.0}
 
 
+def test_a_batch_that_would_overrun_the_target_is_sampled_before_the_lag_does() -> None:
+    spans = _traffic(random.Random(5), 1000)
+    plan = LagSampler(target_lag_s=30, seed=5, per_span_s=0.05, fixed_s=0.0).plan(spans, lag_s=10, arrival_s=0.1)
+    assert len(plan.spans) * 0.05 <= 0.8 * 20 + 0.05  # what fits in the 20 s left of the target
+    assert abs(sum(plan.weights) - 1000) < 1e-6
+
+
 def test_behind_target_risky_spans_come_first_and_weights_sum_to_what_was_seen() -> None:
     spans = _traffic(random.Random(2), 1000)
     sampler = LagSampler(target_lag_s=30, seed=2, per_span_s=0.01, fixed_s=0.0)
@@ -37,8 +44,8 @@ def test_behind_target_risky_spans_come_first_and_weights_sum_to_what_was_seen()
 
 
 def test_a_stratum_left_out_hands_its_count_to_the_next_batch() -> None:
-    sampler = LagSampler(target_lag_s=1, seed=3, per_span_s=1.0, fixed_s=0.0)
-    first = sampler.plan(_traffic(random.Random(3), 50), lag_s=10, arrival_s=0.0)  # no budget at all
+    sampler = LagSampler(target_lag_s=100, seed=3, per_span_s=1.0, fixed_s=0.0)
+    first = sampler.plan(_traffic(random.Random(3), 50), lag_s=200, arrival_s=0.0)  # no budget at all
     assert first.spans == [] and first.seen == 50
     second = sampler.plan(_traffic(random.Random(4), 50), lag_s=0.5, arrival_s=0.0)  # caught up: all scored
     assert len(second.spans) == 50 and abs(sum(second.weights) - 100) < 1e-6
