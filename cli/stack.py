@@ -100,7 +100,9 @@ class Stack:
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop_services()
+        started = time.monotonic()
         self._exit.close()
+        log.info("publishers, ClickHouse and the broker closed in %.1fs", time.monotonic() - started)
 
     def _stop_services(self) -> None:
         """Stop every service in parallel (see the module docstring); safe to call twice."""

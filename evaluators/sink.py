@@ -27,7 +27,8 @@ from spyglass.telemetry.consumer import evaluator_batch_done, evaluator_sampling
 
 log = logging.getLogger(__name__)
 
-INTERRUPT_CHUNK = 64  # spans scored between two looks at the stop flag (seconds on CPU, ms on a GPU)
+INTERRUPT_CHUNK = 64  # spans scored between two looks at the stop flag, when no sampler measures their cost
+CHUNK_S = 1.0  # with a sampler: about this many seconds of scoring between two looks
 
 
 class EvaluationSink:
@@ -94,11 +95,12 @@ class EvaluationSink:
         started = time.perf_counter()
         rows = []
         weights = {_key(span): w for span, w in zip(plan.spans, plan.weights)}
+        size = INTERRUPT_CHUNK if self.sampler is None else max(8, int(CHUNK_S / self.sampler.per_span_s))
         for group in _unique_span_ids(plan.spans):  # the engine names spans by span id alone
-            for i in range(0, len(group), INTERRUPT_CHUNK):
+            for i in range(0, len(group), size):
                 if self._interrupted.is_set():
                     raise StoreInterrupted(f"stopping: {len(plan.spans)} spans not scored")
-                chunk = group[i:i + INTERRUPT_CHUNK]
+                chunk = group[i:i + size]
                 rows.extend(self._rows(chunk, run_evaluators(chunk, self.evaluators, self.ctx), done, weights))
         scored_at = time.perf_counter()
         # named by content, not by Kafka offsets (they start at 0 again on a new broker)
