@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 INTERRUPT_CHUNK = 64  # spans scored between two looks at the stop flag, when no sampler measures their cost
 CHUNK_S = 1.0  # with a sampler: about this many seconds of scoring between two looks
+# batch size asked of the consumer loop while behind the target lag: each batch costs an insert and
+# a commit whatever it scores, and at thousands of spans/s small batches alone outrun the target
+CATCH_UP_BATCH_SPANS = 10_000
 
 
 class EvaluationSink:
@@ -50,6 +53,7 @@ class EvaluationSink:
         self.rollups_repaired = 0
         self._last_record_ms = 0  # newest Kafka timestamp of the previous batch
         self._interrupted = threading.Event()
+        self.batch_spans: int | None = None  # read by the consumer loop: None keeps its own size
 
     def warm_up(self) -> None:
         """Load the models now (one made-up span scored, nothing stored): the first batch is then not
@@ -121,6 +125,7 @@ class EvaluationSink:
             plan = SamplePlan(spans, [1.0] * len(spans), len(spans), lag_s)
         else:
             plan = self.sampler.plan(spans, lag_s, arrival_s)
+            self.batch_spans = CATCH_UP_BATCH_SPANS if lag_s > self.sampler.target_lag_s else None
         self.sampled_out += plan.seen - len(plan.spans)
         evaluator_sampling(oldest / 1000, plan.seen, len(plan.spans))
         return plan

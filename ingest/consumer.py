@@ -187,7 +187,9 @@ class SpanConsumer:
                         self.stats.first_record_at = self.stats.first_record_at or self._opened
                 self._advance()
                 self.telemetry.observe(self)
-                if self._next and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
+                # a sink may ask for bigger batches for a while (evaluators catching up: fewer inserts)
+                limit = getattr(self.sink, "batch_spans", None) or self.batch_spans
+                if self._next and (self._spans >= limit or time.monotonic() - self._opened >= self.batch_s):
                     self._close_or_pause()
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
