@@ -139,28 +139,33 @@ def main() -> None:
     parser.add_argument("--prefill", type=int, default=0, help="spans inserted into chDB first (>= 1000000 for the "
                         "trace-list goal)")
     parser.add_argument("--no-sdk", action="store_true", help="HTTP load only")
+    parser.add_argument("--eval-target-lag", type=float, help="SPYGLASS_EVAL_TARGET_LAG_S for the stack (0: score "
+                        "every span, the behaviour before issue 22, for comparison)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="spyglass-bench-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPYGLASS_")}
     port = free_port()
     env.update(SPYGLASS_API_PORT=str(port), SPYGLASS_CLICKHOUSE_DSN=f"chdb://{folder}/clickhouse")
+    if args.eval_target_lag is not None:
+        env["SPYGLASS_EVAL_TARGET_LAG_S"] = str(args.eval_target_lag)
     if args.prefill:
         subprocess.run([sys.executable, "-c", PREFILL.format(bench=str(Path(__file__).parent), data=folder / "clickhouse",
                                                               n=args.prefill)], env=env, check=True)
     up = subprocess.Popen([sys.executable, "-m", "spyglass.cli.main", "up", "--no-demo"], cwd=folder, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(up.stdout.readline, "")), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 900  # models load slowly on a saturated machine
     while not any("Spyglass is up" in line for line in lines):
         if up.poll() is not None or time.monotonic() > deadline:
+            os.killpg(up.pid, signal.SIGKILL)  # the stack and its broker (its own session)
             sys.exit("spyglass up did not start:\n" + "".join(lines[-40:]))
         time.sleep(0.5)
     bootstrap = re.search(r"Kafka (\S+)", next(line for line in lines if "Spyglass is up" in line)).group(1)
     key = (folder / "spyglass-data" / "local-key").read_text().strip()
     http = httpx.Client(timeout=60, headers={"Authorization": f"Bearer {key}"})
-    print(f"stack up ({time.monotonic() - deadline + 600:.0f} s); load for {args.duration:.0f} s", file=sys.stderr)
+    print(f"stack up ({time.monotonic() - deadline + 900:.0f} s); load for {args.duration:.0f} s", file=sys.stderr)
 
     load = HttpLoad(url, key, args.clients)
     sdk = None if args.no_sdk else subprocess.Popen([sys.executable, "-c", SDK_APP, bootstrap, str(args.duration)],
@@ -173,12 +178,18 @@ def main() -> None:
         tick = time.monotonic()
         rss.append(tree_rss_mb(up.pid))
         try:
-            lags.append(http.get(f"{url}/v1/evaluators/lag").json().get("lag_s"))
+            lags.append(httpx.get(f"{url}/v1/evaluators/lag", headers=http.headers, timeout=30).json().get("lag_s"))
             started = time.perf_counter()
-            http.get(f"{url}/v1/traces", params={"project": list_project}).raise_for_status()
+            httpx.get(f"{url}/v1/traces", params={"project": list_project}, headers=http.headers,
+                      timeout=60).raise_for_status()
             lists.append(time.perf_counter() - started)
         except httpx.HTTPError as exc:
             print(f"sample failed: {exc}", file=sys.stderr)
+        if len(rss) % 15 == 0:
+            print(f"{time.monotonic() - began:4.0f} s: {load.accepted} accepted, rss {rss[-1]:.0f} MB, "
+                  f"evaluator lag {lags[-1] if lags else None}", file=sys.stderr)
+        if up.poll() is not None:
+            sys.exit("spyglass up exited during the load:\n" + "".join(lines[-60:]))
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
     load.stop.set()
     for thread in threads:
@@ -188,12 +199,20 @@ def main() -> None:
 
     def stored(project: str) -> int:
         body = {"query": f"SELECT uniqExact(trace_id, span_id) AS n FROM spans WHERE project = '{project}'"}
-        return int(http.post(f"{url}/v1/sql", json=body, params={"project": project}).json()["rows"][0]["n"])
+        for attempt in range(3):  # a fresh connection each time: a kept-alive one may have been closed
+            try:
+                with httpx.Client(timeout=120, headers=http.headers) as fresh:
+                    answer = fresh.post(f"{url}/v1/sql", json=body, params={"project": project})
+                return int(answer.json()["rows"][0]["n"])
+            except (httpx.HTTPError, KeyError) as exc:
+                print(f"counting stored spans failed ({exc}); again", file=sys.stderr)
+                time.sleep(2)
+        return -1
 
     wait_until = time.monotonic() + 300  # ingest stores what is still in the broker
     while stored("load-http") < load.accepted and time.monotonic() < wait_until:
         time.sleep(2)
-    status = http.get(f"{url}/v1/evaluators/lag").json()
+    status = httpx.get(f"{url}/v1/evaluators/lag", headers=http.headers, timeout=60).json()
     stored_http, stored_sdk = stored("load-http"), stored("load-sdk") if sdk else 0
     stop_began = time.monotonic()
     up.send_signal(signal.SIGINT)
@@ -213,6 +232,7 @@ def main() -> None:
         "sdk_spans_per_s": round(sdk_sent / elapsed, 1), "sdk_sent": sdk_sent, "sdk_stored": stored_sdk,
         "sdk_dropped": sdk_stats.get("dropped"), "trace_list_p95_s": p95(lists), "trace_list_project": list_project,
         "prefilled_spans": args.prefill, "stop_s": round(stop_s, 1), "stop_rc": up.returncode,
+        "eval_target_lag_s": args.eval_target_lag if args.eval_target_lag is not None else 30.0,
     }))
 
 
