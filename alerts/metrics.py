@@ -27,10 +27,11 @@ SPAN_VALUES = {
     **{name: f"sum({name})" for name in ("prompt_tokens", "completion_tokens", "cache_read_tokens",
                                          "cache_write_tokens", "reasoning_tokens", "cost")},
 }
-# (value, samples)
-EVAL_VALUES = {"flag_rate": ("sum(flagged) / sum(evaluated)", "sum(evaluated)"),
+# (value, samples); weighted sums: unbiased estimates also where the evaluators sampled (the sample
+# size is what they scored)
+EVAL_VALUES = {"flag_rate": ("sum(flagged_weighted) / sum(weighted)", "sum(evaluated)"),
                "score_mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
-               "flagged": ("sum(flagged)", "sum(evaluated)")}
+               "flagged": ("sum(flagged_weighted)", "sum(evaluated)")}
 # scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
 FEEDBACK_VALUES = {"feedback_negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
                    "feedback_mean": ("sum(value_sum) / sum(valued)", "sum(valued)"),

@@ -38,3 +38,12 @@ def get_metrics(request: Request,
     return {"project": project, "metric": metric, "step_s": query.step_s, "group_by": list(query.group_by),
             "series": [{"group": s.group, "points": [{"time": iso(t), "value": v} for t, v in s.points]}
                        for s in series]}
+
+
+@router.get("/v1/evaluators/lag", summary="The evaluators' lag and the share of spans they score")
+def get_evaluator_lag() -> dict[str, Any]:
+    """Live figures of the evaluators in this process (the embedded stack); nulls where they run elsewhere
+    (read ``spyglass_evaluator_lag_seconds`` from their metrics port, or ``scored_share:<evaluator>`` here)."""
+    from spyglass.telemetry.consumer import evaluator_status
+
+    return evaluator_status()

@@ -1,10 +1,11 @@
 """The embedded all-in-one: broker, ClickHouse (chDB), ingest, evaluators, API, drift, bias and alerts in one process.
 
 chDB allows one process per data directory, so everything that touches ClickHouse runs here,
-each service on its own thread. Teardown order (reverse of start): alerts (deliver what is
-queued), the API (no new spans), then evaluators and ingest (each stores what it holds and
-commits), then the broker. The embedded broker is memory-only, so before it stops, ingest (and,
-for a bounded time, the evaluators) first consume everything it still holds.
+each service on its own thread. Stop (``_stop_services``): every service is asked to stop at
+once; the API first finishes its requests (no new spans), then ingest consumes what the
+memory-only broker still holds and commits; the evaluators cut their batch short and leave
+what they did not score to ``spyglass backfill`` (the spans are in ClickHouse); a drift pass
+stops at its next chunk. All are joined against one deadline, then the broker stops.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from spyglass.storage import Store, migrate
 
 log = logging.getLogger(__name__)
 
-# how long a clean stop of the embedded stack waits for ingest / the evaluators to consume what
-# the memory-only broker still holds
+# how long a clean stop waits for ingest to consume what the memory-only broker still holds (it
+# is seconds behind while it keeps up), and for every other service
 INGEST_DRAIN_S = 60.0
-EVALUATORS_DRAIN_S = 15.0
+STOP_S = 8.0
+API_STOP_S = 3.0  # requests in flight finish; idle keep-alive connections close at once
 
 
 class ServiceThread:
@@ -55,11 +57,22 @@ class ServiceThread:
     def alive(self) -> bool:
         return self.thread.is_alive()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the service to stop; returns at once."""
         self._request_stop()
-        self.thread.join(self.stop_timeout_s)
+
+    def join(self, deadline: float) -> bool:
+        """Wait until the service stopped or ``deadline`` (monotonic) passed; whether it stopped."""
+        self.thread.join(max(deadline - time.monotonic(), 0.0))
         if self.thread.is_alive():
-            log.warning("%s did not stop within %ss", self.name, self.stop_timeout_s)
+            log.warning("%s did not stop in time", self.name)
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Ask and wait (at most ``stop_timeout_s``)."""
+        self.request_stop()
+        self.join(time.monotonic() + self.stop_timeout_s)
 
 
 class Stack:
@@ -82,12 +95,35 @@ class Stack:
         try:
             self._start()
         except BaseException:
+            self._stop_services()
             self._exit.close()
             raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._stop_services()
+        started = time.monotonic()
         self._exit.close()
+        log.info("publishers, ClickHouse and the broker closed in %.1fs", time.monotonic() - started)
+
+    def _stop_services(self) -> None:
+        """Stop every service in parallel (see the module docstring); safe to call twice."""
+        started = time.monotonic()
+        by_name = {svc.name: svc for svc in self.services}
+        ingest = [by_name[n] for n in ("ingest",) if n in by_name]
+        for svc in self.services:
+            if svc not in ingest:
+                svc.request_stop()
+        if "api" in by_name:  # no new spans after this, so ingest's drain covers every accepted one
+            by_name["api"].join(started + API_STOP_S)
+        for svc in ingest:
+            svc.request_stop()
+        deadline = time.monotonic() + STOP_S
+        for svc in self.services:
+            svc.join(time.monotonic() + INGEST_DRAIN_S if svc in ingest else deadline)
+        if self.services:
+            log.info("services stopped in %.1fs", time.monotonic() - started)
+        self.services = []
 
     def _start(self) -> None:
         broker, storage = self.settings.broker, self.settings.storage
@@ -144,7 +180,6 @@ class Stack:
 
     def _add(self, service: ServiceThread) -> None:
         self.services.append(service.start())
-        self._exit.callback(service.stop)
 
     def _start_ingest(self) -> None:
         self.ingest = workers.ingest_worker(self.settings, self.bootstrap)
@@ -155,11 +190,9 @@ class Stack:
         self._add(ServiceThread("scores", self.score_ingest.run, self.score_ingest.stop))
 
     def _start_evaluators(self) -> None:
+        # on stop it does not drain the broker: what it did not score is in ClickHouse for backfill
         self.evaluator = workers.evaluate_worker(self.settings, self.bootstrap)
-        if self.embedded_broker:  # models may be slow: score what is left for a bounded time only
-            self.evaluator.drain_timeout_s = EVALUATORS_DRAIN_S
-        self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop,
-                                stop_timeout_s=EVALUATORS_DRAIN_S + 30))
+        self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop))
 
     def _start_drift(self) -> None:
         # one encoder (and one embedding cache) for the evaluators and the drift monitor
@@ -206,7 +239,7 @@ class Stack:
         self._exit.callback(deps.publisher.close)
         self._exit.callback(deps.score_publisher.close)
         config = uvicorn.Config(create_app(deps), host=api.host, port=api.port, log_level="warning",
-                                access_log=False)
+                                access_log=False, timeout_graceful_shutdown=API_STOP_S)
         self.api_server = uvicorn.Server(config)
 
         def request_stop() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import threading
+import time
 
 from spyglass.cli.alert_feed import AlertFeed
 from spyglass.core.settings import Settings
@@ -75,11 +77,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         with console.status("stopping..."):
+            started = time.monotonic()
             if demo is not None:  # the demo first: its last spans still reach ingest
                 demo.stop()
                 import spyglass.sdk as spyglass
 
                 spyglass.shutdown()
+                logging.getLogger(__name__).info("demo stopped in %.1fs", time.monotonic() - started)
             stack.__exit__(None, None, None)
     console.print("stopped cleanly")
     return 0

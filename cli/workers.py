@@ -80,10 +80,17 @@ def evaluate_worker(settings: Settings, bootstrap: str, names: list[str] | None 
         evaluators = load_evaluators(names or s.names, s)
     except KeyError as exc:
         raise ConfigError(f"SPYGLASS_EVALUATORS: {exc.args[0]}") from None
+    from spyglass.evaluators.sampling import LagSampler
+    from spyglass.telemetry.catalogue import EVALUATOR_TARGET_LAG
+
+    EVALUATOR_TARGET_LAG.set(s.target_lag_s)
     encoder = model_encoder(s)
-    sink = EvaluationSink(new_store(settings.storage), evaluators, EvalContext(encoder=encoder, device=encoder.device))
+    sink = EvaluationSink(new_store(settings.storage), evaluators, EvalContext(encoder=encoder, device=encoder.device),
+                          sampler=LagSampler(s.target_lag_s) if s.target_lag_s > 0 else None)
+    # store_on_stop=False: at a stop, what was not scored is left to `spyglass backfill` (the spans are stored)
     return SpanConsumer(sink, bootstrap, settings.broker.spans_topic, s.group, s.batch_spans, s.batch_ms,
-                        label="evaluators", consumer_options=_consumer_options(settings, s.max_poll_interval_ms))
+                        label="evaluators", store_on_stop=False,
+                        consumer_options=_consumer_options(settings, s.max_poll_interval_ms))
 
 
 def drift_service(settings: Settings, encoder: "Embedder | None") -> "DriftService":

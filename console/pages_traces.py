@@ -57,8 +57,13 @@ def overview(request: Request, range: str = "1h") -> Response:
     drift = list_drift_reports(store, DriftReportFilter(now - 7 * 86_400, now + 60, project=project), 200)
     latest_run = drift[0]["run_id"] if drift else None
     drift = [row for row in drift if row["run_id"] == latest_run]
+    from spyglass.storage.metrics import scored_shares
+    from spyglass.telemetry.consumer import evaluator_status
+
+    shares = scored_shares(store, project, now - span)
+    evaluation = {"live": evaluator_status(), "shares": shares, "sampled": any(s < 1 for _, s in shares.values())}
     return render(request, "overview.html", **_common(request, user, project, "overview"), charts=charts,
-                  alerts=alerts, drift=drift, range=range if range in RANGES else "1h", ranges=list(RANGES))
+                  alerts=alerts, drift=drift, evaluation=evaluation, range=range if range in RANGES else "1h", ranges=list(RANGES))
 
 
 @router.get("/traces")

@@ -54,6 +54,11 @@ _EVALUATIONS = [
     Metric("flag_rate", "evaluations", "ratio", "share of evaluated spans the evaluator flagged", "evaluator"),
     Metric("flagged", "evaluations", "spans", "spans the evaluator flagged", "evaluator", summed=True),
     Metric("score_mean", "evaluations", "score", "mean score of the evaluator", "evaluator"),
+    # where the evaluators fell behind and scored a weighted sample (evaluators/sampling.py)
+    Metric("flag_rate_ci95", "evaluations", "ratio", "half-width of the flag rate's 95 % interval (0: all scored)",
+           "evaluator"),
+    Metric("scored_share", "evaluations", "ratio", "share of spans the evaluator scored", "evaluator"),
+    Metric("sample_size", "evaluations", "spans", "spans the evaluator scored", "evaluator", summed=True),
 ]
 # scores from outside (users' feedback, reviewers, the app's own checks), by score name
 _FEEDBACK = [

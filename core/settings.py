@@ -100,6 +100,9 @@ class EvaluatorSettings(Section):
     token_budget: int = Field(16_384, ge=64, validation_alias="SPYGLASS_EVAL_TOKEN_BUDGET")
     # a batch of models on CPU can take seconds between polls: more room than ingest
     max_poll_interval_ms: int = Field(30_000, ge=1_000, validation_alias="SPYGLASS_EVAL_MAX_POLL_INTERVAL_MS")
+    target_lag_s: float = Field(30.0, ge=0, validation_alias="SPYGLASS_EVAL_TARGET_LAG_S",
+                                description="beyond this lag the evaluators score a weighted sample (risky spans "
+                                "first) and leave the rest to `spyglass backfill`; 0: score all")
     detoxify_checkpoint: str | None = None
     detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
     toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"

@@ -6,6 +6,7 @@ insert per run.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -23,6 +24,13 @@ from spyglass.storage.store import Store
 
 class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class PassInterrupted(Exception):
+    """A drift pass stopped early because its service is stopping; it wrote nothing."""
+
+
+EMBED_CHUNK = 64  # texts embedded between two looks at the stop flag (~0.5 s on 2 CPU cores)
 
 
 @dataclass
@@ -45,17 +53,19 @@ class DriftMonitor:
     """Runs drift passes over a store. Not thread-safe: one pass at a time per monitor."""
 
     def __init__(self, store: Store, settings: DriftSettings, encoder: Embedder | None = None,
-                 project: str | None = None) -> None:
+                 project: str | None = None, stopping: threading.Event | None = None) -> None:
         self.store = store
         self.settings = settings
         self.config = DriftConfig.from_settings(settings)
         self.encoder = encoder
         self.project = project
+        self.stopping = stopping  # set: the pass raises PassInterrupted at its next check
 
     def run_once(self, now: float | None = None, write: bool = True) -> tuple[str, list[GroupReport]]:
         """Compare every group's current window with its reference; returns (run_id, reports).
 
         Blocks for the run (seconds to a minute: embedding dominates). ``write`` stores the rows.
+        Raises ``PassInterrupted`` (writing nothing) soon after ``stopping`` is set.
         """
         run_id = uuid.uuid4().hex
         end = time.time() if now is None else now
@@ -80,8 +90,21 @@ class DriftMonitor:
             queries.insert_drift_reports(self.store, [row for r in reports for row in report_rows(run_id, r)])
         return run_id, reports
 
+    def _check(self) -> None:
+        if self.stopping is not None and self.stopping.is_set():
+            raise PassInterrupted("drift pass interrupted: stopping")
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings in chunks, looking at the stop flag between them (a pass must not delay a stop)."""
+        parts = []
+        for i in range(0, len(texts), EMBED_CHUNK):
+            self._check()
+            parts.append(np.asarray(self.encoder.embed(texts[i:i + EMBED_CHUNK])))
+        return np.vstack(parts)
+
     def _compare(self, project: str, service: str, model: str, reference: tuple[float, float],
                  current: tuple[float, float]) -> GroupReport:
+        self._check()
         samples = [self.sample(project, service, model, *window) for window in (reference, current)]
         return GroupReport(project, service, model, reference, current,
                            compare_windows(samples[0], samples[1], self.config))
@@ -103,7 +126,7 @@ class DriftMonitor:
                                                         self.config.embed_sample)
             for name, texts in (("prompt_embedding", prompts), ("completion_embedding", completions)):
                 if len(texts) >= self.config.min_samples:
-                    sample.embeddings[name] = self.encoder.embed(texts)
+                    sample.embeddings[name] = self._embed(texts)
         return sample
 
 

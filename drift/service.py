@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+
 from spyglass.core.settings import DriftSettings
-from spyglass.drift.monitor import DriftMonitor, Embedder
+from spyglass.drift.monitor import DriftMonitor, Embedder, PassInterrupted
 from spyglass.storage.store import Store
 from spyglass.telemetry.recorders import drift_run
 
@@ -23,8 +24,8 @@ class DriftService:
 
     def __init__(self, store: Store, settings: DriftSettings, encoder: Embedder | None = None) -> None:
         self.settings = settings
-        self.monitor = DriftMonitor(store, settings, encoder)
         self._stop = threading.Event()
+        self.monitor = DriftMonitor(store, settings, encoder, stopping=self._stop)
         self.passes = 0
         self.failures = 0
         self.last_run_id: str | None = None
@@ -39,6 +40,9 @@ class DriftService:
         started = time.perf_counter()
         try:
             run_id, reports = self.monitor.run_once()
+        except PassInterrupted:
+            log.info("drift pass interrupted by stop; nothing written")
+            return
         except Exception:  # noqa: BLE001 - a bad pass must not stop the schedule
             self.failures += 1
             drift_run(False, time.perf_counter() - started)

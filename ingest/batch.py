@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from spyglass.core.errors import SpyglassError
 from spyglass.ingest.decode import Decoded
 
 Partition = tuple[str, int]  # (topic, partition); kafka's TopicPartition is one
 Prepared = TypeVar("Prepared")  # what a sink's prepare() hands to its store(): ingest a row count, evaluators a plan
 Prepared_co = TypeVar("Prepared_co", covariant=True)
+
+
+class StoreInterrupted(SpyglassError):
+    """A sink stopped storing a batch because the consumer is stopping; the batch is not committed."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Batch(Generic[Prepared]):
     decoded: Decoded
     offsets: OffsetRange
     prepared: Prepared | None = None
+    oldest_ms: int = 0  # Kafka timestamps (epoch ms) of the batch's oldest and newest records; 0: unknown
+    newest_ms: int = 0
 
     @property
     def first(self) -> dict[Partition, int]:

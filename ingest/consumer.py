@@ -36,7 +36,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from spyglass.broker import make_consumer
 from spyglass.core.time import backoff_s
-from spyglass.ingest.batch import Batch, Prepared, SpanSink
+from spyglass.ingest.batch import Batch, Prepared, SpanSink, StoreInterrupted
 from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
@@ -72,11 +72,15 @@ class SpanConsumer(Generic[Prepared]):
 
     ``drain_timeout_s`` > 0: on stop, first consume up to the end of every partition as it was
     when stop was asked (for at most that long), for a broker that forgets its records on stop.
+
+    ``store_on_stop`` False (evaluators): on stop, the sink's ``interrupt()`` cuts the batch in
+    flight short and nothing held is stored or committed; a Kafka cluster delivers it again, and
+    what a memory-only broker held is in ClickHouse for ``spyglass backfill``.
     """
 
     def __init__(self, sink: SpanSink[Prepared], bootstrap: str, topic: str, group: str, batch_spans: int,
                  batch_ms: int, consumer_options: dict[str, Any] | None = None, label: str = "consumer",
-                 decode_processes: int = 0, drain_timeout_s: float = 0.0) -> None:
+                 decode_processes: int = 0, drain_timeout_s: float = 0.0, store_on_stop: bool = True) -> None:
         self.sink = sink
         self.bootstrap = bootstrap
         self.topic = topic
@@ -85,6 +89,7 @@ class SpanConsumer(Generic[Prepared]):
         self.batch_s = batch_ms / 1000
         self.label = label
         self.drain_timeout_s = drain_timeout_s
+        self.store_on_stop = store_on_stop
         self.stats = ConsumerStats()
         self.telemetry = ConsumerTelemetry(group, label)
         self.partitions: set[TopicPartition] = set()  # assigned to this member now
@@ -105,8 +110,11 @@ class SpanConsumer(Generic[Prepared]):
         self._reset()
 
     def stop(self) -> None:
-        """Ask ``run()`` to store what it holds and return; thread-safe."""
+        """Ask ``run()`` to store what it holds (or, without ``store_on_stop``, to drop it) and return; thread-safe."""
         self._stop.set()
+        interrupt = getattr(self.sink, "interrupt", None)
+        if not self.store_on_stop and interrupt is not None:
+            interrupt()
 
     def run(self) -> None:
         """Consume until stopped. Blocking; call from a dedicated thread or process."""
@@ -141,18 +149,26 @@ class SpanConsumer(Generic[Prepared]):
                         value = message.value
                         self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
                         self._spans += value.count(b'"span_id"') if value else 1  # an estimate is enough
+                        if message.timestamp and message.timestamp > 0:
+                            self._oldest_ms = min(self._oldest_ms or message.timestamp, message.timestamp)
+                            self._newest_ms = max(self._newest_ms, message.timestamp)
                     self._book.fetched(tp, messages[0].offset, messages[-1].offset)
                     if not self._opened:
                         self._opened = time.monotonic()
                         self.stats.first_record_at = self.stats.first_record_at or self._opened
                 self._advance()
                 self.telemetry.observe(self)
-                if self._book.pending and (self._spans >= self.batch_spans or time.monotonic() - self._opened >= self.batch_s):
+                # a sink may ask for bigger batches for a while (evaluators catching up: fewer inserts)
+                limit = getattr(self.sink, "batch_spans", None) or self.batch_spans
+                if self._book.pending and (self._spans >= limit or time.monotonic() - self._opened >= self.batch_s):
                     self._close_or_pause()
                 if time.monotonic() - last_report >= 10:
                     last_report = time.monotonic()
                     self._report()
-            self._drain()
+            if self.store_on_stop:
+                self._drain()
+            elif self._inflight:  # cut short by interrupt(): commits only if it finished anyway
+                self._settle()
         finally:
             self._helper.shutdown(wait=True)
             self._decoders.stop()
@@ -216,7 +232,8 @@ class SpanConsumer(Generic[Prepared]):
 
     def _close(self) -> None:
         """Close the pending records into a batch and start decoding it."""
-        batch: Batch[Prepared] = Batch(Decoded(), self._book.close())
+        batch: Batch[Prepared] = Batch(Decoded(), self._book.close(), oldest_ms=self._oldest_ms,
+                                       newest_ms=self._newest_ms)
         self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
         self._reset()
 
@@ -260,6 +277,9 @@ class SpanConsumer(Generic[Prepared]):
         self._inflight = None
         try:
             stored = future.result()
+        except StoreInterrupted:
+            log.info("%s: stopped while storing %s; not committed", self.label, batch.ranges)
+            return
         except (SpyglassError, KafkaError) as exc:
             self._failed(exc, batch)
             return
@@ -345,6 +365,7 @@ class SpanConsumer(Generic[Prepared]):
         self._items: list[tuple[bytes | None, Source]] = []
         self._spans = 0  # spans in _items, estimated
         self._opened = 0.0
+        self._oldest_ms = self._newest_ms = 0
 
 
 def _discard_result(discard: Any, future: Future) -> None:

@@ -9,13 +9,17 @@ import orjson
 from spyglass.storage.store import Store
 
 EVALUATION_COLUMNS = ("project", "trace_id", "span_id", "service", "model", "environment", "span_start",
-                      "evaluator", "version", "score", "label", "flagged", "details")
+                      "evaluator", "version", "score", "label", "flagged", "details", "weight")
 
 
 def insert_evaluations(store: Store, rows: list[dict[str, Any]], dedup_token: str | None = None) -> None:
-    """Insert evaluation rows (``details`` as a dict, ``span_start`` in epoch seconds, ``score`` or None)."""
+    """Insert evaluation rows (``details`` as a dict, ``span_start`` in epoch seconds, ``score`` or None).
+
+    ``weight`` (default 1): how many spans the row stands for when the evaluators sampled.
+    """
     if rows:
-        body = b"\n".join(orjson.dumps({**r, "details": orjson.dumps(r["details"]).decode()}) for r in rows)
+        body = b"\n".join(orjson.dumps({"weight": 1.0, **r, "details": orjson.dumps(r["details"]).decode()})
+                           for r in rows)
         store.insert_json_rows("evaluations", EVALUATION_COLUMNS, body, dedup_token)
 
 

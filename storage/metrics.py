@@ -32,9 +32,16 @@ SPAN_METRICS: dict[str, tuple[str, float | None]] = {
     **{name: (f"sum({name})", 0.0) for name in ("prompt_tokens", "completion_tokens", "cache_read_tokens",
                                                 "cache_write_tokens", "reasoning_tokens", "cost")},
 }
+_RATE = "sum(flagged_weighted) / sum(weighted)"
 EVALUATOR_METRICS: dict[str, tuple[str, float | None]] = {
-    "flag_rate": ("if(sum(evaluated) = 0, nan, sum(flagged) / sum(evaluated))", None),
-    "flagged": ("sum(flagged)", 0.0),
+    # weighted: an unbiased estimate also where the evaluators sampled (migration 0014); exact otherwise
+    "flag_rate": (f"if(sum(weighted) = 0, nan, {_RATE})", None),
+    # half-width of the flag rate's 95 % interval (Horvitz-Thompson variance; 0 when all were scored)
+    "flag_rate_ci95": (f"if(sum(weighted) = 0, nan, 1.96 * sqrt(greatest((1 - 2 * {_RATE}) * sum(flagged_w2) "
+                       f"+ pow({_RATE}, 2) * sum(weighted_w2), 0)) / sum(weighted))", None),
+    "scored_share": ("if(sum(weighted) = 0, nan, least(sum(evaluated) / sum(weighted), 1))", None),
+    "sample_size": ("sum(evaluated)", 0.0),  # spans the evaluator actually scored
+    "flagged": ("sum(flagged_weighted)", 0.0),
     "score_mean": ("if(sum(scored) = 0, nan, sum(score_sum) / sum(scored))", None),
 }
 FEEDBACK_METRICS: dict[str, tuple[str, float | None]] = {
@@ -144,3 +151,11 @@ def metric_series(store: Store, query: MetricQuery) -> list[Series]:
     return [Series(dict(zip(query.group_by, group)),
                    [(datetime.fromtimestamp(b, timezone.utc), values.get(b, empty)) for b in buckets])
             for group, values in sorted(by_group.items())]
+
+
+def scored_shares(store: Store, project: str, since: float) -> dict[str, tuple[int, float]]:
+    """Per evaluator since ``since``: (spans scored, share of spans scored); share < 1 where it sampled."""
+    rows = store.rows("SELECT evaluator, sum(evaluated) AS n, sum(weighted) AS w FROM evaluations_1m "
+                      "WHERE project = {p:String} AND minute >= toStartOfMinute(toDateTime({s:Float64})) "
+                      "GROUP BY evaluator ORDER BY evaluator", parameters={"p": project, "s": since})
+    return {row["evaluator"]: (int(row["n"]), min(row["n"] / row["w"], 1.0) if row["w"] else 1.0) for row in rows}

@@ -48,6 +48,16 @@ EVALUATOR_SECONDS = Histogram("spyglass_evaluator_batch_seconds", "Time one eval
                               ["evaluator"], buckets=_SECONDS_BUCKETS)
 EVALUATOR_ERRORS = Counter("spyglass_evaluator_errors", "Spans an evaluator failed on (error scores)",
                            ["evaluator"])
+EVALUATOR_LAG = Gauge("spyglass_evaluator_lag_seconds", "Age of the oldest record in the batch the evaluators "
+                      "scored last (now minus its Kafka timestamp)")
+EVALUATOR_TARGET_LAG = Gauge("spyglass_evaluator_target_lag_seconds", "The evaluators' target lag: beyond it "
+                             "they score a weighted sample (setting eval_target_lag_s)")
+EVALUATOR_SCORED_SHARE = Gauge("spyglass_evaluator_scored_share", "Share of the last batch's spans the "
+                               "evaluators scored (1: all; below 1: sampling to hold the lag)")
+EVALUATOR_SPANS_SEEN = Counter("spyglass_evaluator_spans_seen", "Spans that reached the evaluators (scored or "
+                               "left for backfill)")
+EVALUATOR_SPANS_SAMPLED_OUT = Counter("spyglass_evaluator_spans_sampled_out", "Spans left unscored to hold the "
+                                      "target lag (`spyglass backfill` scores them later)")
 EVALUATIONS_STORED = Counter("spyglass_evaluations_stored", "Evaluation rows written to ClickHouse", ["group"])
 
 # alerts

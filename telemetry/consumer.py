@@ -120,3 +120,44 @@ def evaluator_batch(name: str, scores: list[tuple[str, Any]], seconds: float) ->
     if errors:
         m.EVALUATOR_ERRORS.labels(name).inc(errors)
     m.EVALUATOR_SECONDS.labels(name).observe(seconds)
+
+
+class _EvaluatorLag:
+    """The evaluators' lag: while a batch is scored, now minus its oldest record; after, what it ended at."""
+
+    def __init__(self) -> None:
+        self.oldest = 0.0  # epoch seconds of the oldest record of the batch in flight; 0: none
+        self.last = 0.0
+
+    def seconds(self) -> float:
+        return max(time.time() - self.oldest, 0.0) if self.oldest else self.last
+
+
+LAG = _EvaluatorLag()
+m.EVALUATOR_LAG.set_function(LAG.seconds)
+
+
+def evaluator_sampling(oldest_s: float, seen: int, scored: int) -> None:
+    """The evaluators start a batch whose oldest record was written at ``oldest_s`` (epoch; 0: unknown),
+    scoring ``scored`` of its ``seen`` spans."""
+    LAG.oldest = oldest_s
+    if seen:
+        m.EVALUATOR_SCORED_SHARE.set(scored / seen)
+        m.EVALUATOR_SPANS_SEEN.inc(seen)
+        m.EVALUATOR_SPANS_SAMPLED_OUT.inc(seen - scored)
+
+
+def evaluator_batch_done() -> None:
+    """The batch in flight was stored (or given up): the lag stays at what it reached."""
+    LAG.last, LAG.oldest = LAG.seconds(), 0.0
+
+
+def evaluator_status() -> dict[str, float | None]:
+    """What this process's evaluators last reported: lag, target and scored share (None: no evaluators here)."""
+    seen = m.EVALUATOR_SPANS_SEEN._value.get()
+    target = m.EVALUATOR_TARGET_LAG._value.get()
+    if not seen and not target:
+        return {"lag_s": None, "target_lag_s": None, "scored_share": None, "spans_seen": 0, "spans_sampled_out": 0}
+    return {"lag_s": LAG.seconds(), "target_lag_s": target,
+            "scored_share": m.EVALUATOR_SCORED_SHARE._value.get() if seen else None,
+            "spans_seen": int(seen), "spans_sampled_out": int(m.EVALUATOR_SPANS_SAMPLED_OUT._value.get())}

@@ -1,0 +1,76 @@
+"""The lag sampler: risky spans first, weights that keep flag rates unbiased, intervals that cover."""
+
+from __future__ import annotations
+
+import random
+
+from spyglass.evaluators.prefilter import is_risky
+from spyglass.evaluators.sampling import LagSampler, weighted_rate
+
+
+def _traffic(rng: random.Random, n: int) -> list[dict]:
+    """Spans where risky ones (an e-mail) are flagged 60 % of the time and the rest 3 %."""
+    spans = []
+    for i in range(n):
+        risky = rng.random() < 0.1
+        text = f"mail me at user{i}@example.com" if risky else f"the answer to question {i} is in the manual"
+        spans.append({"span_id": f"s{i}", "completion": text, "start_time": i, "risky": risky,
+                      "truth": rng.random() < (0.6 if risky else 0.03)})
+    return spans
+
+
+def test_within_target_every_span_is_scored_with_weight_one() -> None:
+    spans = _traffic(random.Random(1), 200)
+    plan = LagSampler(target_lag_s=30, seed=1).plan(spans, lag_s=5, arrival_s=0.1)
+    assert len(plan.spans) == 200 and set(plan.weights) == {1.0}
+
+
+def test_a_batch_that_would_overrun_the_target_is_sampled_before_the_lag_does() -> None:
+    spans = _traffic(random.Random(5), 1000)
+    plan = LagSampler(target_lag_s=30, seed=5, per_span_s=0.05, fixed_s=0.0).plan(spans, lag_s=10, arrival_s=0.1)
+    assert len(plan.spans) * 0.05 <= 0.8 * 20 + 0.05  # what fits in the 20 s left of the target
+    assert abs(sum(plan.weights) - 1000) < 1e-6
+
+
+def test_behind_target_risky_spans_come_first_and_weights_sum_to_what_was_seen() -> None:
+    spans = _traffic(random.Random(2), 1000)
+    sampler = LagSampler(target_lag_s=30, seed=2, per_span_s=0.01, fixed_s=0.0)
+    plan = sampler.plan(spans, lag_s=120, arrival_s=2.0)  # budget 0.8 * 2 / 0.01 = 160 spans
+    risky = [s for s in spans if is_risky(s)]
+    assert [s['risky'] for s in risky] == [True] * len(risky) and 70 <= len(risky) < 160 - 40  # the fixture leaves budget for the rest
+    assert all(s in plan.spans for s in risky)
+    assert 150 <= len(plan.spans) <= 170
+    assert abs(sum(plan.weights) - len(spans)) < 1e-6
+
+
+def test_a_stratum_left_out_hands_its_count_to_the_next_batch() -> None:
+    sampler = LagSampler(target_lag_s=100, seed=3, per_span_s=1.0, fixed_s=0.0)
+    first = sampler.plan(_traffic(random.Random(3), 50), lag_s=200, arrival_s=0.0)  # no budget at all
+    assert first.spans == [] and first.seen == 50
+    second = sampler.plan(_traffic(random.Random(4), 50), lag_s=0.5, arrival_s=0.0)  # caught up: all scored
+    assert len(second.spans) == 50 and abs(sum(second.weights) - 100) < 1e-6
+
+
+def test_sampled_flag_rate_is_covered_by_its_interval() -> None:
+    """Over 200 independent sampled runs, the stated 95 % interval covers the true rate >= 90 % of the time."""
+    rng = random.Random(22)
+    covered = 0
+    runs = 200
+    errors = []
+    for run in range(runs):
+        sampler = LagSampler(target_lag_s=30, seed=run, per_span_s=0.01, fixed_s=0.0, risky=lambda s: s["risky"])
+        flags, weights, truth = [], [], []
+        for _ in range(5):  # five batches of one window
+            batch = _traffic(rng, 400)
+            truth += [s["truth"] for s in batch]
+            plan = sampler.plan(batch, lag_s=90, arrival_s=1.0)  # ~80 of 400 scored
+            flags += [s["truth"] for s in plan.spans]
+            weights += plan.weights
+        rate, half = weighted_rate(flags, weights)
+        true_rate = sum(truth) / len(truth)
+        covered += abs(rate - true_rate) <= half
+        errors.append(rate - true_rate)
+    assert covered / runs >= 0.90, f"coverage {covered / runs:.3f}"
+    assert abs(sum(errors) / runs) < 0.005  # unbiased: the mean error is near 0
+    naive_share = sum(weights) and sum(flags) / len(flags)  # flagged / scored, ignoring the weights
+    assert naive_share > true_rate + 0.05  # what the weights correct: risky spans are over-sampled
