@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     clickhouse_dsn: str = "chdb://./spyglass-data/clickhouse"
     clickhouse_database: str = "spyglass"
     retention_days: int = Field(0, ge=0, description="TTL on spans and rollups; 0 keeps forever")
+    clickhouse_cluster: str = Field("", description="a server cluster name: `spyglass migrate` creates Replicated "
+                                    "local tables and Distributed tables ON CLUSTER (docs/operations.md)")
 
     # broker
     kafka_bootstrap: str | None = Field(None, description="unset: start the embedded Tansu broker")
