@@ -30,7 +30,7 @@ import spyglass.sdk as sdk
 from spyglass.alerts.channels import Channel
 from spyglass.alerts.engine import AlertEngine
 from spyglass.alerts.rules import parse_rule
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.cli.stack import Stack
 from spyglass.storage import Store
 
@@ -103,21 +103,21 @@ def main() -> None:
     missed = 0
     console.print("starting the embedded stack (broker, chDB, ingest, toxicity evaluator, API)...")
     with Stack(settings) as stack:
-        engine = AlertEngine(Store(settings.clickhouse_dsn, settings.clickhouse_database),
+        engine = AlertEngine(Store(settings.storage.dsn, settings.storage.database),
                              [Channel("bench", "webhook", url=pages.url)], [rule],
-                             interval_s=settings.alert_interval_s, public_url=stack.api_url)
+                             interval_s=settings.alerts.interval_s, public_url=stack.api_url)
         thread = threading.Thread(target=engine.run, name="alerts", daemon=True)
         thread.start()
         try:
             with console.status("warm-up trial (model load)..."):
-                trial(pages, stack.bootstrap, settings.spans_topic, "warmup", 120)
+                trial(pages, stack.bootstrap, settings.broker.spans_topic, "warmup", 120)
             rng = random.Random(7)
             with Progress(console=console) as progress:
                 task = progress.add_task("toxic span -> page", total=args.trials)
                 for _ in range(args.trials):
                     # a random phase against the engine's ticks: trials must not all start right after one
                     time.sleep(rng.uniform(0, args.interval))
-                    seconds = trial(pages, stack.bootstrap, settings.spans_topic, "trial", args.timeout)
+                    seconds = trial(pages, stack.bootstrap, settings.broker.spans_topic, "trial", args.timeout)
                     if seconds is None:
                         missed += 1
                     else:

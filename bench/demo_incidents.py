@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import spyglass.sdk as spyglass
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.cli.stack import ServiceThread, Stack
 from spyglass.demo.incidents import Schedule
 from spyglass.demo.traffic import DemoTraffic
@@ -52,7 +52,7 @@ def main() -> None:
         while demo.alive():
             time.sleep(1)
         spyglass.shutdown()
-        time.sleep(2 * settings.alert_interval_s)  # let the engine see the last minute
+        time.sleep(2 * settings.alerts.interval_s)  # let the engine see the last minute
         events = stack.store.rows("SELECT rule_name, event, toUnixTimestamp64Milli(at) AS ms FROM alert_events "
                                   "WHERE event IN ('pending', 'firing') ORDER BY at")
     paged: dict[str, set[str]] = {}

@@ -18,8 +18,9 @@ import numpy as np
 from rich.console import Console
 from rich.progress import Progress
 
+from spyglass.core.settings import DriftSettings
 from spyglass.drift.compare import DriftConfig, compare_windows
-from spyglass.drift.monitor import DriftMonitor, DriftOptions
+from spyglass.drift.monitor import DriftMonitor
 from spyglass.drift.scenarios import SHIFTS, build_pool, generate_window, window_sample, window_spans
 from spyglass.evaluators.encoder import SentenceEncoder
 from spyglass.sdk.wire import validate_span
@@ -83,7 +84,7 @@ def seed_and_run(pool, spans_per_window: int, progress: Progress) -> dict[str, f
     encoder = TimedEncoder(SentenceEncoder(device="cpu"))  # fresh cache
     task = progress.add_task("one drift run", total=1)
     began = time.perf_counter()
-    _, reports = DriftMonitor(store, DriftOptions(current_minutes=60, reference_minutes=60), encoder).run_once(now=now)
+    _, reports = DriftMonitor(store, DriftSettings(current_minutes=60, reference_minutes=60), encoder).run_once(now=now)
     seconds = time.perf_counter() - began
     progress.advance(task)
     drifted = sorted(f"{r.model}:{f.feature}" for r in reports for f in r.drifted)

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 import spyglass.sdk as spyglass
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.cli.stack import ServiceThread, Stack
 from spyglass.demo.incidents import Schedule
 from spyglass.demo.traffic import DemoTraffic
@@ -50,7 +50,7 @@ def main() -> None:
                                 status=f"{traffic.stats.requests} requests, alerts: {', '.join(firing) or 'none'}")
                 time.sleep(1)
         spyglass.shutdown()
-        time.sleep(2 * settings.alert_interval_s)  # let the engine see the last minute
+        time.sleep(2 * settings.alerts.interval_s)  # let the engine see the last minute
         events = stack.store.rows("SELECT rule_name, event, count() AS n FROM alert_events "
                                   "GROUP BY rule_name, event ORDER BY rule_name, event")
         spans = stack.ingest.stats.stored

@@ -23,13 +23,14 @@ FUNCTIONALITIES = ("ident_neutral_nh", "ident_pos_nh")
 def main() -> None:
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder, pick_device
+    from spyglass.core.settings import EvaluatorSettings
     from spyglass.evaluators.registry import load_evaluators
 
     started = time.perf_counter()
     cases = [r for r in map(json.loads, open(DATA)) if r["functionality"] in FUNCTIONALITIES]
     device = pick_device("auto")
     ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
-    (toxicity,) = load_evaluators(["toxicity"])
+    (toxicity,) = load_evaluators(["toxicity"], EvaluatorSettings())
     scores = toxicity.evaluate([{"completion": r["text"], "prompt": ""} for r in cases], ctx)
     flagged: dict[str, list[int]] = defaultdict(list)
     for case, score in zip(cases, scores):

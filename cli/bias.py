@@ -6,7 +6,7 @@ import argparse
 import json
 import time
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 from spyglass.storage.errors import ConfigError
 
 PLUGIN = "grafana-clickhouse-datasource"
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def clickhouse_server(args: argparse.Namespace, settings: Settings) -> ClickHouseServer:
     """The server from the options, falling back to an http(s) DSN in the settings."""
-    dsn = urlsplit(settings.clickhouse_dsn) if settings.clickhouse_dsn.startswith(("http://", "https://")) else None
+    dsn = urlsplit(settings.storage.dsn) if settings.storage.dsn.startswith(("http://", "https://")) else None
     host = args.clickhouse_host or (dsn.hostname if dsn else None)
     if not host:
         raise ConfigError("Grafana cannot read the embedded chDB: pass --clickhouse-host (a ClickHouse server "
@@ -65,7 +65,7 @@ def clickhouse_server(args: argparse.Namespace, settings: Settings) -> ClickHous
         host=host, port=args.clickhouse_port or (dsn.port if dsn and dsn.port else default_port),
         protocol=args.clickhouse_protocol, username=args.clickhouse_user or (dsn.username if dsn else None) or "default",
         password=args.clickhouse_password if args.clickhouse_password is not None else (dsn.password if dsn else "") or "",
-        database=settings.clickhouse_database, secure=args.clickhouse_secure or (dsn.scheme == "https" if dsn else False))
+        database=settings.storage.database, secure=args.clickhouse_secure or (dsn.scheme == "https" if dsn else False))
 
 
 def datasource_body(server: ClickHouseServer, name: str, uid: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 from spyglass.storage.errors import ConfigError
 
 
@@ -40,10 +40,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     import spyglass.sdk as spyglass
     from spyglass.cli.status import demo_table
 
-    if not (args.api_url or settings.kafka_bootstrap):
+    if not (args.api_url or settings.broker.kafka_bootstrap):
         raise ConfigError("set SPYGLASS_KAFKA_BOOTSTRAP or --api-url so the demo knows where Spyglass is "
                           "(or run `spyglass up`, which starts the demo itself)")
-    start_sdk(args.project, None if args.api_url else settings.kafka_bootstrap, args.api_url)
+    start_sdk(args.project, None if args.api_url else settings.broker.kafka_bootstrap, args.api_url)
     traffic = make_traffic(args.rate, not args.no_incidents, args.duration)
     thread = threading.Thread(target=traffic.run, daemon=True)
     thread.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,34 +20,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import sys
     import time
-    from dataclasses import replace
     from pathlib import Path
 
     from rich.console import Console
     from rich.table import Table
 
     from spyglass.cli.local_api import StackRunning, open_store
-    from spyglass.drift.monitor import DriftMonitor, DriftOptions
+    from spyglass.cli.workers import model_encoder
+    from spyglass.drift.monitor import DriftMonitor
     from spyglass.drift.report import render_html
     from spyglass.storage import migrate
     from spyglass.telemetry.recorders import drift_run
 
-    options = DriftOptions.from_settings(settings)
-    options = replace(options, current_minutes=args.current_minutes or options.current_minutes,
-                      reference_minutes=args.reference_minutes or options.reference_minutes)
-    encoder = None
-    if not args.no_embeddings:
-        from spyglass.evaluators.engine import LazyEncoder
-        from spyglass.evaluators.encoder import pick_device
-
-        encoder = LazyEncoder(pick_device(settings.device), precision=settings.encoder_precision)
+    windows = {"current_minutes": args.current_minutes, "reference_minutes": args.reference_minutes}
+    options = settings.drift.model_copy(update={k: v for k, v in windows.items() if v})
+    encoder = None if args.no_embeddings else model_encoder(settings.evaluators)
     try:
         store = open_store(settings, "drift")
     except StackRunning as exc:
         raise StackRunning(f"{exc}. The running stack runs the drift monitor itself every "
-                           f"{settings.drift_interval_s:g} s (SPYGLASS_DRIFT_INTERVAL_S); read its reports with "
+                           f"{settings.drift.interval_s:g} s (SPYGLASS_DRIFT_INTERVAL_S); read its reports with "
                            f"GET /v1/drift, or stop the stack to run `spyglass drift` now") from None
-    migrate(store, settings.retention_days)
+    migrate(store, settings.storage.retention_days)
     started = time.perf_counter()
     run_id, reports = DriftMonitor(store, options, encoder, args.project).run_once(write=not args.dry_run)
     drift_run(True, time.perf_counter() - started, sum(len(r.drifted) for r in reports))

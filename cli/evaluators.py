@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

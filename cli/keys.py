@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 from spyglass.storage.errors import ConfigError
 
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         store = open_store(settings, "keys")
     except StackRunning:
         return _through_api(args, local_api(settings))
-    migrate(store, settings.retention_days)
+    migrate(store, settings.storage.retention_days)
     if args.action == "create":
         try:
             key, plaintext = create_key(store, args.project, args.scopes, args.name)

@@ -7,7 +7,7 @@ import fcntl
 from pathlib import Path
 from typing import Any
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 from spyglass.storage import Store
 from spyglass.storage.errors import ConfigError
 
@@ -18,9 +18,9 @@ class StackRunning(ConfigError):
 
 def data_dir_held(settings: Settings) -> bool:
     """True when another process holds the embedded chDB data directory (its ``status`` file lock)."""
-    if not settings.clickhouse_dsn.startswith("chdb://"):
+    if not settings.storage.dsn.startswith("chdb://"):
         return False
-    status = Path(settings.clickhouse_dsn[len("chdb://"):] or ".").resolve() / "status"
+    status = Path(settings.storage.dsn[len("chdb://"):] or ".").resolve() / "status"
     try:
         with open(status, "rb") as file:
             try:
@@ -37,9 +37,9 @@ def open_store(settings: Settings, command: str) -> Store:
     """The Spyglass database; ``StackRunning`` when a running stack holds the embedded data directory."""
     # asked before opening: chDB prints its own lock error to stderr when the open fails
     if data_dir_held(settings):
-        raise StackRunning(f"{settings.clickhouse_dsn} is in use by a running `spyglass up`; "
+        raise StackRunning(f"{settings.storage.dsn} is in use by a running `spyglass up`; "
                            f"`spyglass {command}` cannot open it while the stack runs")
-    return Store(settings.clickhouse_dsn, settings.clickhouse_database)
+    return Store(settings.storage.dsn, settings.storage.database)
 
 
 class LocalApi:
@@ -76,13 +76,13 @@ def local_api(settings: Settings, url: str | None = None, key: str | None = None
     """The running stack's API (``url`` or the configured one) with ``key`` or the stack's local operator key."""
     import httpx
 
-    url = url or settings.api_url
+    url = url or settings.api.url
     if not key:
-        key_file = Path(settings.local_key_path)
+        key_file = Path(settings.api.local_key_path)
         key = key_file.read_text().strip() if key_file.exists() else ""
-    if not key and settings.auth:
+    if not key and settings.api.auth:
         raise ConfigError(f"no API key for {url}: pass --api-key, or run from the directory of `spyglass up` "
-                          f"(its key is in {settings.local_key_path})")
+                          f"(its key is in {settings.api.local_key_path})")
     try:
         httpx.get(f"{url.rstrip('/')}/healthz", timeout=5).raise_for_status()
     except httpx.HTTPError:

@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `spyglass` console script; returns the exit code."""
-    from spyglass.cli.settings import load_settings
+    from spyglass.core.settings import load_settings
 
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -7,14 +7,14 @@ import argparse
 from contextlib import contextmanager
 from typing import Iterator
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 ROLES = ("ingest", "evaluate", "alerts", "drift", "up")
 
 
 def role_port(command: str, settings: Settings) -> int | None:
     """The metrics port configured for ``command``, or None (no separate endpoint)."""
-    return getattr(settings, f"metrics_port_{command}", None) if command in ROLES else None
+    return settings.metrics.port_for(command) if command in ROLES else None
 
 
 @contextmanager
@@ -26,7 +26,7 @@ def role_metrics(args: argparse.Namespace, settings: Settings) -> Iterator[int |
         return
     from spyglass.telemetry.exposition import serve
 
-    server = serve(settings.metrics_host, port)
+    server = serve(settings.metrics.host, port)
     try:
         yield server.port
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,19 +17,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from spyglass.storage import Store, migrate
 
     if args.print_cluster_ddl:
-        return _print_cluster_ddl(args.print_cluster_ddl, settings.clickhouse_database)
-    store = Store(settings.clickhouse_dsn, settings.clickhouse_database)
-    if settings.clickhouse_cluster:
+        return _print_cluster_ddl(args.print_cluster_ddl, settings.storage.database)
+    store = Store(settings.storage.dsn, settings.storage.database)
+    if settings.storage.cluster:
         from spyglass.storage.cluster import migrate_cluster
 
-        statements = migrate_cluster(store, settings.clickhouse_cluster)
-        print(f"{settings.clickhouse_database} on cluster {settings.clickhouse_cluster}: "
+        statements = migrate_cluster(store, settings.storage.cluster)
+        print(f"{settings.storage.database} on cluster {settings.storage.cluster}: "
               f"{len(statements)} statements run" if statements else "up to date")
         return 0
-    applied = migrate(store, settings.retention_days)
+    applied = migrate(store, settings.storage.retention_days)
     for migration in applied:
         print(f"applied {migration.version:04d}_{migration.name}")
-    print(f"{settings.clickhouse_database}: up to date ({len(applied)} applied now)")
+    print(f"{settings.storage.database}: up to date ({len(applied)} applied now)")
     return 0
 
 

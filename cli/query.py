@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from spyglass.cli.local_api import LocalApi, StackRunning, local_api, open_store
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 from spyglass.storage.errors import ConfigError
 
 

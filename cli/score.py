@@ -12,12 +12,15 @@ import math
 import sys
 from typing import IO, Any, Iterator
 
+from spyglass.core.errors import ConfigError
+from spyglass.core.settings import Settings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare `score`'s options (cheap: no model is imported here)."""
     parser.add_argument("--evaluator", action="append", dest="evaluators", metavar="NAME",
                         help="evaluator to run (repeatable); default: the `evaluators` setting")
-    parser.add_argument("--batch-spans", type=int, default=256, help="spans read per engine batch (default 256)")
+    parser.add_argument("--batch-spans", type=int, help="spans read per engine batch (default SPYGLASS_EVAL_BATCH_SPANS)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="override the `device` setting")
 
 
@@ -62,24 +65,25 @@ def _json_safe(value: float) -> float | None:
     return value if math.isfinite(value) else None  # an error score's NaN is not valid JSON
 
 
-def run(args: argparse.Namespace, settings: Any) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Score stdin to stdout (blocking until EOF); returns 0, also when some lines were skipped."""
+    from spyglass.cli.workers import model_encoder
     from spyglass.evaluators.base import EvalContext
-    from spyglass.evaluators.encoder import pick_device
-    from spyglass.evaluators.engine import LazyEncoder, run_evaluators
+    from spyglass.evaluators.engine import run_evaluators
     from spyglass.evaluators.registry import load_evaluators
-    from spyglass.storage.errors import ConfigError
 
-    device = pick_device(args.device or settings.device)
-    names = args.evaluators or list(settings.evaluators)
+    chosen = settings.evaluators
+    if args.device:
+        chosen = chosen.model_copy(update={"device": args.device})
     try:
-        evaluators = load_evaluators(names, settings)
+        evaluators = load_evaluators(args.evaluators or list(chosen.names), chosen)
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from None
-    ctx = EvalContext(encoder=LazyEncoder(device=device, precision=settings.encoder_precision), device=device)
+    encoder = model_encoder(chosen)
+    ctx = EvalContext(encoder=encoder, device=encoder.device)
     out = sys.stdout
     reader = SpanReader(sys.stdin, sys.stderr)
-    for batch in _batches(iter(reader), max(args.batch_spans, 1)):
+    for batch in _batches(iter(reader), max(args.batch_spans or chosen.batch_spans, 1)):
         results = run_evaluators(batch, evaluators, ctx)
         for span in batch:
             scores = {name: {**score.as_dict(), "score": _json_safe(score.score)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

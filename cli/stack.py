@@ -16,7 +16,8 @@ from contextlib import ExitStack
 from typing import Callable
 
 from spyglass.broker import EmbeddedBroker, ensure_topics
-from spyglass.cli.settings import Settings
+from spyglass.cli import workers
+from spyglass.core.settings import Settings
 from spyglass.sdk.score_wire import scores_topic
 from spyglass.storage import Store, migrate
 
@@ -68,11 +69,11 @@ class Stack:
                  drift: bool = True) -> None:
         self.settings = settings
         self.want_api = api
-        self.want_evaluators = evaluators and bool(settings.evaluators)
+        self.want_evaluators = evaluators and bool(settings.evaluators.names)
         self.want_alerts = alerts
         self.want_drift = drift
         self.services: list[ServiceThread] = []
-        self.bootstrap = settings.kafka_bootstrap or ""
+        self.bootstrap = settings.broker.kafka_bootstrap or ""
         self.embedded_broker = not self.bootstrap
         self._exit = ExitStack()
 
@@ -88,18 +89,18 @@ class Stack:
         self._exit.close()
 
     def _start(self) -> None:
-        s = self.settings
+        broker, storage = self.settings.broker, self.settings.storage
         if not self.bootstrap:
-            broker = EmbeddedBroker().start()
-            self._exit.callback(broker.stop)
-            self.bootstrap = broker.bootstrap
+            embedded = EmbeddedBroker().start()
+            self._exit.callback(embedded.stop)
+            self.bootstrap = embedded.bootstrap
             log.info("embedded Kafka broker (Tansu) on %s", self.bootstrap)
-        ensure_topics(self.bootstrap, {s.spans_topic: s.partitions, s.dlq_topic: 1, scores_topic(s.spans_topic): 1})
-        self.store = Store(s.clickhouse_dsn, s.clickhouse_database)
+        ensure_topics(self.bootstrap, {broker.spans_topic: broker.partitions, broker.dlq_topic: 1,
+                                       scores_topic(broker.spans_topic): 1})
+        self.store = workers.new_store(storage)
         self._exit.callback(self.store.close)
-        applied = migrate(self.store, s.retention_days)
-        log.info("ClickHouse %s database %s: %d migrations applied", s.clickhouse_dsn, s.clickhouse_database,
-                 len(applied))
+        applied = migrate(self.store, storage.retention_days)
+        log.info("ClickHouse %s database %s: %d migrations applied", storage.dsn, storage.database, len(applied))
         if self.embedded_broker:
             self._repair_rollups()
         self._start_ingest()
@@ -128,73 +129,50 @@ class Stack:
         self._exit.callback(service.stop)
 
     def _start_ingest(self) -> None:
-        from spyglass.ingest.worker import IngestWorker
-
-        s = self.settings
-        self.ingest = IngestWorker(Store(s.clickhouse_dsn, s.clickhouse_database), self.bootstrap,
-                                   s.spans_topic, s.dlq_topic, s.ingest_group, s.ingest_batch_spans,
-                                   s.ingest_batch_ms, consumer_options={"max_poll_interval_ms": 5_000},
-                                   decode_processes=s.ingest_decode_processes, prices_file=s.prices_file)
+        self.ingest = workers.ingest_worker(self.settings, self.bootstrap)
         if self.embedded_broker:  # what it holds is gone once it stops: ingest it all first
             self.ingest.drain_timeout_s = INGEST_DRAIN_S
         self._add(ServiceThread("ingest", self.ingest.run, self.ingest.stop, stop_timeout_s=INGEST_DRAIN_S + 30))
-        from spyglass.ingest.scores import ScoreIngest  # scores from outside (issue 16)
-
-        self.score_ingest = ScoreIngest(Store(s.clickhouse_dsn, s.clickhouse_database), self.bootstrap,
-                                        scores_topic(s.spans_topic), s.dlq_topic, f"{s.ingest_group}.scores")
+        self.score_ingest = workers.score_ingest(self.settings, self.bootstrap)  # scores from outside (issue 16)
         self._add(ServiceThread("scores", self.score_ingest.run, self.score_ingest.stop))
 
     def _start_evaluators(self) -> None:
-        from spyglass.cli.evaluate import build_worker
-
-        self.evaluator = build_worker(self.settings, self.bootstrap)
+        self.evaluator = workers.evaluate_worker(self.settings, self.bootstrap)
         if self.embedded_broker:  # models may be slow: score what is left for a bounded time only
             self.evaluator.drain_timeout_s = EVALUATORS_DRAIN_S
         self._add(ServiceThread("evaluators", self.evaluator.run, self.evaluator.stop,
                                 stop_timeout_s=EVALUATORS_DRAIN_S + 30))
 
     def _start_drift(self) -> None:
-        from spyglass.drift.service import DriftService
-        from spyglass.evaluators.encoder import pick_device
-        from spyglass.evaluators.engine import LazyEncoder
-
-        s = self.settings
         # one encoder (and one embedding cache) for the evaluators and the drift monitor
-        evaluation_sink = getattr(getattr(self, "evaluator", None), "sink", None)
-        encoder = (evaluation_sink.ctx.encoder if evaluation_sink is not None
-                   else LazyEncoder(pick_device(s.device), precision=s.encoder_precision))
-        self.drift = DriftService(Store(s.clickhouse_dsn, s.clickhouse_database), s, encoder=encoder)
+        evaluator = getattr(self, "evaluator", None)
+        encoder = (evaluator.sink.ctx.encoder if evaluator is not None
+                   else workers.model_encoder(self.settings.evaluators))
+        self.drift = workers.drift_service(self.settings, encoder)
         self._add(ServiceThread("drift", self.drift.run, self.drift.stop))
 
     def _start_alerts(self) -> None:
-        from spyglass.cli.alerts import build_engine
-
-        s = self.settings
-        url = getattr(self, "api_url", s.api_url)
-        self.alerts = build_engine(s, Store(s.clickhouse_dsn, s.clickhouse_database), url)
+        url = getattr(self, "api_url", self.settings.api.url)
+        self.alerts = workers.alert_engine(self.settings, workers.new_store(self.settings.storage), url)
         self._add(ServiceThread("alerts", self.alerts.run, self.alerts.stop))
 
     def _start_api(self) -> None:
         import uvicorn
 
         from spyglass.api.app import create_app
-        from spyglass.api.deps import ApiDeps
-        from spyglass.broker.publish import SpanPublisher
 
-        s = self.settings
-        publisher = SpanPublisher(self.bootstrap, s.spans_topic)
-        self._exit.callback(publisher.close)
-        api_store = Store(s.clickhouse_dsn, s.clickhouse_database)
+        api = self.settings.api
+        api_store = workers.new_store(self.settings.storage)
         verifier = None
-        if s.auth:
+        if api.auth:
             from spyglass.api.auth import KeyVerifier
 
-            self.local_key = local_operator_key(api_store, s.local_key_path)
+            self.local_key = local_operator_key(api_store, api.local_key_path)
             verifier = KeyVerifier(api_store)
-        deps = ApiDeps(store=api_store, publisher=publisher, max_request_bytes=s.max_request_bytes,
-                       public_url=s.api_url, auth=verifier,
-                       score_publisher=self._score_publisher())
-        config = uvicorn.Config(create_app(deps), host=s.api_host, port=s.api_port, log_level="warning",
+        deps = workers.api_deps(self.settings, self.bootstrap, api_store, verifier)
+        self._exit.callback(deps.publisher.close)
+        self._exit.callback(deps.score_publisher.close)
+        config = uvicorn.Config(create_app(deps), host=api.host, port=api.port, log_level="warning",
                                 access_log=False)
         self.api_server = uvicorn.Server(config)
 
@@ -205,17 +183,10 @@ class Stack:
         deadline = time.monotonic() + 20
         while not self.api_server.started:
             if time.monotonic() > deadline or not self.services[-1].alive():
-                raise RuntimeError(f"API did not start on {s.api_host}:{s.api_port}")
+                raise RuntimeError(f"API did not start on {api.host}:{api.port}")
             time.sleep(0.05)
         port = self.api_server.servers[0].sockets[0].getsockname()[1]
-        self.api_url = f"http://{s.api_host}:{port}"
-
-    def _score_publisher(self) -> object:
-        from spyglass.broker.score_publish import ScorePublisher
-
-        publisher = ScorePublisher(self.bootstrap, scores_topic(self.settings.spans_topic))
-        self._exit.callback(publisher.close)
-        return publisher
+        self.api_url = f"http://{api.host}:{port}"
 
     @property
     def auth_headers(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ import signal
 import threading
 
 from spyglass.cli.alert_feed import AlertFeed
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from spyglass.cli.status import stack_table
 
     if args.port is not None:
-        settings = settings.model_copy(update={"api_port": args.port})
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update={"port": args.port})})
     console = Console()
     _log_through(console)
     stopping = threading.Event()
@@ -45,21 +45,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                       alerts=not args.no_alerts).__enter__()
     traffic = demo = None
     try:
-        console.print(f"[bold green]Spyglass is up[/]  Kafka {stack.bootstrap}  ClickHouse {settings.clickhouse_dsn}")
+        console.print(f"[bold green]Spyglass is up[/]  Kafka {stack.bootstrap}  ClickHouse {settings.storage.dsn}")
         if not args.no_api:
             console.print(f"[bold]console {stack.api_url}/[/]   API {stack.api_url}/v1   docs {stack.api_url}/docs")
-            if settings.auth:
+            if settings.api.auth:
                 console.print(f"log in to the console with the local operator API key (also in "
-                              f"{settings.local_key_path}):\n  {stack.local_key}\n"
+                              f"{settings.api.local_key_path}):\n  {stack.local_key}\n"
                               f"  curl -H 'Authorization: Bearer {stack.local_key}' '{stack.api_url}/v1/traces?project=demo'")
         if not args.no_demo:
             traffic, demo = _start_demo(stack.bootstrap, args)
             console.print("demo traffic: project 'demo' — incidents start after 30 s "
                           "(toxic, PII leak, unsupported answers, latency, errors, drift)")
         if not args.no_alerts:
-            console.print(f"alerts print here and page the local log channel: {settings.alert_log_path}")
+            console.print(f"alerts print here and page the local log channel: {settings.alerts.log_path}")
         console.print("Ctrl-C stops everything.")
-        feed = AlertFeed(None if args.no_alerts else settings.alert_log_path)
+        feed = AlertFeed(None if args.no_alerts else settings.alerts.log_path)
         with Live(stack_table(stack, traffic), console=console, refresh_per_second=1) as live:
             while not stopping.wait(1.0):
                 for line in feed.new_lines():

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from spyglass.core.settings import DriftSettings
 from spyglass.drift.embedding_stats import domain_auc
 from spyglass.drift.stats import TestResult, categorical_drift, numeric_drift
 
@@ -25,15 +26,23 @@ from spyglass.drift.stats import TestResult, categorical_drift, numeric_drift
 MIN_EFFECT = {"wasserstein": 0.1, "js": 0.05, "domain_auc": 0.1}
 
 
+_DEFAULT = DriftSettings.model_fields  # the settings' defaults, so the two cannot disagree
+
+
 @dataclass(frozen=True)
 class DriftConfig:
     """Thresholds and sample sizes of a drift run."""
 
-    alpha: float = 0.01
-    min_samples: int = 100
+    alpha: float = _DEFAULT["alpha"].default
+    min_samples: int = _DEFAULT["min_samples"].default
     min_effect: dict[str, float] = field(default_factory=lambda: dict(MIN_EFFECT))
-    embed_sample: int = 1000  # embedded texts per window and field
+    embed_sample: int = _DEFAULT["embed_sample"].default  # embedded texts per window and field
     seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: DriftSettings) -> "DriftConfig":
+        """The thresholds the drift settings choose (the rest at their defaults)."""
+        return cls(alpha=settings.alpha, min_samples=settings.min_samples, embed_sample=settings.embed_sample)
 
 
 @dataclass

@@ -9,12 +9,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from spyglass.core.settings import DriftSettings
 from spyglass.drift.compare import DriftConfig, FeatureDrift, WindowSample, compare_windows
 from spyglass.storage import drift as queries
 from spyglass.storage.store import Store
@@ -22,29 +23,6 @@ from spyglass.storage.store import Store
 
 class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class DriftOptions:
-    """How a run chooses its windows, plus the statistical thresholds (``config``)."""
-
-    current_minutes: float = 60.0
-    reference_minutes: float = 1440.0
-    max_rows: int = 200_000  # numeric values sampled per feature and window
-    interval_s: float = 900.0
-    config: DriftConfig = field(default_factory=DriftConfig)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> "DriftOptions":
-        """From an object with ``drift_*`` attributes (the CLI's Settings); missing ones keep defaults."""
-        base, config = cls(), DriftConfig()
-        return cls(current_minutes=getattr(settings, "drift_current_minutes", base.current_minutes),
-                   reference_minutes=getattr(settings, "drift_reference_minutes", base.reference_minutes),
-                   max_rows=getattr(settings, "drift_max_rows", base.max_rows),
-                   interval_s=getattr(settings, "drift_interval_s", base.interval_s),
-                   config=DriftConfig(alpha=getattr(settings, "drift_alpha", config.alpha),
-                                      min_samples=getattr(settings, "drift_min_samples", config.min_samples),
-                                      embed_sample=getattr(settings, "drift_embed_sample", config.embed_sample)))
 
 
 @dataclass
@@ -66,10 +44,11 @@ class GroupReport:
 class DriftMonitor:
     """Runs drift passes over a store. Not thread-safe: one pass at a time per monitor."""
 
-    def __init__(self, store: Store, options: DriftOptions, encoder: Embedder | None = None,
+    def __init__(self, store: Store, settings: DriftSettings, encoder: Embedder | None = None,
                  project: str | None = None) -> None:
         self.store = store
-        self.options = options
+        self.settings = settings
+        self.config = DriftConfig.from_settings(settings)
         self.encoder = encoder
         self.project = project
 
@@ -80,12 +59,12 @@ class DriftMonitor:
         """
         run_id = uuid.uuid4().hex
         end = time.time() if now is None else now
-        start = end - self.options.current_minutes * 60
-        config = self.options.config
+        start = end - self.settings.current_minutes * 60
+        config = self.config
         groups = queries.llm_groups(self.store, start, end, self.project)
         pins = {(b["project"], b["service"], b["model"]): (_epoch(b["reference_start"]), _epoch(b["reference_end"]))
                 for b in queries.baselines(self.store, self.project)}
-        trailing = (start - self.options.reference_minutes * 60, start)
+        trailing = (start - self.settings.reference_minutes * 60, start)
         reports = []
         services = sorted({(g["project"], g["service"]) for g in groups})
         for project, service in services:
@@ -105,7 +84,7 @@ class DriftMonitor:
                  current: tuple[float, float]) -> GroupReport:
         samples = [self.sample(project, service, model, *window) for window in (reference, current)]
         return GroupReport(project, service, model, reference, current,
-                           compare_windows(samples[0], samples[1], self.options.config))
+                           compare_windows(samples[0], samples[1], self.config))
 
     def sample(self, project: str, service: str, model: str, start: float, end: float) -> WindowSample:
         """One window of one group as arrays; a service-wide group ('*') carries only the model mix."""
@@ -113,17 +92,17 @@ class DriftMonitor:
         n = sum(categories.get("model", {}).values())
         if model == queries.ALL_MODELS:
             return WindowSample(n, categorical={"model": _counter(categories.get("model", {}))})
-        _, numeric = queries.window_numeric(self.store, project, service, model, start, end, self.options.max_rows)
+        _, numeric = queries.window_numeric(self.store, project, service, model, start, end, self.settings.max_rows)
         sample = WindowSample(n, numeric={k: np.asarray(v, dtype=np.float64) for k, v in numeric.items()},
                               categorical={k: _counter(v) for k, v in categories.items() if k != "model"})
-        scores = queries.window_scores(self.store, project, service, model, start, end, self.options.max_rows)
+        scores = queries.window_scores(self.store, project, service, model, start, end, self.settings.max_rows)
         for evaluator, values in scores.items():
             sample.numeric[f"score:{evaluator}"] = np.asarray(values, dtype=np.float64)
-        if self.encoder is not None and self.options.config.embed_sample > 0 and n >= self.options.config.min_samples:
+        if self.encoder is not None and self.config.embed_sample > 0 and n >= self.config.min_samples:
             prompts, completions = queries.window_texts(self.store, project, service, model, start, end,
-                                                        self.options.config.embed_sample)
+                                                        self.config.embed_sample)
             for name, texts in (("prompt_embedding", prompts), ("completion_embedding", completions)):
-                if len(texts) >= self.options.config.min_samples:
+                if len(texts) >= self.config.min_samples:
                     sample.embeddings[name] = self.encoder.embed(texts)
         return sample
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
-
-from spyglass.drift.monitor import DriftMonitor, DriftOptions, Embedder
+from spyglass.core.settings import DriftSettings
+from spyglass.drift.monitor import DriftMonitor, Embedder
 from spyglass.storage.store import Store
 from spyglass.telemetry.recorders import drift_run
 
@@ -15,17 +14,16 @@ log = logging.getLogger(__name__)
 
 
 class DriftService:
-    """Runs ``DriftMonitor.run_once`` every ``drift_interval_s`` seconds until ``stop()``.
+    """Runs ``DriftMonitor.run_once`` every ``settings.interval_s`` seconds until ``stop()``.
 
-    Build with the stack's Store, its Settings (any object with ``drift_*`` attributes) and the
-    shared encoder (None skips embedding features). A failed pass is logged and the next one
-    runs on schedule; it never kills the stack.
+    Build with the stack's Store, the drift settings and the shared encoder (None skips
+    embedding features). A failed pass is logged and the next one runs on schedule; it never
+    kills the stack.
     """
 
-    def __init__(self, store: Store, settings: Any, encoder: Embedder | None = None,
-                 options: DriftOptions | None = None) -> None:
-        self.options = options or DriftOptions.from_settings(settings)
-        self.monitor = DriftMonitor(store, self.options, encoder)
+    def __init__(self, store: Store, settings: DriftSettings, encoder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.monitor = DriftMonitor(store, settings, encoder)
         self._stop = threading.Event()
         self.passes = 0
         self.failures = 0
@@ -33,7 +31,7 @@ class DriftService:
 
     def run(self) -> None:
         """Block: wait one interval, run a pass, repeat; returns soon after ``stop()``."""
-        while not self._stop.wait(self.options.interval_s):
+        while not self._stop.wait(self.settings.interval_s):
             self.run_pass()
 
     def run_pass(self) -> None:

@@ -13,7 +13,6 @@ plain fp32 on other CPUs.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from spyglass.core.settings import offline_model_hub
 from spyglass.evaluators.batching import pack_by_tokens
 
 EMBEDDING_DIM = 384
@@ -115,8 +115,7 @@ class SentenceEncoder:
                  cache_size: int = 100_000, batch_size: int | None = None,
                  precision: str = "auto", token_budget: int | None = None,
                  workers: int | None = None) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        offline_model_hub()
         from sentence_transformers import SentenceTransformer
 
         self.device = pick_device(device)

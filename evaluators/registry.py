@@ -1,7 +1,7 @@
 """Discovery of evaluators: the built-ins plus Python entry points in group ``spyglass.evaluators``.
 
 An entry point names an ``Evaluator`` subclass (or a factory returning an instance); it is
-called with keyword ``settings`` when it accepts it, else with no arguments.
+called with keyword ``settings`` (the ``EvaluatorSettings``) when it accepts it, else with no arguments.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import logging
 from importlib.metadata import entry_points
 from typing import Any, Callable
 
+from spyglass.core.settings import EvaluatorSettings
 from spyglass.evaluators.base import Evaluator
 
 log = logging.getLogger(__name__)
@@ -18,19 +19,19 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "spyglass.evaluators"
 
 
-def _toxicity(settings: Any = None) -> Evaluator:
+def _toxicity(settings: EvaluatorSettings) -> Evaluator:
     from spyglass.evaluators.toxicity import build_toxicity_evaluator
 
     return build_toxicity_evaluator(settings)
 
 
-def _pii(settings: Any = None) -> Evaluator:
+def _pii(settings: EvaluatorSettings) -> Evaluator:
     from spyglass.evaluators.pii import PIIEvaluator
 
     return PIIEvaluator()
 
 
-def _hallucination(settings: Any = None) -> Evaluator:
+def _hallucination(settings: EvaluatorSettings) -> Evaluator:
     from spyglass.evaluators.hallucination import HallucinationEvaluator
 
     return HallucinationEvaluator()
@@ -51,13 +52,13 @@ def available_evaluators() -> dict[str, Callable[..., Evaluator]]:
 
 
 def _lazy(ep: Any) -> Callable[..., Evaluator]:
-    def factory(settings: Any = None) -> Evaluator:
+    def factory(settings: EvaluatorSettings) -> Evaluator:
         return _call(ep.load(), settings)
 
     return factory
 
 
-def _call(target: Callable[..., Evaluator], settings: Any) -> Evaluator:
+def _call(target: Callable[..., Evaluator], settings: EvaluatorSettings) -> Evaluator:
     try:
         accepts = "settings" in inspect.signature(target).parameters
     except (TypeError, ValueError):
@@ -68,7 +69,7 @@ def _call(target: Callable[..., Evaluator], settings: Any) -> Evaluator:
     return evaluator
 
 
-def load_evaluators(names: list[str], settings: Any = None) -> list[Evaluator]:
+def load_evaluators(names: list[str], settings: EvaluatorSettings) -> list[Evaluator]:
     """Instantiate the named evaluators, in order; raises KeyError naming an unknown one."""
     known = available_evaluators()
     unknown = [n for n in names if n not in known]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from spyglass.core.settings import EvaluatorSettings
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.toxicity_spans import SpanModel, typed_spans
 from spyglass.evaluators.toxicity_text import normalize_text
@@ -97,16 +98,13 @@ def _score(p: float, threshold: float, details: dict[str, Any]) -> Score:
                  details={**details, "threshold": threshold})
 
 
-def build_toxicity_evaluator(settings: Any = None) -> Evaluator:
+def build_toxicity_evaluator(settings: EvaluatorSettings) -> Evaluator:
     """The configured backend: Detoxify when chosen (or 'auto' with a checkpoint set), else the head."""
-    backend = getattr(settings, "toxicity_backend", "auto")
-    checkpoint = getattr(settings, "detoxify_checkpoint", None)
+    backend, checkpoint = settings.toxicity_backend, settings.detoxify_checkpoint
     if backend == "detoxify" or (backend == "auto" and checkpoint):
         from spyglass.evaluators.encoder import pick_device
         from spyglass.evaluators.toxicity_detoxify import DetoxifyToxicity
 
-        return DetoxifyToxicity(model_type=getattr(settings, "detoxify_model", "original"),
-                                checkpoint=checkpoint,
-                                device=pick_device(getattr(settings, "device", "auto")),
-                                token_budget=getattr(settings, "eval_token_budget", 16_384))
+        return DetoxifyToxicity(model_type=settings.detoxify_model, checkpoint=checkpoint,
+                                device=pick_device(settings.device), token_budget=settings.token_budget)
     return EmbeddingHeadToxicity()

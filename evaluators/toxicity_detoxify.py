@@ -6,9 +6,9 @@ once, sorted, packed by ``pack_by_tokens`` and run in fp16/bf16 on CUDA (fp32 on
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from spyglass.core.settings import offline_model_hub
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.batching import pack_by_tokens
 from spyglass.evaluators.engine import torch_dtype_for
@@ -26,7 +26,7 @@ class DetoxifyToxicity(Evaluator):
                  token_budget: int = 16_384, max_batch: int = 256, threshold: float = 0.5) -> None:
         if checkpoint is None:
             # only the hub can supply it then; fail fast and clearly where it is unreachable
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            offline_model_hub()
         import torch
         from detoxify import Detoxify
 

@@ -1,13 +1,9 @@
-"""The project's exception hierarchy root and storage errors."""
+"""Storage errors, under the project's root (``spyglass.core.errors``)."""
 
+from spyglass.core.errors import ConfigError, SpyglassError
 
-class SpyglassError(Exception):
-    """Base of every error Spyglass raises on purpose."""
+__all__ = ["ConfigError", "SpyglassError", "StorageError"]
 
 
 class StorageError(SpyglassError):
     """ClickHouse refused or failed an operation; the driver's error is the __cause__."""
-
-
-class ConfigError(SpyglassError):
-    """A setting has a bad value; the message names the variable and the fix."""

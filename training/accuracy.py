@@ -15,7 +15,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,13 +31,14 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     """
     from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
+    from spyglass.core.settings import EvaluatorSettings
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder
     from spyglass.evaluators.toxicity import build_toxicity_evaluator
     from spyglass.training.toxicity_data import load_benign_text, load_toxicity_data
 
-    settings = SimpleNamespace(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
-                               device=device, eval_token_budget=16_384)
+    settings = EvaluatorSettings(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
+                                 device=device)
     evaluator = build_toxicity_evaluator(settings)
     if hasattr(evaluator, "cascade"):
         evaluator.cascade = cascade

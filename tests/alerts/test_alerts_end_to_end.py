@@ -11,7 +11,7 @@ import pytest
 from spyglass.alerts.channels import Channel
 from spyglass.alerts.engine import AlertEngine
 from spyglass.alerts.rules import parse_rule
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.cli.stack import Stack
 from spyglass.storage import Store
 from support import unique_name, wait_for
@@ -32,7 +32,7 @@ def test_toxic_spans_through_the_stack_page_the_webhook_once(broker, chdb_path, 
     rule = parse_rule({"name": "Toxic responses", "metric": "evaluator:toxicity:flag_rate", "threshold": 0.5,
                        "min_samples": 4, "filters": {"project": project}, "channels": ["oncall"]})
     with Stack(settings, alerts=False) as stack:  # this test runs its own engine
-        engine = AlertEngine(Store(settings.clickhouse_dsn, settings.clickhouse_database),
+        engine = AlertEngine(Store(settings.storage.dsn, settings.storage.database),
                              [Channel("oncall", "webhook", url=receiver.url, secret="k")], [rule],
                              interval_s=0.25, public_url=stack.api_url)
         thread = threading.Thread(target=engine.run, daemon=True)

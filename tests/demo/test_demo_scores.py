@@ -9,6 +9,7 @@ import yaml
 
 import spyglass.alerts as spyglass_alerts
 import spyglass.sdk as spyglass
+from spyglass.core.settings import EvaluatorSettings
 from spyglass.demo.traffic import DemoTraffic
 from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.engine import LazyEncoder, run_evaluators
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def evaluate():
-    evaluators = load_evaluators(["toxicity", "pii", "hallucination"])
+    evaluators = load_evaluators(["toxicity", "pii", "hallucination"], EvaluatorSettings())
     ctx = EvalContext(LazyEncoder("cpu"))
 
     seen: dict[str, dict[str, float]] = {}

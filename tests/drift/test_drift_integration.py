@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from spyglass.api.app import create_app
 from spyglass.api.deps import ApiDeps
-from spyglass.drift.compare import DriftConfig
-from spyglass.drift.monitor import DriftMonitor, DriftOptions
+from spyglass.core.settings import DriftSettings
+from spyglass.drift.monitor import DriftMonitor
 from spyglass.drift.report import render_html
 from spyglass.drift.scenarios import generate_window, window_spans
 from spyglass.drift.service import DriftService
@@ -55,7 +55,7 @@ def _seed(store, embedded_pool, project: str, now: float) -> None:
 def test_drift_pass_writes_reports_served_by_the_api(store, embedded_pool, drift_encoder):
     project, now = unique_name("drift"), time.time()
     _seed(store, embedded_pool, project, now)
-    options = DriftOptions(current_minutes=60, reference_minutes=60, config=DriftConfig(min_samples=50))
+    options = DriftSettings(current_minutes=60, reference_minutes=60, min_samples=50)
     run_id, reports = DriftMonitor(store, options, drift_encoder, project).run_once(now=now)
 
     stored = store.rows("SELECT model, feature, drifted, reference_n, current_n FROM drift_reports "
@@ -87,7 +87,7 @@ def test_pinned_baseline_through_the_api_is_used_and_unpinned(store, embedded_po
     assert client.put("/v1/drift/baseline", json=pin).status_code == 200
     assert len(client.get("/v1/drift/baseline", params={"project": project}).json()["baselines"]) == 1
 
-    options = DriftOptions(current_minutes=60, reference_minutes=60, config=DriftConfig(min_samples=50))
+    options = DriftSettings(current_minutes=60, reference_minutes=60, min_samples=50)
     _, reports = DriftMonitor(store, options, None, project).run_once(now=now)
     assert reports and all(abs(r.reference[1] - (now - 1.5 * HOUR)) < 1e-3 for r in reports)
     assert all(f.reference_n < 250 for r in reports for f in r.features)  # half an hour of the reference
@@ -102,8 +102,8 @@ def test_pinned_baseline_through_the_api_is_used_and_unpinned(store, embedded_po
 def test_service_runs_passes_until_stopped(store, embedded_pool):
     project = unique_name("drift")
     _seed(store, embedded_pool, project, time.time())
-    service = DriftService(store, None, None, DriftOptions(current_minutes=60, reference_minutes=60,
-                                                           interval_s=0.05, config=DriftConfig(min_samples=50)))
+    service = DriftService(store, DriftSettings(current_minutes=60, reference_minutes=60, interval_s=0.05,
+                                                min_samples=50), None)
     thread = threading.Thread(target=service.run)
     thread.start()
     try:

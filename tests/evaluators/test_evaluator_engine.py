@@ -11,6 +11,7 @@ import pytest
 
 from evaluator_spans import make_span
 from support import Exploding
+from spyglass.core.settings import EvaluatorSettings
 from spyglass.evaluators import registry
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.engine import LazyEncoder, run_evaluators
@@ -88,7 +89,7 @@ def test_registry_finds_builtins_and_entry_points(tmp_path, monkeypatch):
     scores = run_evaluators([make_span("x", "STOP")], [shouting], EvalContext(encoder=LazyEncoder()))
     assert scores["x"]["shouting"].flagged
     with pytest.raises(KeyError, match="nope"):
-        registry.load_evaluators(["nope"])
+        registry.load_evaluators(["nope"], EvaluatorSettings())
     sys.modules.pop("spyglass_test_plugin", None)
 
 

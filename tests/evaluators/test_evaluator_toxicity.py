@@ -81,16 +81,13 @@ def test_detoxify_tiny_checkpoint_loads_offline_and_batches_exactly(tiny_detoxif
 
 
 def test_build_picks_backend_from_settings(tiny_detoxify_checkpoint):
-    from types import SimpleNamespace
-
+    from spyglass.core.settings import EvaluatorSettings
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity, build_toxicity_evaluator
     from spyglass.evaluators.toxicity_detoxify import DetoxifyToxicity
 
-    auto = SimpleNamespace(toxicity_backend="auto", detoxify_checkpoint=None, detoxify_model="original",
-                           device="cpu", eval_token_budget=1024)
+    auto = EvaluatorSettings(toxicity_backend="auto", detoxify_checkpoint=None, device="cpu", token_budget=1024)
     assert isinstance(build_toxicity_evaluator(auto), EmbeddingHeadToxicity)
-    auto.detoxify_checkpoint = str(tiny_detoxify_checkpoint)
-    chosen = build_toxicity_evaluator(auto)
+    chosen = build_toxicity_evaluator(auto.model_copy(update={"detoxify_checkpoint": str(tiny_detoxify_checkpoint)}))
     assert isinstance(chosen, DetoxifyToxicity) and chosen.token_budget == 1024
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.cli.stack import Stack
 from support import unique_name
 

@@ -61,8 +61,8 @@ def test_cli_asks_the_running_stack(stack, api, capsys, monkeypatch, tmp_path):
         api.post("/v1/reviews", json={"project": project, "span_id": f"{project}-3-{i}", "evaluator": "judge",
                                       "correct": correct})
     s = stack.settings
-    for name, value in {"CLICKHOUSE_DSN": s.clickhouse_dsn, "CLICKHOUSE_DATABASE": s.clickhouse_database,
-                        "LOCAL_KEY_PATH": s.local_key_path}.items():
+    for name, value in {"CLICKHOUSE_DSN": s.storage.dsn, "CLICKHOUSE_DATABASE": s.storage.database,
+                        "LOCAL_KEY_PATH": s.api.local_key_path}.items():
         monkeypatch.setenv(f"SPYGLASS_{name}", value)
     assert main(["evaluators", "agreement", "--project", project, "--json", "--api", stack.api_url]) == 0
     import json

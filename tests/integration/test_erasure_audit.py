@@ -44,11 +44,11 @@ def rows_naming(store: Store, project: str, user: str, traces: list[str]) -> dic
 def replay(stack) -> tuple[IngestWorker, ScoreIngest]:
     """Fresh consumer groups reading the span and score topics from the beginning, into the same database."""
     s = stack.settings
-    spans = IngestWorker(Store(s.clickhouse_dsn, s.clickhouse_database), stack.bootstrap, s.spans_topic, s.dlq_topic,
-                         unique_name("replay"), batch_ms=50, consumer_options={"max_poll_interval_ms": 5_000},
-                         decode_processes=0)
-    scores = ScoreIngest(Store(s.clickhouse_dsn, s.clickhouse_database), stack.bootstrap,
-                         scores_topic(s.spans_topic), s.dlq_topic, unique_name("replay-scores"))
+    spans = IngestWorker(Store(s.storage.dsn, s.storage.database), stack.bootstrap, s.broker.spans_topic,
+                         s.broker.dlq_topic, unique_name("replay"), batch_ms=50,
+                         consumer_options={"max_poll_interval_ms": 5_000}, decode_processes=0)
+    scores = ScoreIngest(Store(s.storage.dsn, s.storage.database), stack.bootstrap,
+                         scores_topic(s.broker.spans_topic), s.broker.dlq_topic, unique_name("replay-scores"))
     for worker in (spans, scores):
         threading.Thread(target=worker.run, daemon=True).start()
     return spans, scores

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from spyglass.core.settings import EvaluatorSettings
 from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.engine import LazyEncoder
 from spyglass.evaluators.registry import load_evaluators
@@ -63,10 +64,10 @@ def test_toxic_and_pii_spans_are_scored_and_served(stack, api):
 
 def test_a_raising_evaluator_leaves_the_others_intact(stack, api, broker):
     project = unique_name("boom")
-    pii = load_evaluators(["pii"])[0]
+    pii = load_evaluators(["pii"], EvaluatorSettings())[0]
     sink = EvaluationSink(stack.store, [Exploding(), Length(), pii], EvalContext(LazyEncoder("cpu")))
-    consumer = SpanConsumer(sink, broker.bootstrap, stack.settings.spans_topic, unique_name("evaluators"), 100, 50,
-                            consumer_options={"max_poll_interval_ms": 1500}, label="test-evaluators")
+    consumer = SpanConsumer(sink, broker.bootstrap, stack.settings.broker.spans_topic, unique_name("evaluators"),
+                            100, 50, consumer_options={"max_poll_interval_ms": 1500}, label="test-evaluators")
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     try:

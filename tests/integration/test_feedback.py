@@ -32,7 +32,7 @@ def test_sdk_and_http_feedback_land_roll_up_and_page(stack, api):
              message="spans stored")
 
     # users' thumbs through the SDK (Kafka): model-a gets 5 down of 6, model-b 0 of 4
-    spyglass.init(project=project, kafka_bootstrap=stack.bootstrap, kafka_topic=stack.settings.spans_topic,
+    spyglass.init(project=project, kafka_bootstrap=stack.bootstrap, kafka_topic=stack.settings.broker.spans_topic,
                   flush_interval_s=0.05)
     try:
         for i, span in enumerate(spans):

@@ -21,7 +21,7 @@ def scrape(url: str) -> dict[tuple, float]:
 
 
 def test_the_stacks_metrics_endpoint_serves_all_its_services(stack, api):
-    group = stack.settings.ingest_group
+    group = stack.settings.ingest.group
     before = scrape(stack.api_url).get(("spyglass_spans_stored_total", (("group", group),)), 0.0)
     project = unique_name("metrics")
     assert api.post("/v1/spans", json={"schema_version": 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spyglass.cli.settings import Settings
+from spyglass.core.settings import MetricsSettings
 from spyglass.telemetry.catalogue import catalogue
 from spyglass.telemetry.doc import BEGIN, END, metrics_markdown
 
@@ -21,7 +21,7 @@ def test_every_metric_and_label_is_listed_and_every_metrics_setting_documented()
         name = metric.describe()[0].name
         row = next(line for line in DOC.splitlines() if line.startswith(f"| `{name}"))
         assert all(f"`{label}`" in row for label in metric._labelnames), row
-    for field in Settings.model_fields:
-        if field.startswith("metrics_port_"):
-            assert f"_{field.removeprefix('metrics_port_').upper()}`" in DOC
+    for variable in MetricsSettings.variables().values():
+        if variable.startswith("SPYGLASS_METRICS_PORT_"):
+            assert f"_{variable.removeprefix('SPYGLASS_METRICS_PORT_')}`" in DOC
     assert "`SPYGLASS_ALERTMANAGER_REPOST_S`" in DOC

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from spyglass.api.app import create_app
 from spyglass.api.deps import ApiDeps
 from spyglass.cli.metrics import role_metrics
-from spyglass.cli.settings import load_settings
+from spyglass.core.settings import load_settings
 from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.engine import run_evaluators
 from spyglass.telemetry.consumer import dead_letter_reason

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from spyglass.cli.main import _parser
-from spyglass.cli.settings import Settings, load_settings
+from spyglass.core.settings import load_settings, setting_names
 
 ROOT = Path(__file__).parents[2]
 COMPOSE_DIR = ROOT / "deploy" / "compose"
@@ -21,7 +21,7 @@ COMPOSE = yaml.safe_load((COMPOSE_DIR / "compose.yaml").read_text())
 MANIFESTS = [doc for path in sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
              for doc in yaml.safe_load_all(path.read_text()) if doc]
 SERVICES = COMPOSE["services"]
-KNOWN = {f"SPYGLASS_{name.upper()}" for name in Settings.model_fields}  # pydantic ignores unknown variables
+KNOWN = {f"SPYGLASS_{name.upper()}" for name in setting_names()}  # pydantic ignores unknown variables
 
 
 def _spyglass_commands() -> list[list[str]]:
@@ -76,7 +76,7 @@ def test_every_setting_exists_and_is_valid(number, monkeypatch):
         assert name in KNOWN, f"{name} is not a setting"
         monkeypatch.setenv(name, value)
     settings = load_settings()  # an unknown name or a bad value raises ConfigError
-    assert settings.clickhouse_dsn.startswith("http"), "deployments use a ClickHouse server"
+    assert settings.storage.dsn.startswith("http"), "deployments use a ClickHouse server"
 
 
 def test_metrics_ports_are_scraped_where_they_are_served():
@@ -109,7 +109,7 @@ def test_scalers_watch_the_groups_and_topic_the_workers_use():
     for scaler in scalers:
         trigger = scaler["spec"]["triggers"][0]["metadata"]
         assert trigger["consumerGroup"] == groups[scaler["spec"]["scaleTargetRef"]["name"]]
-        assert trigger["topic"] == settings.spans_topic
+        assert trigger["topic"] == settings.broker.spans_topic
         assert scaler["spec"]["maxReplicaCount"] <= int(config["SPYGLASS_PARTITIONS"])
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from spyglass.core.settings import TrainingSettings
 from spyglass.evaluators.hallucination.evidence import SpanInput
 
 DATASETS = ("halueval_qa", "begin_wow", "truthfulqa", "synthetic")
@@ -42,8 +42,9 @@ def datasets_root(root: str | None = None) -> Path:
     """The shared datasets folder: argument, then SPYGLASS_DATASETS, then ../shared/datasets."""
     if root:
         return Path(root)
-    if os.environ.get("SPYGLASS_DATASETS"):
-        return Path(os.environ["SPYGLASS_DATASETS"])
+    configured = TrainingSettings().datasets
+    if configured:
+        return Path(configured)
     here = Path(__file__).resolve()
     for parent in here.parents:
         candidate = parent.parent / "shared" / "datasets"

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
+from spyglass.core.settings import TrainingSettings
 from spyglass.training.hallucination.data import Example
 from spyglass.training.hallucination.disk_cache import DiskCachedEncoder
 from spyglass.evaluators.hallucination.evidence import extract
 
-CACHE_DIR = Path(os.environ.get("SPYGLASS_HALLUC_CACHE", "/tmp/halluc_cache"))
+CACHE_DIR = Path(TrainingSettings().halluc_cache)
 
 
 @dataclass

@@ -30,11 +30,9 @@ class Client:
         self.sample_rate = settings.sample_rate
         self.sampled_out = Counter()
         self.errors = Counter()
-        static = {"project": settings.project, "service": settings.service}
-        for field in ("environment", "release"):
-            if getattr(settings, field):
-                static[field] = getattr(settings, field)
-        self._static = static
+        optional = {"environment": settings.environment, "release": settings.release}
+        self._static = {"project": settings.project, "service": settings.service,
+                        **{k: v for k, v in optional.items() if v}}
         self._redact = redact
         self.worker = BatchWorker(exporter, self._prepare, settings.max_queue_size,
                                   settings.max_batch_size, settings.flush_interval_s)
