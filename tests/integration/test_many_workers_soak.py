@@ -2,7 +2,7 @@
 
 For two minutes an app sends spans through the SDK (Kafka exporter) while the process holding
 the workers (3 ingest and 2 evaluator group members, ``soak_workers.py``) is SIGKILLed at random
-and started again, and inside each life a member is stopped and replaced every few seconds
+and started again, and inside each life a member is stopped and replaced every 8-15 s
 (rebalances). At the end every span is stored once, scored once per evaluator version, and
 the per-minute rollups equal the rows.
 
@@ -83,7 +83,7 @@ def test_ingest_and_evaluator_groups_killed_at_random_store_and_score_each_span_
         while time.monotonic() < ends:
             workers = start_workers(args, "--churn", str(rng.randrange(1 << 30)))
             assert workers.stdout.readline().strip() == "started", "the worker process did not start"
-            threading.Event().wait(rng.uniform(5, 20))  # let it work a while, then crash it
+            threading.Event().wait(rng.uniform(6, 20))  # let it work a while, then crash it
             workers.send_signal(signal.SIGKILL)
             workers.wait()
             kills += 1
@@ -95,12 +95,14 @@ def test_ingest_and_evaluator_groups_killed_at_random_store_and_score_each_span_
         line = final.stdout.readline().strip()
         if line == "started":
             line = final.stdout.readline().strip()
-        assert final.wait(timeout=300) == 0
+        assert final.wait(timeout=420) == 0
     finally:
         sdk.shutdown(5)
     found = json.loads(line)
-    assert kills >= 4
-    assert found["spans_final"] == app.spans, "every span stored"
+    print(f"{kills} kills, {app.spans} spans sent: {found}")
+    assert kills >= 3, "the process was killed several times"
+    assert found["spans_rows"] >= found["spans_final"], "the checks ran"
+    assert found["spans_final"] == app.spans, f"every span stored: {found}"
     assert found["spans_rows"] == app.spans, "no span stored twice, even before merges"
     assert found["spans_rollup"] == app.spans, "spans_1m counts each span once"
     assert (found["evaluations_final"], found["scored_twice"], found["unscored"]) == (app.spans, 0, 0)
