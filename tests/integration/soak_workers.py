@@ -7,7 +7,7 @@ here, each on its own thread with its own ``Store`` and its own Kafka consumer (
 of group ``ingest`` or ``evaluators``). ``--churn`` stops one member cleanly and starts a fresh
 one every 8-15 s (rebalances inside a life); the test SIGKILLs the whole process at random
 (a crash: nothing is flushed, offsets not committed are fetched again by the next life).
-``--expect N`` runs until N spans of PROJECT are stored and scored (or 300 s pass), stops every
+``--expect N`` runs one member per group until N spans of PROJECT are stored and scored (or 300 s pass), stops every
 member cleanly and prints the checks as one JSON line.
 """
 
@@ -37,13 +37,16 @@ INGEST_MEMBERS, EVALUATOR_MEMBERS = 3, 2
 # Tansu completes a join after the rebalance timeout (kafka-python: max_poll_interval_ms): short,
 # but long enough that a member starved by a loaded machine is not taken for dead
 OPTIONS = {"max_poll_interval_ms": 8000, "session_timeout_ms": 10000}
+# the final drain: one member per group, never taken for dead by a slow insert (no rebalances)
+DRAIN_OPTIONS = {"max_poll_interval_ms": 20000, "session_timeout_ms": 30000}
 
 
 class Members:
     """The live members of both groups; each runs ``run()`` on its own thread."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, options: dict[str, int]) -> None:
         self.args = args
+        self.options = options
         self.live: list[tuple[str, SpanConsumer, threading.Thread]] = []
 
     def start(self, role: str) -> None:
@@ -51,10 +54,11 @@ class Members:
         store = Store(a.dsn, a.database)
         if role == "ingest":
             member: SpanConsumer = IngestWorker(store, a.bootstrap, a.topic, a.dlq, group="ingest", batch_spans=2000,
-                                                batch_ms=200, consumer_options=OPTIONS, decode_processes=0)
+                                                batch_ms=200, consumer_options=self.options,
+                                                decode_processes=0)
         else:
             sink = EvaluationSink(store, [Length()], EvalContext(LazyEncoder("cpu")))
-            member = SpanConsumer(sink, a.bootstrap, a.topic, "evaluators", 1000, 200, OPTIONS, label="evaluators")
+            member = SpanConsumer(sink, a.bootstrap, a.topic, "evaluators", 1000, 200, self.options, label="evaluators")
         thread = threading.Thread(target=member.run, name=f"{role}-member", daemon=True)
         thread.start()
         self.live.append((role, member, thread))
@@ -105,8 +109,9 @@ def main() -> None:
     die_with_parent()  # a test that dies takes its workers along
     store = Store(args.dsn, args.database)
     migrate(store)
-    members = Members(args)
-    for role in ["ingest"] * INGEST_MEMBERS + ["evaluators"] * EVALUATOR_MEMBERS:
+    members = Members(args, DRAIN_OPTIONS if args.expect else OPTIONS)
+    counts = (1, 1) if args.expect else (INGEST_MEMBERS, EVALUATOR_MEMBERS)
+    for role in ["ingest"] * counts[0] + ["evaluators"] * counts[1]:
         members.start(role)
     print("started", flush=True)
     stop = threading.Event()
