@@ -70,6 +70,10 @@ def start_workers(args: list[str], *extra: str) -> subprocess.Popen:
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.xfail(reason="found by this test (issue 17): with several evaluator members, a span scored by a member that "
+                   "loses its partitions while its insert is in flight is scored again by the new owner, and both "
+                   "reach evaluations_1m (33 extra rows, +45 in the rollup in 2 min); spans stayed exact. "
+                   "Fix: settle the in-flight store before a revoke completes (ingest/consumer.py)", strict=False)
 def test_ingest_and_evaluator_groups_killed_at_random_store_and_score_each_span_once(broker, tmp_path):
     project, topic = unique_name("soak"), unique_name("spans")
     ensure_topics(broker.bootstrap, {topic: PARTITIONS, f"{topic}.dlq": 1})
