@@ -4,7 +4,8 @@ and once after the ingest run, averaged, so a change in the machine's load shift
 
     python bench/ingest.py [--spans 200000]
 
-Last line: {"spans_per_s": ..., "raw_insert_spans_per_s": ..., "ratio": ...}
+Last line: {"spans_per_s": ..., "raw_insert_spans_per_s": ..., "ratio": ..., "cpu_us_per_span": ...,
+"bytes_per_span_disk": ..., "bytes_per_span_json": ...}; the last three feed docs/capacity.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import uuid
 
 import orjson
+import psutil
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -51,6 +53,27 @@ def raw_columnar_insert(store: Store, spans: list[dict]) -> float:
         store.client.insert("spans", [c[lo:lo + 20_000] for c in columns], column_names=list(SPAN_COLUMNS),
                             column_oriented=True)
     return len(spans) / (time.perf_counter() - started)
+
+
+def tree_cpu_s() -> float:
+    """CPU seconds used so far by this process and its live children (ingest's decode workers)."""
+    me = psutil.Process()
+    total = 0.0
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def disk_bytes_per_span(store: Store, spans: int) -> float:
+    """Compressed bytes of the spans table on disk per span, after merging its parts."""
+    store.command("OPTIMIZE TABLE spans FINAL")
+    size = store.rows("SELECT sum(data_compressed_bytes) AS b FROM system.parts WHERE database = currentDatabase() "
+                      "AND table = 'spans' AND active")[0]["b"]
+    return size / spans
 
 
 def main() -> None:
@@ -98,6 +121,7 @@ def main() -> None:
                               consumer_options={"max_poll_interval_ms": 2000},
                               decode_processes=args.decode_processes)
         thread = threading.Thread(target=worker.run, daemon=True)
+        cpu_before = tree_cpu_s()
         thread.start()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("ingesting", total=total)
@@ -105,12 +129,14 @@ def main() -> None:
                 progress.update(task, completed=worker.stats.stored)
                 time.sleep(0.05)
         done = time.monotonic()
+        cpu_used = tree_cpu_s() - cpu_before  # includes the broker client and chDB's insert threads
         if not thread.is_alive():
             console.print("[red]the ingest worker stopped early; see the log above[/]")
         worker.stop()
         thread.join()
         rate = total / (done - worker.stats.first_record_at)
         stored = store.rows("SELECT count() AS n FROM spans FINAL")[0]["n"]
+        disk = disk_bytes_per_span(store, stored)
     console.print(f"ingest: {rate:,.0f} spans/s")
     raw_rate = (raw_before + raw_run("bench_raw_after")) / 2
     table = Table(title="Kafka -> ClickHouse ingest (chDB, same run)")
@@ -119,10 +145,14 @@ def main() -> None:
     table.add_row("spyglass ingest (poll, decode, validate, insert, commit)", f"{rate:,.0f}")
     table.add_row("raw clickhouse-connect columnar insert (mean of before and after)", f"{raw_rate:,.0f}")
     console.print(table)
+    console.print(f"per span: {cpu_used / total * 1e6:,.1f} CPU µs in ingest (all threads and decode workers), "
+                  f"{disk:,.0f} bytes on disk (compressed) vs {payload_bytes:,.0f} bytes of JSON")
     console.print(f"stored {stored:,} of {total:,} (worker: {worker.stats}, "
                   f"duplicates skipped {worker.span_sink.duplicates_skipped})")
     print(json.dumps({"spans_per_s": round(rate), "raw_insert_spans_per_s": round(raw_rate),
-                      "ratio": round(rate / raw_rate, 3), "spans": total, "stored": stored}))
+                      "ratio": round(rate / raw_rate, 3), "spans": total, "stored": stored,
+                      "cpu_us_per_span": round(cpu_used / total * 1e6, 1),
+                      "bytes_per_span_disk": round(disk, 1), "bytes_per_span_json": round(payload_bytes, 1)}))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ class StorageSettings(Section):
 
     dsn: str = "chdb://./spyglass-data/clickhouse"
     database: str = "spyglass"
+    cluster: str = Field("", description="a server cluster name: `spyglass migrate` creates Replicated local "
+                         "tables and Distributed tables ON CLUSTER (docs/operations.md)")
     retention_days: int = Field(0, ge=0, validation_alias="SPYGLASS_RETENTION_DAYS",
                                 description="TTL on spans and rollups; 0 keeps forever")
     retention_interval_s: float = Field(3600.0, ge=1.0, validation_alias="SPYGLASS_RETENTION_INTERVAL_S",

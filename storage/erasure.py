@@ -68,7 +68,7 @@ def erase(store: Store, project: str, kind: str, subject: str, key_id: str = "")
         params = {"p": project, "t": traces, "u": subject}
         count = store.rows(f"SELECT count() AS n FROM {table} WHERE {where}", parameters=params)[0]["n"]
         if count:
-            store.command(f"DELETE FROM {table} WHERE {where}", parameters=params, settings=_SYNC)
+            store.command(f"DELETE FROM {store.mutation_target(table)} WHERE {where}", parameters=params, settings=_SYNC)
         removed[table] = int(count)
     store.command("INSERT INTO erasures (project, kind, subject, key_id, removed) VALUES "
                   "({p:String}, {k:String}, {s:String}, {key:String}, {r:String})",
@@ -80,7 +80,7 @@ def erase(store: Store, project: str, kind: str, subject: str, key_id: str = "")
 def purge(store: Store) -> None:
     """Rewrite the parts holding deleted rows now, instead of at their next merge."""
     for table in ERASABLE:
-        store.command(f"OPTIMIZE TABLE {table} FINAL")
+        store.command(f"OPTIMIZE TABLE {store.mutation_target(table)} FINAL")
 
 
 class ErasedSubjects:

@@ -81,6 +81,6 @@ def apply_retention(store: Store, retention_days: int) -> None:
     for table, ddl in tables.items():
         if retention_days:
             column = RETENTION_TABLES[table]
-            store.command(f"ALTER TABLE {table} MODIFY TTL toDateTime({column}) + INTERVAL {int(retention_days)} DAY")
+            store.command(f"ALTER TABLE {store.mutation_target(table)} MODIFY TTL toDateTime({column}) + INTERVAL {int(retention_days)} DAY")
         elif " TTL " in ddl:
-            store.command(f"ALTER TABLE {table} REMOVE TTL")
+            store.command(f"ALTER TABLE {store.mutation_target(table)} REMOVE TTL")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl
 from typing import Any, Sequence
 
 import clickhouse_connect
@@ -22,11 +23,16 @@ _DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 def _client_args(dsn: str) -> dict[str, Any]:
     if dsn.startswith("chdb://"):
         path = dsn[len("chdb://"):]
-        if path and not path.startswith("/"):  # chdb://./relative -> absolute, created on demand
+        # chdb://./relative -> absolute, created on demand
+        path, _, query = path.partition("?")  # chdb:///data?config-file=x.xml: engine start-up options
+        if path and not path.startswith("/"):
             path = str(Path(path).resolve())
         if path:
             Path(path).mkdir(parents=True, exist_ok=True)
-        return {"dsn": f"chdb://{path}"}
+        args: dict[str, Any] = {"dsn": f"chdb://{path}"}
+        if query:
+            args["chdb_options"] = dict(parse_qsl(query, keep_blank_values=True))
+        return args
     if dsn.startswith(("http://", "https://", "clickhouse://", "clickhouses://")):
         return {"dsn": dsn}
     raise ConfigError(
@@ -42,6 +48,7 @@ class Store:
             raise ConfigError(f"SPYGLASS_CLICKHOUSE_DATABASE={database!r} is not a plain identifier")
         self.dsn = dsn
         self.database = database
+        self._targets: dict[str, str] = {}
         args = _client_args(dsn)
         try:
             bootstrap = clickhouse_connect.get_client(**args)
@@ -99,6 +106,17 @@ class Store:
                     self.client.raw_insert(table, list(columns), body, settings=settings, fmt="JSONEachRow")
         except ClickHouseError as exc:
             raise StorageError(f"insert into {table} failed: {exc}") from exc
+
+    def mutation_target(self, table: str) -> str:
+        """Where a DELETE, ALTER or OPTIMIZE of ``table`` goes: the table itself, or on a cluster
+        (``table`` is Distributed, see ``storage/cluster.py``) its local tables on every node."""
+        if table not in self._targets:
+            rows = self.rows("SELECT engine_full FROM system.tables WHERE database = currentDatabase() "
+                             "AND name = {t:String}", parameters={"t": table})
+            engine = rows[0]["engine_full"] if rows else ""
+            match = re.match(r"Distributed\('?(\w+)'?, *'?\w+'?, *'?(\w+)'?", engine)
+            self._targets[table] = f"{match.group(2)} ON CLUSTER {match.group(1)}" if match else table
+        return self._targets[table]
 
     def ping(self) -> bool:
         """True when ClickHouse answers a trivial query."""
