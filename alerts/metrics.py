@@ -31,7 +31,12 @@ SPAN_VALUES = {
 # size is what they scored)
 EVAL_VALUES = {"flag_rate": ("sum(flagged_weighted) / sum(weighted)", "sum(evaluated)"),
                "score_mean": ("sum(score_sum) / sum(scored)", "sum(scored)"),
-               "flagged": ("sum(flagged_weighted)", "sum(evaluated)")}
+               "flagged": ("sum(flagged_weighted)", "sum(evaluated)"),
+               "flag_rate_ci95": ("1.96 * sqrt(greatest((1 - 2 * sum(flagged_weighted) / sum(weighted)) * sum(flagged_w2)"
+                                  " + pow(sum(flagged_weighted) / sum(weighted), 2) * sum(weighted_w2), 0))"
+                                  " / sum(weighted)", "sum(evaluated)"),
+               "scored_share": ("least(sum(evaluated) / sum(weighted), 1)", "sum(weighted)"),
+               "sample_size": ("sum(evaluated)", "sum(evaluated)")}
 # scores from outside (issue 16): share of negative (thumbs-down) scores, mean value, count
 FEEDBACK_VALUES = {"feedback_negative_rate": ("sum(negative) / sum(valued)", "sum(valued)"),
                    "feedback_mean": ("sum(value_sum) / sum(valued)", "sum(valued)"),

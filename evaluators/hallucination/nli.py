@@ -20,8 +20,6 @@ from spyglass.evaluators.hallucination.chunking import chunk_context
 from spyglass.evaluators.hallucination.claims import decontextualize, split_claims
 from spyglass.evaluators.hallucination.evidence import SpanInput, Verdicts
 
-from spyglass.evaluators.batching import pack_by_tokens
-
 _SUPPORT_NAMES = ("entail", "consistent", "support", "faithful", "grounded")
 
 

@@ -6,7 +6,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-NOT_BACKEND = {"sdk", "tests", "docs", "dashboards", "deploy"}
+# not backend packages: the SDK (its own distribution), tests, data, and benches (they start processes with
+# environments of their own)
+NOT_BACKEND = {"sdk", "tests", "docs", "dashboards", "deploy", "bench"}
 
 
 def _imports(path: Path) -> set[str]:
