@@ -70,10 +70,6 @@ def start_workers(args: list[str], *extra: str) -> subprocess.Popen:
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.xfail(reason="found by this test (issue 17): with several evaluator members, a span scored by a member that "
-                   "loses its partitions while its insert is in flight is scored again by the new owner, and both "
-                   "reach evaluations_1m (33 extra rows, +45 in the rollup in 2 min); spans stayed exact. "
-                   "Fix: settle the in-flight store before a revoke completes (ingest/consumer.py)", strict=False)
 def test_ingest_and_evaluator_groups_killed_at_random_store_and_score_each_span_once(broker, tmp_path):
     project, topic = unique_name("soak"), unique_name("spans")
     ensure_topics(broker.bootstrap, {topic: PARTITIONS, f"{topic}.dlq": 1})
@@ -110,5 +106,11 @@ def test_ingest_and_evaluator_groups_killed_at_random_store_and_score_each_span_
     assert found["spans_final"] == app.spans, f"every span stored: {found}"
     assert found["spans_rows"] == app.spans, "no span stored twice, even before merges"
     assert found["spans_rollup"] == app.spans, "spans_1m counts each span once"
-    assert (found["evaluations_final"], found["scored_twice"], found["unscored"]) == (app.spans, 0, 0)
-    assert found["evaluations_rollup"] == found["evaluations_rows"] == app.spans, "evaluations_1m exact"
+    scored = (found["evaluations_final"], found["scored_twice"], found["unscored"],
+              found["evaluations_rollup"], found["evaluations_rows"])
+    if scored != (app.spans, 0, 0, app.spans, app.spans):
+        # known, found by this test (issue 17): a span scored by an evaluator member that loses its
+        # partitions while its insert is in flight is scored again by the new owner, and both reach
+        # evaluations_1m. Spans stay exact (asserted above). Fix: settle the in-flight store before a
+        # revoke completes (ingest/consumer.py).
+        pytest.xfail(f"evaluations not exact under churn (known): {found}")
