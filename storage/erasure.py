@@ -21,7 +21,7 @@ from spyglass.storage.store import Store
 
 # table -> column holding the trace id; spans and scores also carry user_id
 ERASABLE = {"spans": "trace_id", "evaluations": "trace_id", "scores": "trace_id", "review_labels": "trace_id"}
-_SYNC = {"lightweight_deletes_sync": 2, "mutations_sync": 2}
+SYNC_DELETE = {"lightweight_deletes_sync": 2, "mutations_sync": 2}  # DELETE returns once done everywhere
 KINDS = ("user", "trace")
 
 
@@ -68,7 +68,7 @@ def erase(store: Store, project: str, kind: str, subject: str, key_id: str = "")
         params = {"p": project, "t": traces, "u": subject}
         count = store.rows(f"SELECT count() AS n FROM {table} WHERE {where}", parameters=params)[0]["n"]
         if count:
-            store.command(f"DELETE FROM {store.mutation_target(table)} WHERE {where}", parameters=params, settings=_SYNC)
+            store.command(f"DELETE FROM {store.mutation_target(table)} WHERE {where}", parameters=params, settings=SYNC_DELETE)
         removed[table] = int(count)
     store.command("INSERT INTO erasures (project, kind, subject, key_id, removed) VALUES "
                   "({p:String}, {k:String}, {s:String}, {key:String}, {r:String})",

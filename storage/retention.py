@@ -16,13 +16,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from spyglass.storage.erasure import SYNC_DELETE
 from spyglass.storage.schema import RETENTION_TABLES
 from spyglass.storage.store import Store
 
 log = logging.getLogger(__name__)
 # every project-keyed table with its time column; the audit log is not the project's data to expire
 TABLES = {**RETENTION_TABLES, "bias_reports": "computed_at"}
-_SYNC = {"lightweight_deletes_sync": 2, "mutations_sync": 2}
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def enforce(store: Store, now: float | None = None) -> list[Expired]:
             params = {"p": project, "c": int(cutoff * 1000)}
             count = int(store.rows(f"SELECT count() AS n FROM {table} WHERE {where}", parameters=params)[0]["n"])
             if count:
-                store.command(f"DELETE FROM {table} WHERE {where}", parameters=params, settings=_SYNC)
+                store.command(f"DELETE FROM {store.mutation_target(table)} WHERE {where}", parameters=params,
+                              settings=SYNC_DELETE)
             removed[table] = count
         done.append(Expired(project, days, cutoff, removed))
     return done
