@@ -20,7 +20,8 @@ from spyglass.core.errors import InvalidInput
 from spyglass.storage.store import Store
 
 # table -> column holding the trace id; spans and scores also carry user_id
-ERASABLE = {"spans": "trace_id", "evaluations": "trace_id", "scores": "trace_id", "review_labels": "trace_id"}
+ERASABLE = {"spans": "trace_id", "evaluations": "trace_id", "scores": "trace_id", "review_labels": "trace_id",
+            "trace_index": "trace_id"}
 SYNC_DELETE = {"lightweight_deletes_sync": 2, "mutations_sync": 2}  # DELETE returns once done everywhere
 KINDS = ("user", "trace")
 

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 import spyglass.sdk as spyglass
+from spyglass.broker import ensure_topics
 from spyglass.sdk.wire import decode_record
 from support import unique_name, wait_for
 
@@ -58,8 +59,13 @@ def test_the_http_variant_reaches_the_store(stack, api):
 
 def test_the_kafka_variant_sends_to_the_span_topic(broker):
     project = unique_name("readme")
-    consumer = KafkaConsumer("spyglass.spans", bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest",
-                             group_id=unique_name("readme"), consumer_timeout_ms=1000)
+    ensure_topics(broker.bootstrap, {"spyglass.spans": 4})  # the SDK's default topic
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, consumer_timeout_ms=1000)
+    partitions = [TopicPartition("spyglass.spans", p) for p in consumer.partitions_for_topic("spyglass.spans")]
+    consumer.assign(partitions)  # no group: read every partition from where it ends now
+    consumer.seek_to_end(*partitions)
+    for partition in partitions:
+        consumer.position(partition)
     run_snippet(SNIPPET.replace("kafka:9092", broker.bootstrap).replace("support-bot", project))
 
     def spans_of_project() -> list[dict]:
