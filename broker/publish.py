@@ -1,4 +1,4 @@
-"""Publishing span batches to Kafka from the backend (HTTP and OTLP ingest): one road for every span."""
+"""Publishing batches to Kafka from the backend (HTTP and OTLP ingest, scores): one road for every record."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ class BrokerBusy(BrokerError):
     retry_after_s = 1.0
 
 
-class SpanPublisher:
-    """Sends spans as wire-format records and waits until the broker has them. Thread-safe."""
+class RecordPublisher:
+    """Sends record bodies to one topic and waits until the broker has them all. Thread-safe."""
 
     def __init__(self, bootstrap: str, topic: str, ack_timeout_s: float = 10.0) -> None:
         self.topic = topic
@@ -30,14 +30,10 @@ class SpanPublisher:
         self._producer = make_producer(bootstrap, max_block_ms=1_000, linger_ms=2)
         self.rejected_busy = 0
 
-    def publish(self, spans: list[Any]) -> int:
-        """Publish spans (as sent, unvalidated or validated); return how many. Raises BrokerError."""
-        futures = []
+    def send_all(self, bodies: list[bytes]) -> None:
+        """Send ``bodies`` and wait for every acknowledgement. Raises ``BrokerBusy`` or ``BrokerError``."""
         try:
-            for lo in range(0, len(spans), SPANS_PER_RECORD):
-                body = orjson.dumps({"schema_version": SCHEMA_VERSION, "spans": spans[lo:lo + SPANS_PER_RECORD]},
-                                    default=str)
-                futures.append(self._producer.send(self.topic, body))
+            futures = [self._producer.send(self.topic, body) for body in bodies]
             for future in futures:
                 future.get(timeout=self.ack_timeout_s)
         except KafkaTimeoutError as exc:
@@ -45,7 +41,6 @@ class SpanPublisher:
             raise BrokerBusy(f"broker busy, retry later: {exc}") from exc
         except KafkaError as exc:
             raise BrokerError(f"could not publish to {self.topic}: {exc}") from exc
-        return len(spans)
 
     def connected(self) -> bool:
         """Whether the producer can currently reach a broker."""
@@ -56,3 +51,13 @@ class SpanPublisher:
 
     def close(self) -> None:
         self._producer.close(timeout=5)
+
+
+class SpanPublisher(RecordPublisher):
+    """Sends spans as wire-format records."""
+
+    def publish(self, spans: list[Any]) -> int:
+        """Publish spans (as sent, unvalidated or validated); return how many. Raises BrokerError."""
+        self.send_all([orjson.dumps({"schema_version": SCHEMA_VERSION, "spans": spans[lo:lo + SPANS_PER_RECORD]},
+                                    default=str) for lo in range(0, len(spans), SPANS_PER_RECORD)])
+        return len(spans)
