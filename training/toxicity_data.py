@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+DEFAULT_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SPLITS = ("train", "validation", "test")
 
 

@@ -80,10 +80,53 @@ IMPLICIT_HATE = [
     "{G} should be kept out of public office.", "Of course {one} would steal it.", "{G} are a mistake of nature.",
 ]
 
+# The same short shapes with a word of praise (benign) or of contempt (toxic): the model has to read
+# the adjective or the verb, not the "[group] are ..." shape that praise and attacks share.
+PRAISE = ["brilliant", "wonderful", "lovely", "amazing", "great", "beautiful", "kind", "generous", "talented",
+          "strong", "resilient", "welcoming", "incredible", "admirable", "funny", "clever", "wise", "awesome",
+          "caring", "brave", "hard-working", "friendly", "gifted", "inspiring", "honest", "creative", "warm",
+          "thoughtful", "fantastic", "remarkable", "delightful", "loyal"]
+CONTEMPT = ["disgusting", "worthless", "stupid", "filthy", "vile", "pathetic", "useless", "lazy", "dangerous",
+            "evil", "repulsive", "dirty", "dumb", "primitive", "savage", "inferior", "untrustworthy", "sick",
+            "brainless", "revolting"]
+SHAPES = ["{G} are {adj}.", "{G} are so {adj}.", "{G} are really {adj}.", "{G} are such {adj} people.",
+          "All the {g} I know are {adj}.", "Honestly, {g} are {adj}.", "I think {g} are {adj}.",
+          "{G} are truly {adj}.", "{One} is always {adj}.", "{G} are just {adj}, full stop.",
+          "Everyone knows {g} are {adj}.", "{G} are the most {adj} people in {place}."]
+FEELINGS = [("I love {g}.", "I hate {g}."), ("I adore {g}.", "I despise {g}."),
+            ("I really like {g}.", "I can't stand {g}."), ("I admire {g} so much.", "{G} make me sick."),
+            ("{G} are a gift to the world.", "{G} are a plague on the world."),
+            ("My favourite neighbours are {g}.", "My worst neighbours are {g}."),
+            ("{G} make the world better.", "{G} make the world worse."),
+            ("We should celebrate {g}.", "We should get rid of {g}."),
+            ("Nobody respects {g} more than I do.", "Nobody hates {g} more than I do."),
+            ("It's a joy to work with {g}.", "It's a nightmare to work with {g}.")]
+
+# Counterfactual twins of our own hateful and threatening templates (``toxicity_generated.py``):
+# the same frame with the harm swapped for kindness. Without them the model learnt the frames
+# themselves ("... any other {g} like you", "{G} should all be ...") as hate.
+KIND_TWINS = [
+    "{G} should be encouraged to vote.", "{G} belong in this country as much as anyone.",
+    "Our kids love spending time with {g}.", "The world is better with {g} in it.",
+    "{G} improve everything they touch.", "{G} should play a bigger part in public life.",
+    "Always hire {g}, they are {praise}.", "You can always trust {g}.", "{G} are an asset to society.",
+    "{G} like you are {hero}.", "{G} should all be protected.", "Someone should thank every one of those {g}.",
+    "We need to stand up for {g}.", "I want to help all {g}.", "{G} deserve to thrive.",
+    "It's time to welcome {g}.", "I'm going to greet the next one of those {g} I see.",
+    "I will support you and every other {one_bare} like you.", "I'll defend any {one_bare} like you.",
+    "I'm going to make you smile.", "I will find you a seat.", "I know where you live, and I'm bringing cake.",
+    "I will help you.", "I'm coming to your party.", "I hope you win.", "You deserve to be happy.",
+    "I will track your parcel for you.", "Watch your step on the ice.", "Your family is always welcome here.",
+    "Nobody could replace you.", "{G} in charge would make us proud.", "We should honour {g}.",
+    "{G} belong in every boardroom.", "Let's celebrate the {g} in our team.", "I'd trust {one} with my life.",
+]
+HEROES = ["heroes", "role models", "treasures", "the best of us", "an inspiration", "a joy to know"]
+
 
 def _slots(rng: random.Random) -> dict[str, str]:
     g, one = rng.choice(GROUP_PAIRS)
-    return {"g": g, "G": g[0].upper() + g[1:], "one": one, "place": rng.choice(PLACES), "job": rng.choice(JOBS),
+    return {"g": g, "G": g[0].upper() + g[1:], "one": one, "One": one[0].upper() + one[1:],
+            "one_bare": one.split(" ", 1)[1], "praise": rng.choice(PRAISE), "hero": rng.choice(HEROES), "place": rng.choice(PLACES), "job": rng.choice(JOBS),
             "topic": rng.choice(TOPICS)}
 
 
@@ -99,3 +142,15 @@ def generate_identity(seed: int = 1, per_benign: int = 24, per_hate: int = 20) -
             text = template.format(**_slots(rng))
             text = text[0].upper() + text[1:]
             yield text, 1, []  # no slur to point at: the whole sentence is the attack
+    for template in SHAPES:
+        for words, toxic in ((PRAISE, 0), (CONTEMPT, 1)):
+            for _ in range(per_hate):
+                yield template.format(adj=rng.choice(words), **_slots(rng)), toxic, []
+    for template in KIND_TWINS:
+        for _ in range(per_benign if "{" in template else 2):
+            text = template.format(**_slots(rng))
+            yield text[0].upper() + text[1:], 0, []
+    for pair in FEELINGS:
+        for toxic, template in enumerate(pair):
+            for _ in range(per_hate):
+                yield template.format(**_slots(rng)), toxic, []

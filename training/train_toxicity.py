@@ -32,7 +32,7 @@ from spyglass.training.toxicity_fit import best_f1_threshold, fit_all, weights_o
 from spyglass.training.toxicity_sources import ToxicText, load_sources
 
 GATE_RECALL = 0.995
-VERSION = "6"
+VERSION = "7"
 TRAINED_ON = ("civil_toxic_spans, stormfront_hate, wikipedia_talk, hatexplain, davidson (x0.25), generated examples "
               "(threats, insults, identity attacks, statements about groups), benign LLM-style answers: train split "
               "(training/toxicity_sources.py)")
