@@ -25,13 +25,11 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic
 
-from kafka import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -41,6 +39,7 @@ from spyglass.ingest.batch import Batch, Prepared, SpanSink, StoreInterrupted
 from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
+from spyglass.ingest.handover import Handover, commit_bound, read_bounds
 from spyglass.ingest.offsets import OffsetBook
 from spyglass.storage.errors import SpyglassError
 from spyglass.telemetry.consumer import ConsumerTelemetry
@@ -93,7 +92,6 @@ class SpanConsumer(Generic[Prepared]):
         self.store_on_stop = store_on_stop
         self.stats = ConsumerStats()
         self.telemetry = ConsumerTelemetry(group, label)
-        self.partitions: set[TopicPartition] = set()  # assigned to this member now
         self._consumer_options = consumer_options or {}
         self._decode = getattr(sink, "decode", decode_values)
         self._decoders = DecodePool(decode_processes)
@@ -103,16 +101,9 @@ class SpanConsumer(Generic[Prepared]):
         self._decoding: deque[tuple[Future[Decoded], Batch[Prepared]]] = deque()  # closed batches, oldest first
         self._inflight: tuple[Future[int], Batch[Prepared]] | None = None  # the batch being stored
         self._paused = False  # fetching paused while the pipeline is full
-        self._rebalanced = False  # set by the rebalance listener, handled after poll() returns
-        # Between a revoke and the loop's handling of the assignment that follows, no store starts:
-        # the listener waits for the one in flight, so the partitions' next owner (who starts after
-        # every member has rejoined) finds its rows stored and filters them (``may_repeat``).
-        self._lock = threading.Lock()  # guards _revoking, _assigned, partitions, _inflight's start
-        self._revoking = False
-        self._assigned = False  # an assignment came after the last revoke
-        # how long a revoke waits for the store in flight: past the rebalance timeout the group
-        # has gone on without this member anyway
-        self._revoke_wait_s = self._consumer_options.get("max_poll_interval_ms", 30_000) / 1000
+        # partitions given up in a rebalance are settled first (see ingest.handover)
+        self._handover = Handover(label, self._consumer_options.get("max_poll_interval_ms", 30_000) / 1000,
+                                  getattr(sink, "abandon", None))
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
         self._drain_deadline = 0.0  # set when a draining stop begins
         self._drain_ends: dict[TopicPartition, int] = {}
@@ -120,9 +111,14 @@ class SpanConsumer(Generic[Prepared]):
         self._reset()
 
     @property
+    def partitions(self) -> set[TopicPartition]:
+        """The partitions assigned to this member now."""
+        return self._handover.partitions
+
+    @property
     def revoking(self) -> bool:
-        """Whether partitions are being taken from this member and it has not handled its new assignment yet."""
-        return self._revoking
+        """Whether partitions were given up and the new assignment is not handled yet (no store starts)."""
+        return self._handover.revoking
 
     def stop(self) -> None:
         """Ask ``run()`` to store what it holds (or, without ``store_on_stop``, to drop it) and return; thread-safe."""
@@ -133,21 +129,8 @@ class SpanConsumer(Generic[Prepared]):
 
     def run(self) -> None:
         """Consume until stopped. Blocking; call from a dedicated thread or process."""
-        loop = self
-
-        class _Listener(ConsumerRebalanceListener):
-            # kafka-python calls these on its network thread: no blocking consumer calls here
-            def on_partitions_revoked(self, revoked: Any) -> None:
-                loop._give_up_partitions()
-
-            def on_partitions_assigned(self, assigned: Any) -> None:
-                with loop._lock:
-                    loop._rebalanced = True
-                    loop._assigned = True
-                    loop.partitions = set(assigned)
-
         self._decoders.start()
-        self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=_Listener(),
+        self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=self._handover.listener(),
                                        **self._consumer_options)
         last_report = time.monotonic()
         try:
@@ -158,7 +141,7 @@ class SpanConsumer(Generic[Prepared]):
                     self._start_over()
                 busy = self._decoding or self._inflight
                 polled = self._consumer.poll(timeout_ms=10 if busy else 100, max_records=16)
-                if self._rebalanced:
+                if self._handover.rebalanced:
                     self._after_rebalance()
                 for tp, messages in polled.items():
                     if tp not in self.partitions:  # revoked meanwhile: its next owner reads it
@@ -260,7 +243,7 @@ class SpanConsumer(Generic[Prepared]):
         while True:
             if self._inflight and self._inflight[0].done():
                 self._settle()
-            elif not self._inflight and self._decoding and self._decoding[0][0].done() and not self._revoking:
+            elif not self._inflight and self._decoding and self._decoding[0][0].done() and not self.revoking:
                 self._store()
             else:
                 return
@@ -286,40 +269,27 @@ class SpanConsumer(Generic[Prepared]):
             self._decoders.restart()
             self._failed(exc, batch)
             return
-        if not self._promise(batch):
+        try:  # first the bound past which nothing is stored without a commit saying so (ingest.offsets)
+            commit_bound(self._consumer, self._book, batch.offsets, self.partitions)
+        except KafkaError as exc:
+            self._failed(exc, batch)
             return
-        with self._lock:  # checked and started at once: a revoke either sees this store or stops it
-            if not self._revoking:
-                self._inflight = (self._helper.submit(self.telemetry.timed(self.sink.store), batch), batch)
-                return
-        # partitions are being revoked: not stored; the rewind after the rebalance fetches it again
+        future = self._handover.start_store(partial(self._helper.submit, self.telemetry.timed(self.sink.store), batch),
+                                            batch)
+        if future is not None:
+            self._inflight = (future, batch)
+            return
+        # partitions are being given up: not stored; the rewind after the rebalance fetches it again
         discard = getattr(self.sink, "discard", None)
         if discard is not None:
             discard(batch.decoded)
-
-    def _promise(self, batch: Batch[Prepared]) -> bool:
-        """Before storing ``batch``: commit a higher bound for each partition it would pass (see
-        ``OffsetBook``); False (and the batch fetched again) when that commit fails."""
-        with self._lock:
-            owned = set(self.partitions)
-        ends = {tp: self._consumer.highwater(tp) for tp in batch.next if tp in owned}  # known from fetches
-        intents = self._book.intents(batch.offsets, ends)
-        if not intents:
-            return True
-        try:
-            self._consumer.commit({TopicPartition(*tp): OffsetAndMetadata(offset, self._book.metadata(tp, bound), -1)
-                                   for tp, (offset, bound) in intents.items()})
-        except KafkaError as exc:
-            self._failed(exc, batch)
-            return False
-        self._book.bound_committed({tp: bound for tp, (_, bound) in intents.items()})
-        return True
 
     def _settle(self) -> None:
         """Wait for the in-flight batch; commit its offsets, or rewind on failure."""
         assert self._inflight is not None
         future, batch = self._inflight
         self._inflight = None
+        self._handover.stored()
         try:
             stored = future.result()
         except StoreInterrupted:
@@ -328,9 +298,7 @@ class SpanConsumer(Generic[Prepared]):
         except (SpyglassError, KafkaError) as exc:
             self._failed(exc, batch)
             return
-        commit = self._book.stored(batch.offsets)
-        with self._lock:  # never for a partition given up: it may be another member's by now
-            commit = {tp: offset for tp, offset in commit.items() if tp in self.partitions and not self._revoking}
+        commit = self._handover.owned(self._book.stored(batch.offsets))  # never for partitions given up
         try:
             if commit:
                 self._consumer.commit({tp: OffsetAndMetadata(offset, self._book.metadata(tp), -1)
@@ -353,35 +321,6 @@ class SpanConsumer(Generic[Prepared]):
         self._rewind([batch])
         self._stop.wait(backoff_s(self.stats.failures, 0.1, 5.0))
 
-    def _give_up_partitions(self) -> None:
-        """On the network thread, before this member rejoins: let the store in flight finish.
-
-        The partitions' next owner starts from the last commit once every member has rejoined; by
-        then what this member stored is in ClickHouse, where that owner's filter finds it. A sink
-        with ``abandon(batch)`` (evaluators: scoring may take long) stops the batch instead. No
-        store starts until the loop has handled the assignment that follows.
-        """
-        with self._lock:
-            self._revoking = True
-            self._assigned = False
-            self._rebalanced = True
-            self.partitions = set()
-            inflight = self._inflight
-        if inflight is None:
-            return
-        abandon = getattr(self.sink, "abandon", None)
-        if abandon is not None:
-            abandon(inflight[1])
-        started = time.monotonic()
-        try:
-            inflight[0].exception(timeout=self._revoke_wait_s)
-        except FutureTimeout:
-            log.warning("%s: store of %s still running after %.0fs; its partitions' next owner may store it "
-                        "again", self.label, inflight[1].ranges, self._revoke_wait_s)
-        waited = time.monotonic() - started
-        if waited > 1:
-            log.info("%s: waited %.1fs for the store in flight before giving up partitions", self.label, waited)
-
     def _after_rebalance(self) -> None:
         """Partitions moved. Settle the store in flight; fetch everything else again from whoever owns it.
 
@@ -389,7 +328,6 @@ class SpanConsumer(Generic[Prepared]):
         last commit and filters what we stored after it (``may_repeat``). Batches holding records
         below a newly assigned partition's end may repeat what its previous owner stored.
         """
-        self._rebalanced = False
         if self._inflight:
             self._settle()
         self._rewind([])
@@ -397,29 +335,9 @@ class SpanConsumer(Generic[Prepared]):
         if paused:  # the pipeline is empty now; a partition left paused would never be fetched again
             self._consumer.resume(*paused)
         self._paused = False
-        with self._lock:
-            assigned = self._assigned
-            if assigned:
-                self._assigned = False
-                self._revoking = False
-            partitions = set(self.partitions)
-        if assigned and partitions:
-            self._inherit(partitions)
-
-    def _inherit(self, partitions: set[TopicPartition]) -> None:
-        """Newly assigned: batches below the bound each partition's last commit names may repeat
-        what its previous owner stored (``OffsetBook.assigned``)."""
-        try:
-            ends = self._consumer.end_offsets(list(partitions))
-            commits = {tp: self._consumer.committed(tp, metadata=True) for tp in partitions}
-        except KafkaError as exc:  # not knowing where the previous owner stopped, assume the worst
-            log.warning("%s: cannot read the commits of %s; filtering every batch of them: %s", self.label,
-                        sorted(partitions), exc)
-            ends, commits = {tp: 1 << 62 for tp in partitions}, {tp: OffsetAndMetadata(0, "", -1) for tp in partitions}
-        for tp in partitions:
-            commit = commits.get(tp)
-            self._book.assigned(tp, commit.offset if commit else None, commit.metadata if commit else None,
-                                ends.get(tp, 1 << 62))
+        partitions = self._handover.take_assignment()
+        if partitions:
+            read_bounds(self._consumer, self._book, partitions, self.label)
 
     def _start_over(self) -> None:
         """The embedded broker's retention recreated the topic (``broker/rotation.py``): read it from 0.
@@ -431,6 +349,7 @@ class SpanConsumer(Generic[Prepared]):
         if self._inflight:
             self._inflight[0].exception()  # wait for it; failed or not, it comes again
             self._inflight = None
+            self._handover.stored()
         self._rewind([])
         if self._paused:  # the pipeline was full; it is empty now
             self._consumer.resume(*self._consumer.paused())
