@@ -325,8 +325,9 @@ class SpanConsumer(Generic[Prepared]):
         """Partitions moved. Settle the store in flight; fetch everything else again from whoever owns it.
 
         Partitions we kept are rewound to what is stored; the others' new owner starts from the
-        last commit and filters what we stored after it (``may_repeat``). Batches holding records
-        below a newly assigned partition's end may repeat what its previous owner stored.
+        last commit and filters what we stored after it (``may_repeat``). For the partitions newly
+        assigned, batches below the bound of their last commit may repeat what their previous owner
+        stored (``ingest.handover.read_bounds``); stores may start again.
         """
         if self._inflight:
             self._settle()

@@ -56,10 +56,11 @@ class App:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            with sdk.span("answer", kind="chain"):
+            with sdk.span("answer", kind="chain") as root:
                 for step in ("retrieve", "llm", "tool"):
                     with sdk.span(step, kind={"retrieve": "retrieval"}.get(step, step)) as child:
                         child.set(completion=f"{step} says hello " * 3)
+                root.set(completion="the answer says hello")  # every span has a completion: every span is scored
             self.spans += 4
             self._stop.wait(0.005)  # an app's pace, not a wait for a condition
 
