@@ -59,6 +59,7 @@ class EvaluationSink:
         self.rollups_repaired = 0
         self._last_record_ms = 0  # newest Kafka timestamp of the previous batch
         self._interrupted = threading.Event()
+        self._abandoned: object = None  # the batch whose partitions are being given up: stop scoring it
         self.batch_spans: int | None = None  # read by the consumer loop: None keeps its own size
 
     def warm_up(self) -> None:
@@ -72,6 +73,11 @@ class EvaluationSink:
     def interrupt(self) -> None:
         """Stop scoring soon (between chunks): the batch in flight raises StoreInterrupted; thread-safe."""
         self._interrupted.set()
+
+    def abandon(self, batch: Batch[EvaluationPlan]) -> None:
+        """Stop scoring ``batch`` soon (between chunks): its partitions are being given up, and the
+        next owner scores it; it raises StoreInterrupted unless its insert began. Thread-safe."""
+        self._abandoned = batch
 
     def prepare(self, batch: Batch[EvaluationPlan]) -> EvaluationPlan:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
@@ -109,7 +115,7 @@ class EvaluationSink:
         size = INTERRUPT_CHUNK if self.sampler is None else max(8, int(CHUNK_S / self.sampler.per_span_s))
         for group in _unique_span_ids(plan.spans):  # the engine names spans by span id alone
             for i in range(0, len(group), size):
-                if self._interrupted.is_set():
+                if self._interrupted.is_set() or self._abandoned is batch:
                     raise StoreInterrupted(f"stopping: {len(plan.spans)} spans not scored")
                 chunk = group[i:i + size]
                 rows.extend(self._rows(chunk, run_evaluators(chunk, self.evaluators, self.ctx), done, weights))

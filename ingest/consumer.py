@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic
 
-from kafka import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -40,6 +39,7 @@ from spyglass.ingest.batch import Batch, Prepared, SpanSink, StoreInterrupted
 from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
+from spyglass.ingest.handover import Handover, commit_bound, read_bounds
 from spyglass.ingest.offsets import OffsetBook
 from spyglass.storage.errors import SpyglassError
 from spyglass.telemetry.consumer import ConsumerTelemetry
@@ -92,7 +92,6 @@ class SpanConsumer(Generic[Prepared]):
         self.store_on_stop = store_on_stop
         self.stats = ConsumerStats()
         self.telemetry = ConsumerTelemetry(group, label)
-        self.partitions: set[TopicPartition] = set()  # assigned to this member now
         self._consumer_options = consumer_options or {}
         self._decode = getattr(sink, "decode", decode_values)
         self._decoders = DecodePool(decode_processes)
@@ -102,12 +101,24 @@ class SpanConsumer(Generic[Prepared]):
         self._decoding: deque[tuple[Future[Decoded], Batch[Prepared]]] = deque()  # closed batches, oldest first
         self._inflight: tuple[Future[int], Batch[Prepared]] | None = None  # the batch being stored
         self._paused = False  # fetching paused while the pipeline is full
-        self._rebalanced = False  # set by the rebalance listener, handled after poll() returns
+        # partitions given up in a rebalance are settled first (see ingest.handover)
+        self._handover = Handover(label, self._consumer_options.get("max_poll_interval_ms", 30_000) / 1000,
+                                  getattr(sink, "abandon", None))
         self._last_reported: tuple[int, int, int] = (0, 0, 0)
         self._drain_deadline = 0.0  # set when a draining stop begins
         self._drain_ends: dict[TopicPartition, int] = {}
         self._incarnation = incarnation(bootstrap, topic)
         self._reset()
+
+    @property
+    def partitions(self) -> set[TopicPartition]:
+        """The partitions assigned to this member now."""
+        return self._handover.partitions
+
+    @property
+    def revoking(self) -> bool:
+        """Whether partitions were given up and the new assignment is not handled yet (no store starts)."""
+        return self._handover.revoking
 
     def stop(self) -> None:
         """Ask ``run()`` to store what it holds (or, without ``store_on_stop``, to drop it) and return; thread-safe."""
@@ -118,20 +129,8 @@ class SpanConsumer(Generic[Prepared]):
 
     def run(self) -> None:
         """Consume until stopped. Blocking; call from a dedicated thread or process."""
-        loop = self
-
-        class _Listener(ConsumerRebalanceListener):
-            # kafka-python calls these on its network thread: no blocking consumer calls here
-            def on_partitions_revoked(self, revoked: Any) -> None:
-                loop._rebalanced = True
-                loop.partitions = set()
-
-            def on_partitions_assigned(self, assigned: Any) -> None:
-                loop._rebalanced = True
-                loop.partitions = set(assigned)
-
         self._decoders.start()
-        self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=_Listener(),
+        self._consumer = make_consumer(self.bootstrap, self.group, self.topic, listener=self._handover.listener(),
                                        **self._consumer_options)
         last_report = time.monotonic()
         try:
@@ -142,9 +141,11 @@ class SpanConsumer(Generic[Prepared]):
                     self._start_over()
                 busy = self._decoding or self._inflight
                 polled = self._consumer.poll(timeout_ms=10 if busy else 100, max_records=16)
-                if self._rebalanced:
+                if self._handover.rebalanced:
                     self._after_rebalance()
                 for tp, messages in polled.items():
+                    if tp not in self.partitions:  # revoked meanwhile: its next owner reads it
+                        continue
                     for message in messages:
                         value = message.value
                         self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
@@ -242,7 +243,7 @@ class SpanConsumer(Generic[Prepared]):
         while True:
             if self._inflight and self._inflight[0].done():
                 self._settle()
-            elif not self._inflight and self._decoding and self._decoding[0][0].done():
+            elif not self._inflight and self._decoding and self._decoding[0][0].done() and not self.revoking:
                 self._store()
             else:
                 return
@@ -268,13 +269,27 @@ class SpanConsumer(Generic[Prepared]):
             self._decoders.restart()
             self._failed(exc, batch)
             return
-        self._inflight = (self._helper.submit(self.telemetry.timed(self.sink.store), batch), batch)
+        try:  # first the bound past which nothing is stored without a commit saying so (ingest.offsets)
+            commit_bound(self._consumer, self._book, batch.offsets, self.partitions)
+        except KafkaError as exc:
+            self._failed(exc, batch)
+            return
+        future = self._handover.start_store(partial(self._helper.submit, self.telemetry.timed(self.sink.store), batch),
+                                            batch)
+        if future is not None:
+            self._inflight = (future, batch)
+            return
+        # partitions are being given up: not stored; the rewind after the rebalance fetches it again
+        discard = getattr(self.sink, "discard", None)
+        if discard is not None:
+            discard(batch.decoded)
 
     def _settle(self) -> None:
         """Wait for the in-flight batch; commit its offsets, or rewind on failure."""
         assert self._inflight is not None
         future, batch = self._inflight
         self._inflight = None
+        self._handover.stored()
         try:
             stored = future.result()
         except StoreInterrupted:
@@ -283,9 +298,11 @@ class SpanConsumer(Generic[Prepared]):
         except (SpyglassError, KafkaError) as exc:
             self._failed(exc, batch)
             return
-        commit = self._book.stored(batch.offsets)
+        commit = self._handover.owned(self._book.stored(batch.offsets))  # never for partitions given up
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in commit.items()})
+            if commit:
+                self._consumer.commit({tp: OffsetAndMetadata(offset, self._book.metadata(tp), -1)
+                                       for tp, offset in commit.items()})
         except CommitFailedError as exc:  # the group rebalanced; the new owner filters the repeat
             log.warning("%s: commit failed after rebalance: %s", self.label, exc)
         except KafkaError as exc:  # a slow broker: the next batch's commit covers these offsets too
@@ -308,13 +325,20 @@ class SpanConsumer(Generic[Prepared]):
         """Partitions moved. Settle the store in flight; fetch everything else again from whoever owns it.
 
         Partitions we kept are rewound to what is stored; the others' new owner starts from the
-        last commit and filters what we stored after it (``may_repeat``).
+        last commit and filters what we stored after it (``may_repeat``). For the partitions newly
+        assigned, batches below the bound of their last commit may repeat what their previous owner
+        stored (``ingest.handover.read_bounds``); stores may start again.
         """
-        self._rebalanced = False
-        self._paused = bool(self._consumer.paused())
         if self._inflight:
             self._settle()
         self._rewind([])
+        paused = self._consumer.paused()
+        if paused:  # the pipeline is empty now; a partition left paused would never be fetched again
+            self._consumer.resume(*paused)
+        self._paused = False
+        partitions = self._handover.take_assignment()
+        if partitions:
+            read_bounds(self._consumer, self._book, partitions, self.label)
 
     def _start_over(self) -> None:
         """The embedded broker's retention recreated the topic (``broker/rotation.py``): read it from 0.
@@ -326,6 +350,7 @@ class SpanConsumer(Generic[Prepared]):
         if self._inflight:
             self._inflight[0].exception()  # wait for it; failed or not, it comes again
             self._inflight = None
+            self._handover.stored()
         self._rewind([])
         if self._paused:  # the pipeline was full; it is empty now
             self._consumer.resume(*self._consumer.paused())
