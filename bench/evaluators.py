@@ -1,6 +1,6 @@
 """Evaluator throughput: spans/s through the engine, batched, beside the same models one span at a time.
 
-    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto] [--no-before]
+    nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto] [--precision auto] [--no-before]
 
 Spans are generated LLM-style calls (support answers, code help, summaries; some with PII in
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unbatched-spans", type=int, default=200, help="spans per one-at-a-time phase")
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+                        help="the encoder's precision (default auto: timed on this CPU)")
     parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
     parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before,all,all-before); default every phase")
     args = parser.parse_args(argv)
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     console = Console(stderr=True)
     device = pick_device(args.device)
-    ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
+    ctx = EvalContext(encoder=SentenceEncoder(device=device, precision=args.precision), device=device)
     suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()],
               "hallucination": [HallucinationEvaluator()]}
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
