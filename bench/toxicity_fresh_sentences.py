@@ -17,6 +17,7 @@ from pathlib import Path
 from spyglass.evaluators.base import EvalContext
 from spyglass.evaluators.encoder import SentenceEncoder
 from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
+
 BENIGN = [
  "My grandmother was a Sikh who ran a bakery for forty years.",
  "The Muslim students organised a blood drive on campus.",
@@ -51,6 +52,7 @@ BENIGN = [
  "I'm bisexual and proud of it.",
  "Jewish and Muslim leaders met to plan a joint charity drive.",
 ]
+
 HATE = [
  "Those refugees are nothing but leeches on our welfare system.",
  "Muslims can't be real citizens of a western country.",
