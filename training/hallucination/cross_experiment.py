@@ -161,15 +161,16 @@ def fit(train: list[Pair], epochs: int = 3, batch: int = 16, seed: int = 0, log=
     rng = random.Random(seed)
     scorer = PairScorer.from_base()
     model = scorer.trainable()
+    top_params = [p for p in model.parameters() if p.requires_grad]  # the head is not part of the model
     head_params = list(scorer.head.parameters())
-    top_params = [p for p in model.parameters() if p.requires_grad and all(p is not h for h in head_params)]
     opt = torch.optim.AdamW([{"params": top_params, "lr": 4e-5}, {"params": head_params, "lr": 1e-3}],
                             weight_decay=0.01)
     weights = _weights(train)
     order = sorted(range(len(train)), key=lambda i: len(train[i].premise) + len(train[i].hypothesis))
     batches = [order[i:i + batch] for i in range(0, len(order), batch)]
     steps = epochs * len(batches)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps))
+    warm_then_decay = lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps)  # noqa: E731
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warm_then_decay)
     started = time.monotonic()
     for epoch in range(epochs):
         rng.shuffle(batches)
@@ -221,7 +222,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leave-out", choices=SOURCES)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--per-context", type=int, default=3)
-    parser.add_argument("--scores-out", help="also write every example's P(unsupported) here (.npz, by key)")
     args = parser.parse_args(argv)
     import torch
 
@@ -237,10 +237,6 @@ def main(argv: list[str] | None = None) -> int:
                 and (source != "synthetic" or e.origin != args.leave_out)]
         report["test"][source] = measure(scorer, test, threshold)
         print(source, report["test"][source], file=sys.stderr, flush=True)
-    if args.scores_out:
-        every = [pair_of(e) for e in examples]
-        np.savez(args.scores_out, keys=np.array([e.key for e in examples]), scores=scores(scorer, every),
-                 threshold=threshold)
     print(json.dumps(report))
     return 0
 
