@@ -79,3 +79,5 @@ class SpanSink(Protocol[Prepared]):
         """A store failed: drop any memory of what was sent but maybe not stored."""
 
     # optional: ``discard(decoded)`` releases what a decoded batch holds that will never be stored
+    # optional: ``abandon(batch)`` (thread-safe) stops the store of ``batch`` soon, because its
+    # partitions are being given up in a rebalance (``ingest.handover``); the evaluation sink has it
