@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
 from spyglass.alerts.channels import Channel
 from spyglass.alerts.engine import AlertEngine
+from spyglass.alerts.files import default_rule_files, load_rule_files
 from spyglass.alerts.rules import parse_rule
 from spyglass.storage import alerts as db
 from spyglass.storage.evaluations import insert_evaluations
@@ -159,13 +161,17 @@ def test_span_metrics_reach_slack_and_alertmanager_without_prompt_text(store, re
     assert all(b"secret" not in r.body for r in receiver.requests), "no prompt or completion text in payloads"
 
 
-def test_drift_rules_read_drift_reports(store, receiver):
-    project = unique_name("drift")
-    now = time.time()
+def drift_report(store, project: str, feature: str, kind: str = "numeric", drifted: bool = True) -> None:
     store.command("INSERT INTO drift_reports (run_id, computed_at, project, service, model, feature, feature_kind, "
                   "method, statistic, p_value, effect_size, drifted) VALUES ({r:String}, fromUnixTimestamp({t:UInt32}), "
-                  "{p:String}, 'bot', 'm', 'completion_length', 'numeric', 'ks', 0.4, 0.001, 0.6, true)",
-                  parameters={"r": unique_name("run"), "t": int(now), "p": project})
+                  "{p:String}, 'bot', 'm', {f:String}, {k:String}, 'ks', 0.4, 0.001, 0.6, {d:Bool})",
+                  parameters={"r": unique_name("run"), "t": int(time.time()), "p": project, "f": feature, "k": kind,
+                              "d": drifted})
+
+
+def test_drift_rules_read_drift_reports(store, receiver):
+    project = unique_name("drift")
+    drift_report(store, project, "completion_length")
     made = engine(store, [Channel("hook", "webhook", url=receiver.url)],
                   {"name": "Drift", "metric": "drift_effect_size", "threshold": 0.5, "window": "1h",
                    "filters": {"project": project}, "group_by": ["project", "feature"], "channels": ["hook"]})
@@ -173,3 +179,23 @@ def test_drift_rules_read_drift_reports(store, receiver):
     drain(made)
     body = receiver.bodies()[0]
     assert body["value"] == 0.6 and body["labels"]["feature"] == "completion_length"
+
+
+def test_default_drift_rule_pages_a_new_topic_not_the_symptoms_other_rules_page(store, receiver):
+    """A toxic burst shifts scores and completion lengths (drifted in the report), but its own rule
+    pages it; the default "Drift detected" rule waits for drift in what the traffic is about."""
+    (default,) = [r for r in load_rule_files(default_rule_files()).rules if r.name == "Drift detected"]
+    project = unique_name("drift")
+    rule = replace(default, channels=("hook",), filters={**default.filters, "project": (project,)})
+    made = AlertEngine(store, [Channel("hook", "webhook", url=receiver.url)], [rule], interval_s=0.1,
+                       public_url="http://spyglass.test")
+    made.start()
+    for feature in ("score:toxicity", "completion_length", "latency_ms", "cost"):
+        drift_report(store, project, feature)
+    drift_report(store, project, "prompt_embedding", "embedding", drifted=False)
+    assert made.tick() == []
+    drift_report(store, project, "prompt_embedding", "embedding")
+    assert [t.event for t in made.tick()] == ["firing"]
+    drain(made)
+    body = receiver.bodies()[0]
+    assert body["status"] == "firing" and body["labels"]["alertname"] == "Drift detected"
