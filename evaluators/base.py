@@ -57,6 +57,8 @@ class Evaluator(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str]
+    # started before the others: its encoder pass fills the shared cache they read (PII's token pass)
+    encodes_first: ClassVar[bool] = False
 
     def applies_to(self, span: dict[str, Any]) -> bool:
         """Whether this evaluator scores the span at all (default: LLM spans with a completion)."""

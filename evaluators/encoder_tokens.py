@@ -6,7 +6,8 @@ character offsets. Texts longer than the model's window are cut into consecutive
 every character is covered. The same batching as sentence embeddings: windows packed by token
 length under the encoder's budget, run on its worker threads. The sentence embedding of each
 text (the mean of the last layer over its first window) is stored in the encoder's cache on the
-way, so an evaluator that embeds the same text afterwards finds it there.
+way, so an evaluator that embeds the same text afterwards finds it there; one that embeds it
+meanwhile waits for this pass (the texts are claimed first) rather than encoding it twice.
 """
 
 from __future__ import annotations
@@ -63,6 +64,27 @@ def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
     for i, ids in enumerate(enc["input_ids"]):
         for start in range(0, max(len(ids), 1), width):
             windows.append((i, [tok.cls_token_id, *ids[start:start + width], tok.sep_token_id]))
+    claimed = encoder.claim(texts) if hasattr(encoder, "claim") else []  # an embed() of these texts waits
+    try:
+        per_window = _run_all(encoder, windows)
+        firsts: dict[int, np.ndarray] = {}
+        parts: list[list[np.ndarray]] = [[] for _ in texts]
+        for (i, _), (states, mean) in zip(windows, per_window):
+            parts[i].append(states)
+            firsts.setdefault(i, mean)
+        remember = getattr(encoder, "remember", None)
+        if remember is not None:
+            remember([texts[i] for i in firsts], np.stack([firsts[i] for i in firsts]))
+    finally:
+        if claimed:
+            encoder.release(claimed)
+    return [TokenStates(np.concatenate(p) if p else np.zeros((0, STATE_DIM), np.float32),
+                        np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2))
+            for i, p in enumerate(parts)]
+
+
+def _run_all(encoder: Any, windows: list[tuple[int, list[int]]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(states, mean) of every window, in order; batched like sentence embeddings."""
     batches = pack_by_tokens([len(w) for _, w in windows], encoder.token_budget, encoder.batch_size)
     groups = [[windows[j][1] for j in batch] for batch in batches]
     # even a single batch goes to a one-thread worker: PII runs beside other evaluators, and two
@@ -75,14 +97,4 @@ def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
     for batch, rows in zip(batches, results):
         for j, row in zip(batch, rows):
             per_window[j] = row
-    parts: list[list[np.ndarray]] = [[] for _ in texts]
-    firsts: dict[int, np.ndarray] = {}
-    for (i, _), (states, mean) in zip(windows, per_window):
-        parts[i].append(states)
-        firsts.setdefault(i, mean)
-    remember = getattr(encoder, "remember", None)
-    if remember is not None:
-        remember([texts[i] for i in firsts], np.stack([firsts[i] for i in firsts]))
-    return [TokenStates(np.concatenate(p) if p else np.zeros((0, STATE_DIM), np.float32),
-                        np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2))
-            for i, p in enumerate(parts)]
+    return per_window

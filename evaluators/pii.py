@@ -72,6 +72,7 @@ class PIIEvaluator(Evaluator):
 
     name = "pii"
     version = "presidio-sm-2"
+    encodes_first = True  # its token pass embeds each line on the way: toxicity reads the completions' from it
 
     def __init__(self, batch_size: int = 64, tuned: bool = True, head: bool = True) -> None:
         from spyglass.evaluators.pii_analyzer import build_analyzer
@@ -137,8 +138,8 @@ class PIIEvaluator(Evaluator):
         """Pattern recognizers plus the token head on distinct lines, cleaned up (``pii_refine``)."""
         from spyglass.evaluators.pii_refine import refine_results
 
+        heads = self.head_results(lines, encoder)  # first: its claim on the texts makes a parallel embed wait
         raw = self.pattern_results(lines)
-        heads = self.head_results(lines, encoder)
         return [refine_results(line, r + h) if self.tuned else r for line, r, h in zip(lines, raw, heads)]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,36 @@ def test_precision_choice():
     assert pick_precision("cuda") == "fp16"
     assert pick_precision("cpu") == ("bf16" if bf16_is_faster() else "fp32")
     assert pick_precision("cpu", "fp32") == "fp32"
+
+
+def test_embed_waits_for_a_text_another_thread_is_encoding(fp32_encoder):
+    """A claimed text (the PII token pass has it) is not encoded twice: embed waits for its vector."""
+    import threading
+
+    encoder = fp32_encoder
+    texts = ["Claimed by the token pass while toxicity asks for it.", "Not claimed by anyone."]
+    claimed = encoder.claim(texts[:1])
+    assert encoder.claim(texts[:1]) == []  # one claimer at a time
+    got = {}
+    waiter = threading.Thread(target=lambda: got.update(vectors=encoder.embed(texts)))
+    encoded = encoder.encoded
+    waiter.start()
+    deadline = time.monotonic() + 30
+    while encoder.encoded == encoded and time.monotonic() < deadline:
+        time.sleep(0.01)
+    waiter.join(timeout=0.5)
+    assert waiter.is_alive() and encoder.encoded == encoded + 1  # its own text done, waiting for the other
+    vector = _reference(encoder, texts[:1])
+    encoder.remember(texts[:1], vector)
+    encoder.release(claimed)
+    waiter.join(timeout=30)
+    np.testing.assert_allclose(got["vectors"][0], vector[0])
+    assert encoder.encoded == encoded + 1  # the claimed text came from the claimer's pass
+
+
+def test_a_claim_released_without_a_vector_is_encoded_by_the_waiter(fp32_encoder):
+    encoder = fp32_encoder
+    text = "The claimer failed before it could remember this one."
+    claimed = encoder.claim([text])
+    encoder.release(claimed)  # as token_states does in its finally when its pass raised
+    np.testing.assert_allclose(encoder.embed([text]), _reference(encoder, [text]), atol=1e-5)
