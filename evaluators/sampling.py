@@ -9,6 +9,8 @@ stratum a simple random sample. Every scored span carries a weight, the number o
 stratum it stands for (seen / scored), so per-window sums of weights and of weighted flags are
 unbiased estimates of the totals (Horvitz-Thompson) and flag rate = weighted flagged / weighted
 evaluated. A stratum that gets no budget in a batch hands its count to the next batch's weight.
+Spans sampled already when they were read (``presample``) carry ``sample_weight``, the spans each
+stands for; the two weights multiply.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class LagSampler:
     risky: Callable[[dict[str, Any]], bool] = is_risky
     per_span_s: float = 0.05  # scoring seconds per span (EWMA); a CPU's order of magnitude to start
     fixed_s: float = 0.02  # seconds per stored batch besides scoring (insert, commit)
-    _carry: dict[str, int] = field(default_factory=lambda: {"risky": 0, "rest": 0})
+    _carry: dict[str, float] = field(default_factory=lambda: {"risky": 0.0, "rest": 0.0})
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -70,9 +72,12 @@ class LagSampler:
         take_risky = min(len(risky), budget - take_rest)
         chosen: list[dict[str, Any]] = []
         weights: list[float] = []
+        represented = 0.0
         # newest first within a stratum's sample (a later cut keeps the freshest)
         for name, members, take in (("risky", risky, take_risky), ("rest", rest, take_rest)):
-            seen = len(members) + self._carry[name]
+            read = sum(_read_weight(s) for s in members)
+            represented += read
+            seen = read + self._carry[name]
             if take <= 0:
                 self._carry[name] = seen
                 continue
@@ -80,8 +85,9 @@ class LagSampler:
             sample = self.rng.sample(members, take) if take < len(members) else list(members)
             sample.sort(key=lambda s: s.get("start_time") or 0, reverse=True)
             chosen += sample
-            weights += [seen / take] * take
-        return SamplePlan(chosen, weights, len(spans), lag_s)
+            # each stands for its read weight times its stratum's spans per scored one (the carry spread evenly)
+            weights += [_read_weight(s) * seen / read * len(members) / take for s in sample]
+        return SamplePlan(chosen, weights, round(represented), lag_s)
 
     def observe(self, scored: int, scoring_s: float, other_s: float) -> None:
         """A batch of ``scored`` spans took ``scoring_s`` in the models and ``other_s`` besides."""
@@ -92,6 +98,10 @@ class LagSampler:
     def _stochastic_round(self, value: float) -> int:
         whole = int(value)
         return whole + (1 if self.rng.random() < value - whole else 0)
+
+
+def _read_weight(span: dict[str, Any]) -> float:
+    return float(span.get("sample_weight", 1.0))
 
 
 def weighted_rate(flags: Sequence[bool], weights: Sequence[float]) -> tuple[float, float]:

@@ -17,8 +17,10 @@ import orjson
 
 from spyglass.evaluators.base import EvalContext, Evaluator
 from spyglass.evaluators.engine import run_evaluators
+from spyglass.evaluators.presample import ReadSampler
 from spyglass.evaluators.sampling import LagSampler, SamplePlan
 from spyglass.ingest.batch import StoreInterrupted
+from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.storage import Store
 from spyglass.storage.erasure import without_erased
 from spyglass.storage.evaluations import evaluated_keys, insert_evaluations
@@ -53,6 +55,7 @@ class EvaluationSink:
         self.evaluators = list(evaluators)
         self.ctx = ctx
         self.sampler = sampler
+        self.reader = ReadSampler() if sampler is not None else None  # far behind: validate only a sample
         self.versions = {e.name: e.version for e in self.evaluators}
         self.skipped = 0  # spans already scored by every current evaluator version
         self.sampled_out = 0  # spans left unscored to keep the lag bounded (backfill scores them)
@@ -78,6 +81,10 @@ class EvaluationSink:
         """Stop scoring ``batch`` soon (between chunks): its partitions are being given up, and the
         next owner scores it; it raises StoreInterrupted unless its insert began. Thread-safe."""
         self._abandoned = batch
+
+    def decode(self, items: Sequence[tuple[bytes | None, Source]]) -> Decoded:
+        """The consumer loop's decode step: every span, or behind target the read sample (``presample``)."""
+        return decode_values(items, choose=self.reader.choose if self.reader is not None else None)
 
     def prepare(self, batch: Batch[EvaluationPlan]) -> EvaluationPlan:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.
@@ -138,7 +145,9 @@ class EvaluationSink:
             plan = SamplePlan(spans, [1.0] * len(spans), len(spans), lag_s)
         else:
             plan = self.sampler.plan(spans, lag_s, arrival_s)
-            self.batch_spans = CATCH_UP_BATCH_SPANS if lag_s > self.sampler.target_lag_s else None
+            behind = lag_s > self.sampler.target_lag_s
+            self.batch_spans = CATCH_UP_BATCH_SPANS if behind else None
+            self.reader.update(plan.share, behind)
         self.sampled_out += plan.seen - len(plan.spans)
         evaluator_sampling(oldest / 1000, plan.seen, len(plan.spans))
         return plan

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -59,10 +59,17 @@ class Decoded:
     encoded: EncodedRows | None = None  # ingest's decoder puts the rows here instead (see below)
 
 
-def decode_value(value: bytes | None, source: Source, out: Decoded, prices: PriceTable | None = None) -> None:
+# picks which of a record's spans to validate, each with its sampling weight (the evaluators under load)
+Choose = Callable[[list[Any]], list[tuple[Any, float]]]
+
+
+def decode_value(value: bytes | None, source: Source, out: Decoded, prices: PriceTable | None = None,
+                 choose: Choose | None = None) -> None:
     """Decode one record value into ``out``: each valid span a row, each invalid one a dead letter.
 
-    ``prices`` prices spans sent without a cost (default: the packaged table).
+    ``prices`` prices spans sent without a cost (default: the packaged table). ``choose``, given the
+    record's unvalidated spans, returns those to decode with their weights; a weight other than 1
+    goes into the row as ``sample_weight`` (the spans it stands for).
     """
     try:
         spans = decode_record(value, orjson.loads)
@@ -71,21 +78,24 @@ def decode_value(value: bytes | None, source: Source, out: Decoded, prices: Pric
         return
     rows = out.rows
     prices = prices or packaged_prices()
-    for span in spans:
+    for span, weight in choose(spans) if choose is not None else ((span, 1.0) for span in spans):
         try:
             row = validate_span(span)
             price_row(row, span.get("cost"), prices)
+            if weight != 1.0:
+                row["sample_weight"] = weight
             rows.append(row)
         except SpanError as exc:
             out.dead.append(DeadLetter(source, exc.message, orjson.dumps(span, default=str),
                                        exc.field, exc.span_id or ""))
 
 
-def decode_values(items: Iterable[tuple[bytes | None, Source]], prices: PriceTable | None = None) -> Decoded:
+def decode_values(items: Iterable[tuple[bytes | None, Source]], prices: PriceTable | None = None,
+                  choose: Choose | None = None) -> Decoded:
     """Decode many (value, source) pairs; rows are dicts (the ``spans`` table's columns)."""
     out = Decoded()
     for value, source in items:
-        decode_value(value, source, out, prices)
+        decode_value(value, source, out, prices, choose)
     return out
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import time
 
 from spyglass.evaluators.prefilter import is_risky
+from spyglass.evaluators.presample import MIN_RATE, ReadSampler
 from spyglass.evaluators.sampling import LagSampler, weighted_rate
 
 
@@ -74,3 +76,64 @@ def test_sampled_flag_rate_is_covered_by_its_interval() -> None:
     assert abs(sum(errors) / runs) < 0.005  # unbiased: the mean error is near 0
     naive_share = sum(weights) and sum(flags) / len(flags)  # flagged / scored, ignoring the weights
     assert naive_share > true_rate + 0.05  # what the weights correct: risky spans are over-sampled
+
+
+def test_spans_sampled_as_they_are_read_keep_the_rate_unbiased_and_covered() -> None:
+    """Far behind, the read sampler validates risky spans and a fifth of the rest; the lag sampler
+    then samples those. Both weights multiply: the estimate stays unbiased and its interval covers."""
+    rng = random.Random(7)
+    covered, runs, errors = 0, 200, []
+    for run in range(runs):
+        reader = ReadSampler(seed=run)
+        reader.update(scored_share=0.05, behind=True)  # rate 4 x 0.05 = 0.2
+        sampler = LagSampler(target_lag_s=30, seed=run, per_span_s=0.01, fixed_s=0.0)
+        flags, weights, truth = [], [], []
+        for _ in range(5):
+            batch = _traffic(rng, 400)
+            truth += [s["truth"] for s in batch]
+            read = []
+            for span, weight in reader.choose(batch + [{"span_id": "chain", "name": "a step without text"}]):
+                read.append({**span, "sample_weight": weight} if weight != 1.0 else span)
+            assert all(s["risky"] for s in read if "sample_weight" not in s)
+            plan = sampler.plan(read, lag_s=90, arrival_s=1.0)
+            flags += [s["truth"] for s in plan.spans]
+            weights += plan.weights
+        assert abs(sum(weights) - len(truth)) < 0.25 * len(truth)  # weights stand for every span with text
+        rate, half = weighted_rate(flags, weights)
+        true_rate = sum(truth) / len(truth)
+        covered += abs(rate - true_rate) <= half
+        errors.append(rate - true_rate)
+    assert covered / runs >= 0.88, f"coverage {covered / runs:.3f}"
+    assert abs(sum(errors) / runs) < 0.005
+
+
+def test_on_target_every_span_is_read() -> None:
+    reader = ReadSampler(seed=1)
+    spans = _traffic(random.Random(3), 50)
+    reader.update(scored_share=0.01, behind=False)
+    assert reader.choose(spans) == [(s, 1.0) for s in spans]
+    reader.update(scored_share=0.0, behind=True)
+    assert reader.rate == MIN_RATE
+
+
+def test_the_evaluation_sink_reads_a_weighted_sample_of_a_record_when_behind() -> None:
+    from spyglass.evaluators.sink import EvaluationSink
+    from spyglass.ingest.decode import Source
+    from spyglass.sdk.wire import encode_record
+
+    now = time.time() - 60
+    spans = [{"trace_id": f"t{i}", "span_id": f"s{i}", "project": "p", "name": "chat", "kind": "llm",
+              "start_time": now, "end_time": now + 0.5, "model": "m", "prompt": f"question {i}",
+              "completion": f"write to user{i}@example.com" if i % 10 == 0 else f"the answer is on page {i}"}
+             for i in range(1000)]
+    spans.append({"trace_id": "t", "span_id": "tool", "project": "p", "name": "lookup", "kind": "tool",
+                  "start_time": now, "end_time": now + 0.1})
+    item = [(encode_record(spans), Source("spans", 0, 0))]
+    sink = EvaluationSink(None, [], None, sampler=LagSampler(target_lag_s=30, seed=1))
+    assert len(sink.decode(item).rows) == 1001  # on target: every span
+    sink.reader.update(scored_share=0.025, behind=True)  # rate 0.1
+    rows = sink.decode(item).rows
+    risky = [r for r in rows if "sample_weight" not in r]
+    assert {r["span_id"] for r in risky} == {f"s{i}" for i in range(0, 1000, 10)}  # every e-mail read
+    rest = [r for r in rows if "sample_weight" in r]
+    assert 45 <= len(rest) <= 140 and {r["sample_weight"] for r in rest} == {10.0}
