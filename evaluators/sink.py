@@ -84,7 +84,9 @@ class EvaluationSink:
 
     def decode(self, items: Sequence[tuple[bytes | None, Source]]) -> Decoded:
         """The consumer loop's decode step: every span, or behind target the read sample (``presample``)."""
-        return decode_values(items, choose=self.reader.choose if self.reader is not None else None)
+        if self.reader is None:
+            return decode_values(items)
+        return decode_values(self.reader.records(items), choose=self.reader.choose)
 
     def prepare(self, batch: Batch[EvaluationPlan]) -> EvaluationPlan:
         """Spans to score and, for a batch that may repeat, the (span, evaluator) pairs already stored.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import time
 
-from spyglass.evaluators.prefilter import is_risky
+import pytest
+
+from spyglass.evaluators.prefilter import is_risky, looks_risky
 from spyglass.evaluators.presample import MIN_RATE, ReadSampler
 from spyglass.evaluators.sampling import LagSampler, weighted_rate
 
@@ -78,33 +80,40 @@ def test_sampled_flag_rate_is_covered_by_its_interval() -> None:
     assert naive_share > true_rate + 0.05  # what the weights correct: risky spans are over-sampled
 
 
-def test_spans_sampled_as_they_are_read_keep_the_rate_unbiased_and_covered() -> None:
-    """Far behind, the read sampler validates risky spans and a fifth of the rest; the lag sampler
-    then samples those. Both weights multiply: the estimate stays unbiased and its interval covers."""
+@pytest.mark.parametrize(("share", "batch_spans"), [(0.05, 400), (0.012, 1600)])
+def test_spans_sampled_as_they_are_read_keep_the_rate_unbiased_and_covered(share: float, batch_spans: int) -> None:
+    """Far behind, the read sampler parses all records (share 0.05) or 60 % of them (0.012), and
+    validates their risky spans and a fifth (or 5 %) of the rest; the lag sampler then samples
+    those. The weights multiply: the estimate stays unbiased and its interval covers (with enough
+    rest spans read for the normal approximation: ~1,800 per run at 0.012 reads ~200 of them)."""
     rng = random.Random(7)
-    covered, runs, errors = 0, 200, []
+    covered, runs, errors, totals = 0, 200, [], []
     for run in range(runs):
         reader = ReadSampler(seed=run)
-        reader.update(scored_share=0.05, behind=True)  # rate 4 x 0.05 = 0.2
+        reader.update(scored_share=share, behind=True)
         sampler = LagSampler(target_lag_s=30, seed=run, per_span_s=0.01, fixed_s=0.0)
         flags, weights, truth = [], [], []
         for _ in range(5):
-            batch = _traffic(rng, 400)
+            batch = _traffic(rng, batch_spans)
             truth += [s["truth"] for s in batch]
+            records = [batch[i:i + 20] + [{"span_id": "chain", "name": "a step without text"}]
+                       for i in range(0, len(batch), 20)]
             read = []
-            for span, weight in reader.choose(batch + [{"span_id": "chain", "name": "a step without text"}]):
-                read.append({**span, "sample_weight": weight} if weight != 1.0 else span)
-            assert all(s["risky"] for s in read if "sample_weight" not in s)
+            for record in reader.records(records):
+                for span, weight in reader.choose(record):
+                    read.append({**span, "sample_weight": weight} if weight != 1.0 else span)
+            assert all(s["risky"] for s in read if s.get("sample_weight", 1.0) == 1.0 / reader.record_rate)
             plan = sampler.plan(read, lag_s=90, arrival_s=1.0)
             flags += [s["truth"] for s in plan.spans]
             weights += plan.weights
-        assert abs(sum(weights) - len(truth)) < 0.25 * len(truth)  # weights stand for every span with text
+        totals.append(sum(weights) / len(truth))  # weights stand for every span with text
         rate, half = weighted_rate(flags, weights)
         true_rate = sum(truth) / len(truth)
         covered += abs(rate - true_rate) <= half
         errors.append(rate - true_rate)
     assert covered / runs >= 0.88, f"coverage {covered / runs:.3f}"
     assert abs(sum(errors) / runs) < 0.005
+    assert abs(sum(totals) / runs - 1) < 0.03
 
 
 def test_on_target_every_span_is_read() -> None:
@@ -113,7 +122,7 @@ def test_on_target_every_span_is_read() -> None:
     reader.update(scored_share=0.01, behind=False)
     assert reader.choose(spans) == [(s, 1.0) for s in spans]
     reader.update(scored_share=0.0, behind=True)
-    assert reader.rate == MIN_RATE
+    assert reader.rate == MIN_RATE and reader.record_rate == MIN_RATE
 
 
 def test_the_evaluation_sink_reads_a_weighted_sample_of_a_record_when_behind() -> None:
@@ -137,3 +146,21 @@ def test_the_evaluation_sink_reads_a_weighted_sample_of_a_record_when_behind() -
     assert {r["span_id"] for r in risky} == {f"s{i}" for i in range(0, 1000, 10)}  # every e-mail read
     rest = [r for r in rows if "sample_weight" in r]
     assert 45 <= len(rest) <= 140 and {r["sample_weight"] for r in rest} == {10.0}
+    sink.reader.update(scored_share=0.001, behind=True)  # one record in 20 parsed, 0.4 % of its rest read
+    parsed = [sink.decode(item).rows for _ in range(200)]
+    assert 2 <= sum(1 for rows in parsed if rows) <= 25
+    assert {r.get("sample_weight") for rows in parsed for r in rows} <= {20.0, 20.0 / 0.004}
+
+
+@pytest.mark.parametrize(("completion", "risky"), [
+    ("Write to maria.gonzalez@example.org for the refund.", True),
+    ("The card on file is 4111 1111 1111 1111.", True),
+    ("Call +1 (212) 555-0147 after nine.", True),
+    ("Her SSN is 123-45-6789.", True),
+    ("The server answers on 192.168.10.24.", True),
+    ("You are an idiot, shut up.", True),
+    ("The refund policy allows returns within 30 days of delivery.", False),
+    ("Version 3.11 fixed it in 2024.", False),
+])
+def test_the_quick_look_sees_pii_shapes_and_lexicon_words(completion: str, risky: bool) -> None:
+    assert looks_risky(completion, "What does it say?") is risky
