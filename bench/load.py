@@ -219,6 +219,8 @@ def main() -> None:
     up.wait(300)
     stop_s = time.monotonic() - stop_began
     print("".join(lines[-15:]), file=sys.stderr)
+    (folder / "up.log").write_text("".join(lines))
+    print(f"spyglass up's whole output: {folder / 'up.log'}", file=sys.stderr)
     after_first_minute = [r for i, r in enumerate(rss) if i >= 60] or rss
     sdk_sent = sdk_stats.get("sent", 0)
     print(json.dumps({

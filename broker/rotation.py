@@ -53,7 +53,8 @@ class BrokerRetention:
     """Keeps the embedded broker's memory bounded; ``run()`` blocks until ``stop()``."""
 
     def __init__(self, bootstrap: str, topics: dict[str, int], broker_pid: int, soft_bytes: int,
-                 hard_bytes: int, interval_s: float, gate: BrokerGate | None = None) -> None:
+                 hard_bytes: int, interval_s: float, gate: BrokerGate | None = None,
+                 protected_groups: tuple[str, ...] = ()) -> None:
         self.bootstrap = bootstrap
         self.topics = topics  # name -> partition count
         self.broker_pid = broker_pid
@@ -61,6 +62,7 @@ class BrokerRetention:
         self.hard_bytes = hard_bytes
         self.interval_s = interval_s
         self.gate = gate
+        self.protected_groups = protected_groups  # what they have not consumed is never shed (ingest)
         self.rotations = 0
         self.shed_records = 0
         self.shed_spans = 0
@@ -92,7 +94,8 @@ class BrokerRetention:
             rss = process_rss(self.broker_pid)
             BROKER_MEMORY.set(rss)
             high = self._ends(topic)
-            plan = plan_retention(high, self._committed(topic), rss, self.soft_bytes, self.hard_bytes)
+            plan = plan_retention(high, self._committed(topic), rss, self.soft_bytes, self.hard_bytes,
+                                  protected=self.protected_groups)
             if plan.action != "keep":
                 self._recreate(topic, partitions, plan, rss)
             plans.append(plan)

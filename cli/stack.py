@@ -175,7 +175,7 @@ class Stack:
         self.broker_retention = BrokerRetention(
             self.bootstrap, {s.spans_topic: s.partitions}, broker_pid, s.broker_memory_soft_mb << 20,
             max(s.broker_memory_max_mb, s.broker_memory_soft_mb) << 20, s.broker_retention_interval_s,
-            self.broker_gate)
+            self.broker_gate, protected_groups=(self.settings.ingest.group,))
         self._add(ServiceThread("broker-retention", self.broker_retention.run, self.broker_retention.stop))
 
     def _add(self, service: ServiceThread) -> None:

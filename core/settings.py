@@ -64,7 +64,8 @@ class BrokerSettings(Section):
     broker_memory_soft_mb: int = Field(256, ge=16, description="embedded broker memory above which the spans "
                                        "topic is recreated without what every consumer group has read")
     broker_memory_max_mb: int = Field(1024, ge=32, description="embedded broker memory cap: there the oldest "
-                                      "records a group has not read are shed, counted and logged")
+                                      "records the evaluators have not read are shed, counted and logged "
+                                      "(never what ingest has not stored)")
     broker_retention_interval_s: float = Field(10.0, gt=0, description="how often the embedded broker's "
                                                "memory and the groups' offsets are checked")
 

@@ -37,3 +37,17 @@ def test_at_the_cap_the_oldest_unread_records_are_shed_newest_kept():
 def test_at_the_cap_nothing_is_shed_when_the_groups_have_read_enough():
     plan = plan_retention({0: 1_000}, {"ingest": {0: 990}}, 256 * MB, 64 * MB, 256 * MB)
     assert plan.action == "rotate" and plan.keep_from == {0: 990}
+
+
+def test_at_the_cap_nothing_ingest_has_not_stored_is_shed():
+    """Only the evaluators' backlog may go: what ingest has not read is stored nowhere else yet."""
+    committed = {"ingest": {0: 600, 1: 950}, "evaluators": {0: 0, 1: 500}}
+    plan = plan_retention({0: 1_000, 1: 1_000}, committed, 256 * MB, 64 * MB, 256 * MB, protected=("ingest",))
+    assert plan.action == "shed" and plan.keep_from[0] == 600  # partition 0: shed up to ingest's offset only
+    assert 500 < plan.keep_from[1] <= 950  # partition 1: the newest share, already behind ingest's offset
+    assert plan.shed_records == 600 + plan.keep_from[1] - 500
+
+
+def test_at_the_cap_an_ingest_backlog_is_kept_whole_even_without_commits():
+    plan = plan_retention({0: 1_000}, {"evaluators": {0: 990}}, 256 * MB, 64 * MB, 256 * MB, protected=("ingest",))
+    assert plan.action == "rotate" and plan.keep_from == {0: 0} and plan.shed_records == 0
