@@ -132,24 +132,11 @@ def use_bf16_linears(module: Any) -> int:
     return replaced
 
 
-# CPU encoder threads run at this nice value: on a busy machine the model work yields to ingest,
-# the API's queries and the app (evaluators far behind sample, and their lag stays bounded);
-# on an idle one it takes what is free
-ENCODER_NICE = 10
-
-
 def _one_thread() -> None:
-    """Worker-thread initializer: torch ops on this thread use one core (the setting is per thread),
-    at ``ENCODER_NICE`` (Linux: a thread's own nice value)."""
-    import os
-
+    """Worker-thread initializer: torch ops on this thread use one core (the setting is per thread)."""
     import torch
 
     torch.set_num_threads(1)
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENCODER_NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: the default priority
-        pass
 
 
 class SentenceEncoder:
