@@ -64,20 +64,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (broker, decode processes), in MB."""
+def tree_rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a process and each kind of descendant (broker, decode processes), in MB."""
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
+        return {}
+    by_name: dict[str, float] = {}
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            name = "spyglass up" if proc.pid == pid else proc.name()
+            by_name[name] = by_name.get(name, 0.0) + proc.memory_info().rss / 2**20
         except psutil.NoSuchProcess:
             pass
-    return total / 2**20
+    return by_name
 
 
 def p95(values: list[float]) -> float | None:
@@ -176,7 +177,8 @@ def main() -> None:
     list_project = "acme" if args.prefill else "load-http"
     while time.monotonic() - began < args.duration:
         tick = time.monotonic()
-        rss.append(tree_rss_mb(up.pid))
+        parts = tree_rss_mb(up.pid)
+        rss.append(sum(parts.values()))
         try:
             lags.append(httpx.get(f"{url}/v1/evaluators/lag", headers=http.headers, timeout=30).json().get("lag_s"))
             started = time.perf_counter()
@@ -186,7 +188,8 @@ def main() -> None:
         except httpx.HTTPError as exc:
             print(f"sample failed: {exc}", file=sys.stderr)
         if len(rss) % 15 == 0:
-            print(f"{time.monotonic() - began:4.0f} s: {load.accepted} accepted, rss {rss[-1]:.0f} MB, "
+            split = ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(parts.items(), key=lambda kv: -kv[1]))
+            print(f"{time.monotonic() - began:4.0f} s: {load.accepted} accepted, rss {rss[-1]:.0f} MB ({split}), "
                   f"evaluator lag {lags[-1] if lags else None}", file=sys.stderr)
         if up.poll() is not None:
             sys.exit("spyglass up exited during the load:\n" + "".join(lines[-60:]))
