@@ -16,7 +16,7 @@ MIN_SUPPORT = 0.5  # share of an answer's content words found in its context
 _LONG_NUMBER = re.compile(r"\d[\d ().-]{6,}\d")  # phone, card, national id, IBAN digits
 _TOXIC_WORDS = frozenset(
     "idiot idiots idiotic stupid stupidity moron morons dumb dumbass hate hated hates hating hateful kill killed "
-    "killing kills die shut fuck fucking fucked shit shitty bitch bitches bastard bastards crap crappy damn "
+    "killing kills die fuck fucking fucked shit shitty bitch bitches bastard bastards crap crappy damn "
     "loser losers pathetic worthless disgust disgusting disgusted ugly retard retarded scum trash garbage "
     "useless".split())
 _PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?\"'()[]{}<>/\\|*"})
