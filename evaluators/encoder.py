@@ -6,9 +6,9 @@ caller waits for that pass: toxicity reads a completion's vector from the PII to
 Thread-safe. Texts are sorted by token length and packed into batches under a token budget
 (little padding, cache-sized tensors). On CPU, several batches run side by side on one worker
 thread per core, each single-threaded (1.35x the throughput of one batch at a time on all cores,
-measured on 2 cores). Precision: fp16 on CUDA; on a CPU with native bf16 instructions
-(AVX512-BF16 or AMX) the linear layers run in bf16 and everything else in fp32 (2-3x faster,
-cosine to the fp32 embeddings above 0.9999); plain fp32 on other CPUs.
+measured on 2 cores). Precision: fp16 on CUDA; on a CPU where bf16 products time faster than
+fp32 at start-up (``bf16_is_faster``: AMX, some AVX512-BF16) the linear layers run in bf16 and
+everything else in fp32 (cosine to the fp32 embeddings above 0.9999); plain fp32 elsewhere.
 """
 
 from __future__ import annotations
