@@ -18,12 +18,12 @@ import logging
 import os
 import threading
 import time
-from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from spyglass.broker.carry import CarrySpool
 from spyglass.broker.gate import BrokerGate
 from spyglass.broker.incarnation import recreated
 from spyglass.broker.retention import RetentionPlan, plan_retention
@@ -127,12 +127,11 @@ class BrokerRetention:
                 result[group_id] = mine
         return result
 
-    def _read_tail(self, topic: str, keep_from: dict[int, int]) -> list[tuple[int, Any, bytes]]:
-        """Every record from ``keep_from`` to the end, re-reading the ends until they stop moving."""
+    def _read_tail(self, topic: str, keep_from: dict[int, int], records: CarrySpool) -> None:
+        """Every record from ``keep_from`` to the end into ``records``, re-reading the ends until they stop moving."""
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
                                  fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=32 * 1024 * 1024)
         parts = [TopicPartition(topic, p) for p in keep_from]
-        records: list[tuple[int, Any, bytes]] = []
         try:
             consumer.assign(parts)
             for tp in parts:
@@ -141,7 +140,9 @@ class BrokerRetention:
             for _ in range(_TAIL_ROUNDS):
                 while any(consumer.position(tp) < ends[tp] for tp in parts):
                     for tp, messages in consumer.poll(timeout_ms=500).items():
-                        records.extend((tp.partition, m.key, m.value) for m in messages if m.offset < ends[tp])
+                        for m in messages:
+                            if m.offset < ends[tp]:
+                                records.add(tp.partition, m.key, m.value)
                         if messages and messages[-1].offset >= ends[tp]:
                             consumer.seek(tp, ends[tp])  # fetched past the end we read: next round takes it
                 latest = consumer.end_offsets(parts)
@@ -150,17 +151,16 @@ class BrokerRetention:
                 ends = latest
         finally:
             consumer.close()
-        return records
 
-    def _recreate(self, topic: str, partitions: int, plan: RetentionPlan, rss: int) -> None:
-        started = time.monotonic()
+    def _swap(self, topic: str, partitions: int, plan: RetentionPlan, carried: CarrySpool) -> None:
+        """With producers held: read what is kept into ``carried``, delete the topic, create it again."""
         admin = self._admin_client()
         if self.gate is not None:
             self.gate.fence()
             if not self.gate.wait_idle(10):
                 log.warning("broker retention: produce requests still unanswered after 10s; recreating anyway")
         try:
-            carried = self._read_tail(topic, plan.keep_from)
+            self._read_tail(topic, plan.keep_from, carried)
             admin.delete_topics([topic])
             try:
                 admin.create_topics([NewTopic(topic, partitions, 1)])
@@ -174,27 +174,34 @@ class BrokerRetention:
         finally:
             if self.gate is not None:
                 self.gate.lift()
-        if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=5,
-                                           max_request_size=32 * 1024 * 1024, retries=5)
-        count = len(self._producer.partitions_for(topic) or ()) or partitions
-        for partition, key, value in carried:
-            self._producer.send(topic, value=value, key=key, partition=partition % count)
-        self._producer.flush(timeout=60)
+
+    def _recreate(self, topic: str, partitions: int, plan: RetentionPlan, rss: int) -> None:
+        started = time.monotonic()
+        carried = CarrySpool()
+        try:
+            self._swap(topic, partitions, plan, carried)
+            if self._producer is None:
+                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=5,
+                                               max_request_size=32 * 1024 * 1024, retries=5)
+            count = len(self._producer.partitions_for(topic) or ()) or partitions
+            for partition, key, value in carried:  # send() blocks while its buffer is full: memory stays bounded
+                self._producer.send(topic, value=value, key=key, partition=partition % count)
+            self._producer.flush(timeout=60)
+        finally:
+            carried.close()
         self.rotations += 1
         BROKER_ROTATIONS.labels(topic, plan.action).inc()
         freed = (rss - process_rss(self.broker_pid)) >> 20
         if plan.action == "shed":
-            spans_per_record = (sum(value.count(b'"span_id"') for _, _, value in carried if value)
-                                / max(len(carried), 1))
+            spans_per_record = carried.spans / max(carried.count, 1)
             shed_spans = round(plan.shed_records * spans_per_record)
             self.shed_records += plan.shed_records
             self.shed_spans += shed_spans
             BROKER_SHED_RECORDS.labels(topic).inc(plan.shed_records)
             BROKER_SHED_SPANS.labels(topic).inc(shed_spans)
             log.warning("broker retention: %s at the memory cap of %d MB: shed %d records (~%d spans) a "
-                        "consumer group had not read yet, kept %d; freed %d MB (%s)", topic,
-                        self.hard_bytes >> 20, plan.shed_records, shed_spans, len(carried), freed, plan.reason)
+                        "consumer group had not read yet (never ingest), kept %d; freed %d MB (%s)", topic,
+                        self.hard_bytes >> 20, plan.shed_records, shed_spans, carried.count, freed, plan.reason)
         else:
             log.info("broker retention: %s recreated in %.1fs, %d records carried over, freed %d MB (%s)",
-                     topic, time.monotonic() - started, len(carried), freed, plan.reason)
+                     topic, time.monotonic() - started, carried.count, freed, plan.reason)
