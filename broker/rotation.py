@@ -2,7 +2,7 @@
 
 Every ``interval_s`` the service reads the broker's resident memory, each partition's end and
 every group's committed offsets, and asks ``plan_retention`` what may go. To free memory it
-reads the records to keep, deletes the topic, creates it again with the same partitions, bumps
+reads the records to keep (into a temporary file: ``broker/carry.py``), deletes the topic, creates it again with the same partitions, bumps
 the topic's incarnation, on which the consumer loops of this process start over at offset 0
 (``ingest/consumer.py``), and produces the kept records back to their partitions.
 
