@@ -11,6 +11,7 @@ the GIL, so one evaluator's Python (Presidio's rules) overlaps another's encoder
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
@@ -86,14 +87,19 @@ class LazyEncoder:
         self.model_path = model_path
         self.precision = precision
         self._encoder: Any = None
+        self._loading = threading.Lock()
 
     @property
     def encoder(self) -> Any:
-        """The underlying ``SentenceEncoder`` (loaded now if it was not)."""
+        """The underlying ``SentenceEncoder`` (loaded now if it was not; once, whichever lane asks first)."""
         if self._encoder is None:
-            from spyglass.evaluators.encoder import SentenceEncoder
+            # two evaluator lanes ask at once on a fresh run: two loads would race in transformers'
+            # weight loading (global state) and give the lanes different caches, so claims miss
+            with self._loading:
+                if self._encoder is None:
+                    from spyglass.evaluators.encoder import SentenceEncoder
 
-            self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision)
+                    self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> Any:

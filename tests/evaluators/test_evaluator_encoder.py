@@ -109,3 +109,16 @@ def test_a_claim_released_without_a_vector_is_encoded_by_the_waiter(fp32_encoder
     claimed = encoder.claim([text])
     encoder.release(claimed)  # as token_states does in its finally when its pass raised
     np.testing.assert_allclose(encoder.embed([text]), _reference(encoder, [text]), atol=1e-5)
+
+
+def test_lanes_asking_a_fresh_lazy_encoder_at_once_share_one_model():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spyglass.evaluators.engine import LazyEncoder
+
+    lazy = LazyEncoder("cpu", precision="fp32")
+    with ThreadPoolExecutor(2) as pool:  # the two evaluator lanes of a fresh `spyglass score`
+        first, second = pool.map(lambda _: lazy.encoder, range(2))
+    assert first is second
+    vector = lazy.embed(["The capital of France is Paris."])
+    assert vector.shape == (1, 384) and np.isfinite(vector).all()
