@@ -1,8 +1,10 @@
 """Pure decoding: Kafka record values -> validated span rows plus dead letters. No I/O.
 
 The functions here run in the consumer's decode process (see ``consumer.py``), so this module
-imports only the wire format, the price table and orjson: the process starts fast and holds no
-broker or database. Spans sent without a cost are priced here (``prices.py``).
+imports only the wire format, the price table, orjson and msgspec: the process starts fast and
+holds no broker or database. Spans sent without a cost are priced here (``prices.py``). A record
+whose spans all have the common shape is decoded in C (``fast_decode.py``); any other goes
+through ``validate_span`` span by span.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
+from spyglass.ingest.fast_decode import fast_rows
 from spyglass.ingest.prices import PriceTable, packaged_prices, price_row
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
 
@@ -71,13 +74,18 @@ def decode_value(value: bytes | None, source: Source, out: Decoded, prices: Pric
     record's unvalidated spans, returns those to decode with their weights; a weight other than 1
     goes into the row as ``sample_weight`` (the spans it stands for).
     """
+    prices = prices or packaged_prices()
+    if choose is None:
+        rows = fast_rows(value, prices)
+        if rows is not None:
+            out.rows.extend(rows)
+            return
     try:
         spans = decode_record(value, orjson.loads)
     except RecordError as exc:
         out.dead.append(DeadLetter(source, str(exc), value or b""))
         return
     rows = out.rows
-    prices = prices or packaged_prices()
     for span, weight in choose(spans) if choose is not None else ((span, 1.0) for span in spans):
         try:
             row = validate_span(span)
