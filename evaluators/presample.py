@@ -47,6 +47,11 @@ class ReadSampler:
         self.rate = min(1.0, max(OVERSAMPLE * scored_share, MIN_RATE)) if behind else 1.0
         self.record_rate = min(1.0, max(RECORD_OVERSAMPLE * scored_share, MIN_RATE)) if behind else 1.0
 
+    @property
+    def reads_all(self) -> bool:
+        """On target: every record parsed and every span read (then no choice to make per span)."""
+        return self.rate >= 1.0 and self.record_rate >= 1.0
+
     def records(self, items: Sequence[T]) -> list[T]:
         """The records of a batch to parse: all of them, or behind target a uniform share."""
         record_rate, self._rate = self.record_rate, self.rate

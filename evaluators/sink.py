@@ -83,8 +83,10 @@ class EvaluationSink:
         self._abandoned = batch
 
     def decode(self, items: Sequence[tuple[bytes | None, Source]]) -> Decoded:
-        """The consumer loop's decode step: every span, or behind target the read sample (``presample``)."""
-        if self.reader is None:
+        """The consumer loop's decode step: every span, or behind target the read sample (``presample``).
+
+        Reading every span takes ingest's decode, whose fast path decodes common-shape records in C."""
+        if self.reader is None or self.reader.reads_all:
             return decode_values(items)
         return decode_values(self.reader.records(items), choose=self.reader.choose)
 

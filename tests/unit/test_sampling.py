@@ -120,9 +120,9 @@ def test_on_target_every_span_is_read() -> None:
     reader = ReadSampler(seed=1)
     spans = _traffic(random.Random(3), 50)
     reader.update(scored_share=0.01, behind=False)
-    assert reader.choose(spans) == [(s, 1.0) for s in spans]
+    assert reader.reads_all and reader.choose(spans) == [(s, 1.0) for s in spans]
     reader.update(scored_share=0.0, behind=True)
-    assert reader.rate == MIN_RATE and reader.record_rate == MIN_RATE
+    assert reader.rate == MIN_RATE and reader.record_rate == MIN_RATE and not reader.reads_all
 
 
 def test_the_evaluation_sink_reads_a_weighted_sample_of_a_record_when_behind() -> None:
@@ -139,7 +139,8 @@ def test_the_evaluation_sink_reads_a_weighted_sample_of_a_record_when_behind() -
                   "start_time": now, "end_time": now + 0.1})
     item = [(encode_record(spans), Source("spans", 0, 0))]
     sink = EvaluationSink(None, [], None, sampler=LagSampler(target_lag_s=30, seed=1))
-    assert len(sink.decode(item).rows) == 1001  # on target: every span
+    on_target = sink.decode(item).rows
+    assert len(on_target) == 1001 and all("sample_weight" not in r for r in on_target)  # on target: every span
     sink.reader.update(scored_share=0.025, behind=True)  # rate 0.1
     rows = sink.decode(item).rows
     risky = [r for r in rows if "sample_weight" not in r]
