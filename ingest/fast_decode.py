@@ -1,4 +1,6 @@
-"""Ingest's fast path: a record of spans in the common shape decoded and checked in C (msgspec).
+"""The decode's fast path: a record of spans in the common shape decoded and checked in C (msgspec).
+
+Ingest uses it for every record, the evaluator group while it reads every span (on target).
 
 ``wire.validate_span`` is the rule; this is a shortcut that gives the same rows for the spans it
 takes. msgspec decodes a record straight into ``FastSpan`` structs built from the wire field
@@ -8,9 +10,10 @@ so their stored JSON is the Python path's to the byte; metadata goes through its
 
 A record the fast path does not take whole goes the Python way (``decode.decode_value``), which
 gives each span's row or its dead letter with the exact reason: any invalid span, and any valid
-but unusual one (RFC 3339 times, an error object, 3.0 as a count, ``""`` or null where a
-default applies, an unknown field that joins the metadata). So dead letters and their reasons
-never come from here. ``tests/unit/test_fast_decode.py`` checks that both paths give equal rows.
+but unusual one (RFC 3339 times, an error object, 3.0 as a count, ``""`` as the kind or status,
+null or a nested value in the metadata, an unknown field that joins the metadata). So dead
+letters and their reasons never come from here. ``tests/unit/test_fast_decode.py`` checks,
+property-based, that whenever the fast path takes a record both paths give equal rows.
 """
 
 from __future__ import annotations
