@@ -212,8 +212,10 @@ def main() -> None:
                 time.sleep(2)
         return -1
 
-    wait_until = time.monotonic() + 300  # ingest stores what is still in the broker
-    while stored("load-http") < load.accepted and time.monotonic() < wait_until:
+    wait_until = time.monotonic() + 300  # ingest stores what is still in the broker (both senders')
+    sdk_acknowledged = sdk_stats.get("sent", 0)
+    while time.monotonic() < wait_until and (stored("load-http") < load.accepted
+                                             or (sdk and stored("load-sdk") < sdk_acknowledged)):
         time.sleep(2)
     status = httpx.get(f"{url}/v1/evaluators/lag", headers=http.headers, timeout=60).json()
     stored_http, stored_sdk = stored("load-http"), stored("load-sdk") if sdk else 0
