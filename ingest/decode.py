@@ -131,12 +131,15 @@ class EncodedRows:
         return [key[2] for key in self.keys]
 
     def keep_only(self, keep: list[int]) -> None:
-        """Rewrite the file with only the rows at positions ``keep``; a rare path (duplicates)."""
+        """Rewrite the file with only the rows at positions ``keep`` (duplicates, erased users' rows)."""
         if len(keep) == len(self.keys):
             return
-        with open(self.path, "rb") as file:
-            rows = orjson.loads(file.read())
-        body = orjson.dumps([rows[i] for i in keep])
+        if keep:
+            with open(self.path, "rb") as file:
+                rows = orjson.loads(file.read())
+            body = orjson.dumps([rows[i] for i in keep])
+        else:  # every row a duplicate (a topic re-read after the broker's retention): nothing to parse
+            body = b"[]"
         with open(self.path, "wb") as file:
             file.write(body)
         self.keys = [self.keys[i] for i in keep]
