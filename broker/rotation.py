@@ -4,7 +4,8 @@ Every ``interval_s`` the service reads the broker's resident memory, each partit
 every group's committed offsets, and asks ``plan_retention`` what may go. To free memory it
 reads the records to keep (into a temporary file: ``broker/carry.py``), deletes the topic, creates it again with the same partitions, bumps
 the topic's incarnation, on which the consumer loops of this process start over at offset 0
-(``ingest/consumer.py``), and produces the kept records back to their partitions.
+(``ingest/consumer.py``), and produces the kept records back to their partitions, each with its
+old offset in a header (a group skips those it had stored).
 
 Only for the embedded stack: its consumers live in this process. Producers are held at the
 broker's gate (``broker/gate.py``) from before the last read of the topic until it exists again:
@@ -23,7 +24,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from spyglass.broker.carry import CarrySpool
+from spyglass.broker.carry import CARRIED_FROM, CarrySpool
 from spyglass.broker.gate import BrokerGate
 from spyglass.broker.incarnation import recreated
 from spyglass.broker.retention import RetentionPlan, plan_retention
@@ -64,6 +65,7 @@ class BrokerRetention:
         self.gate = gate
         self.protected_groups = protected_groups  # what they have not consumed is never shed (ingest)
         self.rotations = 0
+        self.carried_records = 0  # records carried over into recreated topics, all recreations
         self.shed_records = 0
         self.shed_spans = 0
         self._stop = threading.Event()
@@ -142,7 +144,7 @@ class BrokerRetention:
                     for tp, messages in consumer.poll(timeout_ms=500).items():
                         for m in messages:
                             if m.offset < ends[tp]:
-                                records.add(tp.partition, m.key, m.value)
+                                records.add(tp.partition, m.key, m.value, m.offset)
                         if messages and messages[-1].offset >= ends[tp]:
                             consumer.seek(tp, ends[tp])  # fetched past the end we read: next round takes it
                 latest = consumer.end_offsets(parts)
@@ -184,12 +186,14 @@ class BrokerRetention:
                 self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=5,
                                                max_request_size=32 * 1024 * 1024, retries=5)
             count = len(self._producer.partitions_for(topic) or ()) or partitions
-            for partition, key, value in carried:  # send() blocks while its buffer is full: memory stays bounded
-                self._producer.send(topic, value=value, key=key, partition=partition % count)
+            for partition, key, value, offset in carried:  # send() blocks while its buffer is full: memory stays bounded
+                self._producer.send(topic, value=value, key=key, partition=partition % count,
+                                    headers=[(CARRIED_FROM, b"%d" % offset)])
             self._producer.flush(timeout=60)
         finally:
             carried.close()
         self.rotations += 1
+        self.carried_records += carried.count
         BROKER_ROTATIONS.labels(topic, plan.action).inc()
         freed = (rss - process_rss(self.broker_pid)) >> 20
         if plan.action == "shed":

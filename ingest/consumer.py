@@ -36,6 +36,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from spyglass.broker import make_consumer
 from spyglass.core.time import backoff_s
 from spyglass.ingest.batch import Batch, Prepared, SpanSink, StoreInterrupted
+from spyglass.broker.carry import CARRIED_FROM
 from spyglass.broker.incarnation import incarnation
 from spyglass.ingest.decode import Decoded, Source, decode_values
 from spyglass.ingest.decode_pool import DecodePool
@@ -58,6 +59,7 @@ class ConsumerStats:
     lag: int = 0
     started: float = field(default_factory=time.monotonic)
     first_record_at: float = 0.0  # monotonic time the first record arrived
+    carried_skipped: int = 0  # records carried into a recreated topic that this member had stored
 
     def per_s(self) -> float:
         return self.stored / max(time.monotonic() - self.started, 1e-9)
@@ -108,6 +110,10 @@ class SpanConsumer(Generic[Prepared]):
         self._drain_deadline = 0.0  # set when a draining stop begins
         self._drain_ends: dict[TopicPartition, int] = {}
         self._incarnation = incarnation(bootstrap, topic)
+        # partition -> offset below which this member stored every record (this incarnation of the
+        # topic); after a recreation, the bound for skipping carried records (``_carried_before``)
+        self._stored_below: dict[int, int] = {}
+        self._skip_below: dict[int, int] = {}
         self._reset()
 
     @property
@@ -146,7 +152,11 @@ class SpanConsumer(Generic[Prepared]):
                 for tp, messages in polled.items():
                     if tp not in self.partitions:  # revoked meanwhile: its next owner reads it
                         continue
+                    skip = self._skip_below.get(tp.partition, 0)
                     for message in messages:
+                        if skip and _carried_before(message.headers, skip):
+                            self.stats.carried_skipped += 1  # stored before the recreation: not parsed again
+                            continue
                         value = message.value
                         self._items.append((value, Source(tp.topic, tp.partition, message.offset)))
                         self._spans += value.count(b'"span_id"') if value else 1  # an estimate is enough
@@ -298,7 +308,11 @@ class SpanConsumer(Generic[Prepared]):
         except (SpyglassError, KafkaError) as exc:
             self._failed(exc, batch)
             return
-        commit = self._handover.owned(self._book.stored(batch.offsets))  # never for partitions given up
+        stored_offsets = self._book.stored(batch.offsets)
+        if incarnation(self.bootstrap, self.topic) == self._incarnation:  # offsets of the topic we think we read
+            for tp, offset in stored_offsets.items():
+                self._stored_below[tp.partition] = max(offset, self._stored_below.get(tp.partition, 0))
+        commit = self._handover.owned(stored_offsets)  # never for partitions given up
         try:
             if commit:
                 self._consumer.commit({tp: OffsetAndMetadata(offset, self._book.metadata(tp), -1)
@@ -345,8 +359,11 @@ class SpanConsumer(Generic[Prepared]):
 
         What we held uncommitted was carried into the new topic: dropped here, fetched again (a
         batch being stored may be stored twice, never lost). Committing 0 voids old commits.
+        Carried records below what we had stored (those another group still needed) are skipped
+        unparsed: their header names their old offset (``broker/carry.py``).
         """
         self._incarnation = incarnation(self.bootstrap, self.topic)
+        self._skip_below, self._stored_below = self._stored_below, {}
         if self._inflight:
             self._inflight[0].exception()  # wait for it; failed or not, it comes again
             self._inflight = None
@@ -391,6 +408,14 @@ class SpanConsumer(Generic[Prepared]):
         self._spans = 0  # spans in _items, estimated
         self._opened = 0.0
         self._oldest_ms = self._newest_ms = 0
+
+
+def _carried_before(headers: Any, bound: int) -> bool:
+    """Whether a record was carried over from below ``bound`` in the topic's previous incarnation."""
+    for key, value in headers or ():
+        if key == CARRIED_FROM:
+            return int(value) < bound
+    return False
 
 
 def _discard_result(discard: Any, future: Future) -> None:

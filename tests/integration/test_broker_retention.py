@@ -164,3 +164,71 @@ def test_at_the_cap_the_oldest_unread_records_are_shed_and_counted(caplog):
     assert BROKER_SHED_RECORDS.labels(topic)._value.get() - before == retention.shed_records
     assert any("shed" in record.getMessage() for record in caplog.records)
     assert rss < 48 * MB + 8 * MB
+
+
+class StallingSink(CountingSink):
+    """Stores until it holds ``stall_at`` spans, then waits in ``store`` until released (a lagging group)."""
+
+    def __init__(self, stall_at: int) -> None:
+        super().__init__()
+        self.stall_at = stall_at
+        self.release = threading.Event()
+
+    def store(self, batch) -> int:
+        if len(self.seen) >= self.stall_at:
+            self.release.wait(60)
+        return super().store(batch)
+
+
+class TallySink(CountingSink):
+    """Also counts every row it stores, so a span stored twice shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = 0
+
+    def store(self, batch) -> int:
+        self.rows += len(batch.decoded.rows)
+        return super().store(batch)
+
+
+def test_a_group_skips_the_carried_records_it_had_stored_and_reads_the_rest():
+    per_record, records = 100, 40
+    with EmbeddedBroker(gate=True) as broker:
+        topic = unique_name("carried")
+        ensure_topics(broker.bootstrap, {topic: 2})
+        fast, slow = TallySink(), StallingSink(stall_at=per_record * records * 6 // 10)
+        consumers = [SpanConsumer(sink, broker.bootstrap, topic, unique_name(name), batch_spans=per_record,
+                                  batch_ms=50, consumer_options={"max_poll_interval_ms": 2_000})
+                     for sink, name in ((fast, "ingest"), (slow, "evaluators"))]
+        threads = [threading.Thread(target=c.run) for c in consumers]
+        for thread in threads:
+            thread.start()
+        producer = make_producer(broker.bootstrap)
+        try:
+            for first in range(0, per_record * records, per_record):
+                send(producer, topic, encode_record(compact_spans(first, per_record)))
+            wait_for(lambda: len(fast.seen) == per_record * records and len(slow.seen) >= slow.stall_at, 60,
+                     message="the fast group to store all, the slow one to stall")
+            retention = BrokerRetention(broker.bootstrap, {topic: 2}, broker.pid, soft_bytes=1,
+                                        hard_bytes=1 << 40, interval_s=60, gate=broker.gate)
+            assert [plan.action for plan in retention.check()] == ["rotate"]  # the slow group's backlog carried
+            wait_for(lambda: consumers[0].stats.carried_skipped > 0, 30, message="the fast group to skip")
+            slow.release.set()
+            total = per_record * (records + 10)
+            for first in range(per_record * records, total, per_record):
+                send(producer, topic, encode_record(compact_spans(first, per_record)))
+            wait_for(lambda: len(fast.seen) == total and len(slow.seen) == total, 60,
+                     message="both groups to read the records sent after the recreation")
+        finally:
+            slow.release.set()
+            producer.close()
+            for consumer in consumers:
+                consumer.stop()
+            for thread in threads:
+                thread.join(60)
+    assert fast.seen == slow.seen == set(range(total))
+    assert fast.rows == total  # no carried record stored twice by the group that had stored it
+    assert retention.carried_records > 0
+    assert consumers[0].stats.carried_skipped == retention.carried_records  # it had stored them all
+    assert consumers[1].stats.carried_skipped == 0  # it had stored none of what was carried for it
