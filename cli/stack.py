@@ -18,6 +18,7 @@ from typing import Callable
 
 from spyglass.broker import EmbeddedBroker, ensure_topics
 from spyglass.cli import workers
+from spyglass.core.memory import HeapTrimmer
 from spyglass.core.settings import Settings
 from spyglass.sdk.score_wire import scores_topic
 from spyglass.storage import Store, migrate
@@ -90,6 +91,7 @@ class Stack:
         self.bootstrap = settings.broker.kafka_bootstrap or ""
         self.embedded_broker = not self.bootstrap
         self._exit = ExitStack()
+        self.heap_trimmer = HeapTrimmer()  # resident memory follows use, not the peak (core/memory.py)
 
     def __enter__(self) -> "Stack":
         try:
@@ -152,6 +154,7 @@ class Stack:
         if self.want_bias:
             self._start_bias()
         self._start_retention()
+        self._add(ServiceThread("heap-trim", self.heap_trimmer.run, self.heap_trimmer.stop))
         if self.want_alerts:
             self._start_alerts()
         if self.embedded_broker:  # last, so it stops first: no topic is recreated while consumers drain
