@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 EVALUATOR_LANES = 2
+_LANES_READY: "weakref.WeakSet[Evaluator]" = weakref.WeakSet()  # evaluators that have scored once, alone
 
 
 def run_evaluators(spans: Sequence[dict[str, Any]], evaluators: Sequence[Evaluator],
@@ -34,11 +36,15 @@ def run_evaluators(spans: Sequence[dict[str, Any]], evaluators: Sequence[Evaluat
     """
     results: dict[str, dict[str, Score]] = {str(s["span_id"]): {} for s in spans}
     evaluators = sorted(evaluators, key=lambda e: not e.encodes_first)  # stable: the given order otherwise
-    if lanes > 1 and len(evaluators) > 1:
+    # An evaluator's first scoring runs alone on this thread: what it loads or imports lazily then
+    # (scikit-learn, the encoder) is not thread-safe. Two lanes importing scikit-learn at once
+    # deadlocked in its circular imports ("partially initialized module"; measured in `spyglass score`).
+    if lanes > 1 and len(evaluators) > 1 and all(e in _LANES_READY for e in evaluators):
         with ThreadPoolExecutor(min(lanes, len(evaluators)), thread_name_prefix="evaluator") as pool:
             outcomes = list(pool.map(lambda e: _score_with(e, spans, ctx), evaluators))
     else:
         outcomes = [_score_with(e, spans, ctx) for e in evaluators]
+        _LANES_READY.update(e for e, outcome in zip(evaluators, outcomes) if outcome)
     for evaluator, outcome in zip(evaluators, outcomes):
         for span_id, score in outcome:
             results[span_id][evaluator.name] = score

@@ -108,3 +108,31 @@ def test_lanes_give_the_same_results_as_one_after_another(toxicity, pii, ctx):
             assert (score.label, score.flagged, score.details) == (other.label, other.flagged, other.details)
             assert score.score == pytest.approx(other.score, nan_ok=True)
     assert two_lanes["a"]["exploding"].label == "error" and two_lanes["b"]["pii"].flagged
+
+
+class Threads(Evaluator):
+    """Records the thread of each evaluate call (lazy imports in a first call are not thread-safe)."""
+
+    version = "1"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.threads: list[str] = []
+
+    def evaluate(self, spans, ctx):
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        return [Score(0.0, "ok", False)] * len(spans)
+
+
+def test_each_evaluators_first_scoring_runs_alone_then_lanes_share_the_work():
+    import threading
+
+    first, second = Threads("first"), Threads("second")
+    spans = [make_span("a", completion="An answer.")]
+    for _ in range(3):
+        run_evaluators(spans, [first, second], EvalContext(encoder=None), lanes=2)
+    here = threading.current_thread().name
+    assert first.threads[0] == second.threads[0] == here  # one after another, on the calling thread
+    assert all(name.startswith("evaluator") for name in first.threads[1:] + second.threads[1:])
