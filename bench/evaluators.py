@@ -6,7 +6,9 @@ Spans are generated LLM-style calls (support answers, code help, summaries; some
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
 from an earlier phase's embedding cache; warm-up runs are excluded. Prints a table (stderr) and,
 last, one JSON line with batched_spans_per_s, unbatched_spans_per_s, ratio, device and the
-encoder's precision (bf16 linear layers on CPUs with native bf16, else fp32; fp16 on CUDA).
+encoder's precision (int8 through ONNX Runtime on CPU, fp16 on CUDA; see ``pick_precision``).
+When that precision is not fp32, the phase "all-fp32" runs the same three evaluators on an fp32
+encoder in the same run, for the ratio.
 """
 
 from __future__ import annotations
@@ -96,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unbatched-spans", type=int, default=200, help="spans per one-at-a-time phase")
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16", "int8"],
                         help="the encoder's precision (default auto: timed on this CPU)")
-    parser.add_argument("--no-before", action="store_true", help="skip the previous PII pipeline's phase")
+    parser.add_argument("--no-before", action="store_true",
+                        help="skip the comparison phases: the previous PII pipeline, and the fp32 encoder when "
+                             "the chosen precision is another")
     parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before,all,all-before); default every phase")
     args = parser.parse_args(argv)
 
@@ -122,10 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
         suites["pii-before"] = [PIIEvaluator(head=False)]  # spaCy NER, no token head
         suites["all-before"] = suites["toxicity"] + suites["pii-before"] + suites["hallucination"]
+    contexts = dict.fromkeys(suites, ctx)
+    if not args.no_before and ctx.encoder.precision != "fp32":  # the same models on the fp32 encoder, same run
+        suites["all-fp32"] = suites["all"]
+        contexts["all-fp32"] = EvalContext(encoder=SentenceEncoder(device=device, precision="fp32"), device=device)
     if args.only:
         suites = {k: v for k, v in suites.items() if k in args.only.split(",")}
-    for evaluators in suites.values():  # warm-up: first calls allocate, JIT and fill spaCy's caches
-        _measure(make_spans(32, seed=999), evaluators, ctx, 32)
+    for name, evaluators in suites.items():  # warm-up: first calls allocate, JIT and fill spaCy's caches
+        _measure(make_spans(32, seed=999), evaluators, contexts[name], 32)
 
     sample = make_spans(200, seed=12345)
     mean_tokens = sum(ctx.encoder.tokenizer_lengths([s["completion"] for s in sample])) / len(sample)
@@ -135,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("benchmarking", total=2 * len(suites))
         for name, evaluators in suites.items():
             seed += 1
-            batched = _measure(make_spans(args.spans, seed), evaluators, ctx, args.batch)
+            batched = _measure(make_spans(args.spans, seed), evaluators, contexts[name], args.batch)
             progress.advance(task)
             seed += 1
-            unbatched = _measure(make_spans(args.unbatched_spans, seed), evaluators, ctx, 1)
+            unbatched = _measure(make_spans(args.unbatched_spans, seed), evaluators, contexts[name], 1)
             progress.advance(task)
             figures[name] = {"batched_spans_per_s": round(batched, 1), "unbatched_spans_per_s": round(unbatched, 1),
                              "ratio": round(batched / unbatched, 2)}

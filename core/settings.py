@@ -93,8 +93,8 @@ class EvaluatorSettings(Section):
     """The evaluator consumer group and its models."""
 
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    # auto: fp16 on CUDA; on CPU, bf16 linear layers where the CPU has native bf16, else fp32
-    encoder_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    # auto: fp16 on CUDA; on CPU int8 (ONNX Runtime) where installed, else bf16 linear layers where faster, else fp32
+    encoder_precision: Literal["auto", "fp32", "bf16", "fp16", "int8"] = "auto"
     names: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii", "hallucination"],
                                                   validation_alias="SPYGLASS_EVALUATORS")
     group: str = Field("evaluators", validation_alias="SPYGLASS_EVALUATOR_GROUP")
@@ -228,6 +228,10 @@ class TrainingSettings(Section):
     datasets: str | None = Field(None, description="the shared datasets folder; unset: ../shared/datasets")
     halluc_cache: str = Field("/tmp/halluc_cache", description="on-disk embedding cache of the hallucination "
                                                                "training tooling")
+    precision: Literal["fp32", "int8"] = Field(
+        "fp32", validation_alias="SPYGLASS_TRAINING_PRECISION",
+        description="the shared encoder's precision in training and accuracy runs; the shipped heads are trained "
+                    "on fp32, and int8 (the CPU default of a running Spyglass) measures them as they run there")
 
 
 class Settings(BaseModel):

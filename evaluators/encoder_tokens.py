@@ -18,8 +18,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from spyglass.evaluators.batching import pack_by_tokens
+from spyglass.evaluators.encoder_onnx import EXPORT_LAYERS, mean_pool, text_vector
 
-LAYERS = (3, 6)  # hidden_states indices: 0 is the embedding layer, 6 the last of MiniLM-L6
+LAYERS = EXPORT_LAYERS  # hidden_states indices: 0 is the embedding layer, 6 the last of MiniLM-L6
 STATE_DIM = 384 * len(LAYERS)
 
 
@@ -33,25 +34,30 @@ class TokenStates:
 
 def _run_windows(encoder: Any, windows: list[list[int]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(token states without [CLS]/[SEP], last-layer mean) of each window of token ids."""
+    int8 = getattr(encoder, "int8", None)
+    if int8 is not None:  # one window per run (see Int8Encoder.layers)
+        hidden_of = [int8.layers(w) for w in windows]
+        return [(np.concatenate(hidden, axis=-1)[1:-1], text_vector(hidden[-1])) for hidden in hidden_of]
+    tok = encoder.model.tokenizer
+    ids = np.full((len(windows), max(len(w) for w in windows)), tok.pad_token_id, dtype=np.int64)
+    mask = np.zeros(ids.shape, dtype=np.int64)
+    for i, w in enumerate(windows):
+        ids[i, :len(w)] = w
+        mask[i, :len(w)] = 1
+    hidden = _torch_layers(encoder, ids, mask)
+    states, means = np.concatenate(hidden, axis=-1), mean_pool(hidden[-1], mask)
+    return [(states[i, 1:len(w) - 1], means[i]) for i, w in enumerate(windows)]
+
+
+def _torch_layers(encoder: Any, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    """Hidden states of ``LAYERS`` as float32 arrays, from the PyTorch model."""
     import torch
 
-    model = encoder.model[0].auto_model
-    tok = encoder.model.tokenizer
-    longest = max(len(w) for w in windows)
-    ids = torch.full((len(windows), longest), tok.pad_token_id, dtype=torch.long)
-    mask = torch.zeros((len(windows), longest), dtype=torch.long)
-    for i, w in enumerate(windows):
-        ids[i, :len(w)] = torch.tensor(w)
-        mask[i, :len(w)] = 1
     with torch.inference_mode():
-        out = model(input_ids=ids.to(encoder.device), attention_mask=mask.to(encoder.device),
-                    output_hidden_states=True)
-        hidden = [out.hidden_states[layer].float() for layer in LAYERS]
-        states = torch.cat(hidden, dim=-1).cpu().numpy()
-        last = hidden[-1]
-        m = mask.to(last.device).unsqueeze(-1).float()
-        means = torch.nn.functional.normalize((last * m).sum(1) / m.sum(1), dim=1).cpu().numpy()
-    return [(states[i, 1:len(w) - 1], means[i]) for i, w in enumerate(windows)]
+        out = encoder.model[0].auto_model(input_ids=torch.from_numpy(ids).to(encoder.device),
+                                          attention_mask=torch.from_numpy(mask).to(encoder.device),
+                                          output_hidden_states=True)
+        return [out.hidden_states[layer].float().cpu().numpy() for layer in LAYERS]
 
 
 def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:

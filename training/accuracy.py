@@ -35,6 +35,7 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     from spyglass.evaluators.base import EvalContext
     from spyglass.evaluators.encoder import SentenceEncoder
     from spyglass.evaluators.toxicity import build_toxicity_evaluator
+    from spyglass.training.encoding import training_precision
     from spyglass.training.toxicity_data import load_benign_text, load_toxicity_data
 
     settings = EvaluatorSettings(toxicity_backend=backend, detoxify_checkpoint=checkpoint, detoxify_model=model,
@@ -42,7 +43,7 @@ def toxicity_accuracy(datasets_dir: Path, backend: str = "embedding-head", check
     evaluator = build_toxicity_evaluator(settings)
     if hasattr(evaluator, "cascade"):
         evaluator.cascade = cascade
-    ctx = EvalContext(encoder=SentenceEncoder(device=device), device=device)
+    ctx = EvalContext(encoder=SentenceEncoder(device=device, precision=training_precision()), device=device)
     rows = [r for r in load_toxicity_data(datasets_dir) + load_benign_text(datasets_dir) if r.split == "test"]
     started = time.perf_counter()
     scores = []

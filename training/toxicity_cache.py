@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from spyglass.training.encoding import cache_name, training_encoder
+
 CACHE_FILE = Path("/tmp/spyglass-embeddings/minilm-by-text.npz")
 
 
@@ -20,8 +22,9 @@ def _key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
-def cached_embeddings(texts: list[str], path: Path = CACHE_FILE, chunk: int = 4096) -> np.ndarray:
-    """Embeddings of ``texts`` (the shared encoder's, CPU), read from / added to the cache file."""
+def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4096) -> np.ndarray:
+    """Embeddings of ``texts`` (the shared encoder's, CPU, training precision), read from / added to the cache file."""
+    path = path or cache_name(CACHE_FILE)
     store: dict[bytes, np.ndarray] = {}
     # the main file and any side files (minilm-by-text-*.npz) filled by a parallel run
     for part in sorted(path.parent.glob(path.stem + "*.npz")):
@@ -32,9 +35,7 @@ def cached_embeddings(texts: list[str], path: Path = CACHE_FILE, chunk: int = 40
     keys = [_key(t) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:
-        from spyglass.evaluators.encoder import SentenceEncoder
-
-        encoder = SentenceEncoder(device="cpu")
+        encoder = training_encoder()
         first = {k: t for k, t in zip(reversed(keys), reversed(texts))}
         for i in range(0, len(missing), chunk):
             part = missing[i:i + chunk]

@@ -37,9 +37,10 @@ def _text_key(text: str) -> str:
 
 def compute_states(texts: Sequence[str], cache: Path | None = None) -> list[TokenStates]:
     """MiniLM token states of ``texts``; ``cache`` (npz) keeps them per text between runs."""
-    from spyglass.evaluators.encoder import SentenceEncoder
+    from spyglass.training.encoding import cache_name, training_encoder
 
     known: dict[str, TokenStates] = {}
+    cache = cache_name(cache) if cache else None
     if cache and cache.exists():
         with np.load(cache, allow_pickle=False) as data:
             if "keys" in data.files:
@@ -50,9 +51,10 @@ def compute_states(texts: Sequence[str], cache: Path | None = None) -> list[Toke
     keys = [_text_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
     if missing:
-        computed = token_states(SentenceEncoder(device="cpu"), [t for _, t in missing])
+        computed = token_states(training_encoder(), [t for _, t in missing])
         known.update({k: s for (k, _), s in zip(missing, computed)})
         if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
             order = sorted(set(keys))
             np.savez(cache, keys=np.array(order), lengths=np.array([len(known[k].offsets) for k in order]),
                      states=np.concatenate([known[k].states for k in order]).astype(np.float16),

@@ -72,9 +72,10 @@ def test_bf16_linears_keep_fp32_outside_the_feed_forward_block():
 
 def test_precision_choice():
     from spyglass.evaluators.encoder import bf16_is_faster, pick_precision
+    from spyglass.evaluators.encoder_onnx import onnx_available
 
     assert pick_precision("cuda") == "fp16"
-    assert pick_precision("cpu") == ("bf16" if bf16_is_faster() else "fp32")
+    assert pick_precision("cpu") == ("int8" if onnx_available() else "bf16" if bf16_is_faster() else "fp32")
     assert pick_precision("cpu", "fp32") == "fp32"
 
 

@@ -27,9 +27,9 @@ class ClaimTable:
 
 def cached_encoder() -> DiskCachedEncoder:
     """The shared encoder behind the on-disk embedding cache."""
-    from spyglass.evaluators.encoder import SentenceEncoder
+    from spyglass.training.encoding import cache_name, training_encoder
 
-    return DiskCachedEncoder(SentenceEncoder(device="cpu"), CACHE_DIR / "embeddings.npz")
+    return DiskCachedEncoder(training_encoder(), cache_name(CACHE_DIR / "embeddings.npz"))
 
 
 def build_table(examples: Sequence[Example], idf: Mapping[str, float], chunk_tokens: int,

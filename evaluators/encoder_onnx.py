@@ -1,0 +1,142 @@
+"""MiniLM on CPU in int8: ONNX Runtime with weights quantized per output channel (precision "int8").
+
+The shared encoder's transformer is exported from the loaded PyTorch model to ONNX once, its
+linear layers' weights quantized to int8 (one scale per output channel; activations quantized per
+batch at run time), and the file kept under the user's cache folder, keyed by the weights and the
+library versions, so later starts load it in ~0.2 s. One graph gives both what the sentence
+embeddings need (the last layer) and what the token heads read (``encoder_tokens.LAYERS``).
+
+Measured on 2 cores (``bench/encoder_precision.py``): 1.87x the fp32 PyTorch throughput, cosine
+to the fp32 sentence embeddings 0.994 on average (0.988 the lowest); ONNX Runtime in fp32 was no
+faster than PyTorch, so the gain is the int8 products. The session runs one thread per call, on
+the encoder's worker threads (one per core), one text at a time (see ``Int8Encoder.layers``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EXPORT_LAYERS = (3, 6)  # hidden_states indices returned, in this order (encoder_tokens.LAYERS)
+
+
+def onnx_available() -> bool:
+    """Whether ONNX Runtime and the ONNX exporter's package are installed."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cache_folder() -> Path:
+    """Where exported models are kept: $SPYGLASS_MODEL_CACHE, else ~/.cache/spyglass."""
+    configured = os.environ.get("SPYGLASS_MODEL_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "spyglass"
+
+
+def _fingerprint(model: Any) -> str:
+    """A digest of the weights and of the versions that shape the exported file."""
+    import onnxruntime
+    import torch
+
+    digest = hashlib.sha1(f"{torch.__version__} {onnxruntime.__version__} {EXPORT_LAYERS}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _export(model: Any, path: Path) -> None:
+    """Write the int8 ONNX file of a Hugging Face BERT-style ``model`` (atomically: tmp + rename)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Layers(torch.nn.Module):
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> tuple[Any, ...]:
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return tuple(out.hidden_states[layer] for layer in EXPORT_LAYERS)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fp32 = path.with_suffix(f".fp32.{os.getpid()}.onnx")
+    tmp = path.with_suffix(f".tmp.{os.getpid()}.onnx")
+    ids = torch.ones((2, 8), dtype=torch.long)
+    outputs = [f"layer{layer}" for layer in EXPORT_LAYERS]
+    axes = {name: {0: "batch", 1: "tokens"} for name in ["input_ids", "attention_mask", *outputs]}
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Layers(model).eval(), (ids, torch.ones_like(ids)), str(fp32),
+                              input_names=["input_ids", "attention_mask"], output_names=outputs,
+                              dynamic_axes=axes, opset_version=17, dynamo=False)
+        root = logging.getLogger()
+        level, root.level = root.level, logging.ERROR  # its advice to pre-process goes to the root logger
+        try:
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        finally:
+            root.setLevel(level)
+        tmp.replace(path)
+    finally:
+        fp32.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+class Int8Encoder:
+    """The transformer of a sentence-transformers MiniLM as an int8 ONNX Runtime session."""
+
+    def __init__(self, model: Any, folder: Path | None = None) -> None:
+        import onnxruntime as ort
+
+        path = (folder or cache_folder()) / f"minilm-int8-{_fingerprint(model)}.onnx"
+        with _EXPORT_LOCK:
+            if not path.exists():
+                _export(model, path)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # runs come from the encoder's worker threads, one per core
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.path = path
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def layers(self, ids: list[int]) -> list[np.ndarray]:
+        """Hidden states of ``EXPORT_LAYERS``, each (tokens, 384) float32, of one text's token ids.
+
+        One text per run, never a padded batch: activations are quantized with one range per
+        tensor, so in a batch a text's vector would depend on its batch-mates (a borderline
+        insult scored 0.36 or 0.45 by the company it came in). Alone, a text always gets the
+        same vector, and without padding the runs are no slower (4.6 s vs 5.0 s for 800 texts).
+        """
+        row = np.asarray([ids], dtype=np.int64)
+        return [layer[0] for layer in self.session.run(None, {"input_ids": row, "attention_mask": np.ones_like(row)})]
+
+    def sentence_embeddings(self, texts_ids: list[list[int]]) -> np.ndarray:
+        """L2-normalized mean of the last layer over each text's tokens (MiniLM's pooling)."""
+        return np.stack([text_vector(self.layers(ids)[-1]) for ids in texts_ids])
+
+
+def text_vector(last: np.ndarray) -> np.ndarray:
+    """Normalized mean of one text's last-layer states (tokens, 384)."""
+    mean = last.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def mean_pool(last: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Normalized mean of ``last`` over the positions where ``mask`` is 1."""
+    m = mask[..., None].astype(np.float32)
+    means = (last * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
