@@ -95,6 +95,9 @@ class EvaluatorSettings(Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # auto: fp16 on CUDA; on CPU int8 (ONNX Runtime) where installed, else bf16 linear layers where faster, else fp32
     encoder_precision: Literal["auto", "fp32", "bf16", "fp16", "int8"] = "auto"
+    model_cache: str | None = Field(None, validation_alias="SPYGLASS_MODEL_CACHE",
+                                    description="folder for models built at first start (the int8 encoder); "
+                                                "unset: ~/.cache/spyglass")
     names: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["toxicity", "pii", "hallucination"],
                                                   validation_alias="SPYGLASS_EVALUATORS")
     group: str = Field("evaluators", validation_alias="SPYGLASS_EVALUATOR_GROUP")

@@ -6,9 +6,10 @@ batch at run time), and the file kept under the user's cache folder, keyed by th
 library versions, so later starts load it in ~0.2 s. One graph gives both what the sentence
 embeddings need (the last layer) and what the token heads read (``encoder_tokens.LAYERS``).
 
-Measured on 2 cores (``bench/encoder_precision.py``): 1.87x the fp32 PyTorch throughput, cosine
-to the fp32 sentence embeddings 0.994 on average (0.988 the lowest); ONNX Runtime in fp32 was no
-faster than PyTorch, so the gain is the int8 products. The session runs one thread per call, on
+Measured on 2 cores (``bench/encoder_precision.py``, LLM-style answers): 1.7x the fp32 PyTorch
+throughput, cosine to the fp32 sentence embeddings 0.993 on average (0.981 the lowest); ONNX
+Runtime in fp32 was no faster than PyTorch, so the gain is the int8 products. The shipped heads,
+trained on fp32, score the same through it (README, "Encoder precision"). The session runs one thread per call, on
 the encoder's worker threads (one per core), one text at a time (see ``Int8Encoder.layers``).
 """
 
@@ -38,8 +39,10 @@ def onnx_available() -> bool:
 
 
 def cache_folder() -> Path:
-    """Where exported models are kept: $SPYGLASS_MODEL_CACHE, else ~/.cache/spyglass."""
-    configured = os.environ.get("SPYGLASS_MODEL_CACHE")
+    """Where exported models are kept: the ``model_cache`` setting (SPYGLASS_MODEL_CACHE), else ~/.cache/spyglass."""
+    from spyglass.core.settings import EvaluatorSettings
+
+    configured = EvaluatorSettings().model_cache
     return Path(configured) if configured else Path.home() / ".cache" / "spyglass"
 
 
