@@ -214,7 +214,10 @@ def fmt_num(value: Any, digits: int = 4) -> str:
         return "–"
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{value:.{digits}g}"
+    text = f"{value:.{max(digits, 1)}g}"
+    if "e" in text and abs(value) >= 1:  # 30 at one digit is "3e+01": write whole numbers whole
+        return f"{round(value):,}"
+    return text
 
 
 def fmt_ms(value: Any) -> str:

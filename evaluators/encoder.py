@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +28,8 @@ import numpy as np
 
 from spyglass.core.settings import offline_model_hub
 from spyglass.evaluators.batching import pack_by_tokens
+
+log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
 CPU_TOKEN_BUDGET = 2048  # padded tokens per CPU batch: 1-2k measured fastest on 2 cores
@@ -171,7 +174,11 @@ class SentenceEncoder:
         elif self.precision == "int8":
             from spyglass.evaluators.encoder_onnx import Int8Encoder
 
-            self.int8 = Int8Encoder(self.model[0].auto_model)
+            try:
+                self.int8 = Int8Encoder(self.model[0].auto_model)
+            except Exception as exc:  # no writable cache folder, an exporter that fails: scores still flow
+                log.warning("int8 encoder unavailable (%s: %s); encoding in fp32", type(exc).__name__, exc)
+                self.precision = "fp32"
         cuda = self.device.startswith("cuda")
         # a batch holds at most batch_size texts and token_budget padded tokens
         self.batch_size = batch_size or (512 if cuda else 256)

@@ -148,3 +148,11 @@ def test_cached_values_refresh_in_the_background_once_stale():
     assert state.cached("menu", compute, ttl_s=0.0) == 1 and len(calls) == 2, "one refresh at a time"
     release.set()
     wait_for(lambda: state.cached("menu", lambda: 0, ttl_s=60.0) == 2, 10, 0.01, "the refreshed value")
+
+
+def test_numbers_for_people_never_write_whole_numbers_in_exponent_form():
+    from spyglass.console.web import fmt_num
+
+    assert fmt_num(30.0, 0) == "30" and fmt_num(99.7, 0) == "100" and fmt_num(123456.7) == "123,457"
+    assert fmt_num(0.41234, 2) == "0.41" and fmt_num(1e-12, 2) == "1e-12"  # p-values keep their exponent
+    assert fmt_num(5.04, 1) == "5" and fmt_num(1234) == "1,234" and fmt_num(None) == "–"

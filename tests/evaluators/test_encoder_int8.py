@@ -73,3 +73,18 @@ def test_the_exported_model_is_reused_by_later_starts(encoders):
     again = Int8Encoder(int8.model[0].auto_model)
     assert again.path == int8.int8.path and again.path.stat().st_mtime_ns == written
     assert list(again.path.parent.glob("*.tmp.*")) == [] and list(again.path.parent.glob("*.fp32.*")) == []
+
+
+def test_an_int8_export_that_fails_leaves_an_fp32_encoder(tmp_path, monkeypatch, caplog):
+    from spyglass.evaluators import encoder_onnx
+    from spyglass.evaluators.encoder import SentenceEncoder
+
+    def fail(model, path):
+        raise PermissionError(f"{path.parent} is read-only")
+
+    monkeypatch.setenv("SPYGLASS_MODEL_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setattr(encoder_onnx, "_export", fail)
+    encoder = SentenceEncoder(device="cpu", precision="int8")
+    assert encoder.precision == "fp32" and encoder.int8 is None
+    assert "int8 encoder unavailable (PermissionError" in caplog.text
+    assert encoder.embed(["Still scored."]).shape == (1, 384)
