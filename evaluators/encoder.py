@@ -179,6 +179,8 @@ class SentenceEncoder:
             except Exception as exc:  # no writable cache folder, an exporter that fails: scores still flow
                 log.warning("int8 encoder unavailable (%s: %s); encoding in fp32", type(exc).__name__, exc)
                 self.precision = "fp32"
+            else:  # the PyTorch weights are no longer read: hand back their ~90 MB (the tokenizer stays)
+                self.model[0].auto_model.to("meta")
         cuda = self.device.startswith("cuda")
         # a batch holds at most batch_size texts and token_budget padded tokens
         self.batch_size = batch_size or (512 if cuda else 256)

@@ -68,9 +68,9 @@ def test_int8_token_states_have_fp32s_tokens_and_offsets(encoders):
 def test_the_exported_model_is_reused_by_later_starts(encoders):
     from spyglass.evaluators.encoder_onnx import Int8Encoder
 
-    _, int8 = encoders
+    fp32, int8 = encoders
     written = int8.int8.path.stat().st_mtime_ns
-    again = Int8Encoder(int8.model[0].auto_model)
+    again = Int8Encoder(fp32.model[0].auto_model)  # the same weights (the int8 encoder dropped its copy)
     assert again.path == int8.int8.path and again.path.stat().st_mtime_ns == written
     assert list(again.path.parent.glob("*.tmp.*")) == [] and list(again.path.parent.glob("*.fp32.*")) == []
 
