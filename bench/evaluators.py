@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=256, help="spans per engine micro-batch (default 256)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16", "int8"],
-                        help="the encoder's precision (default auto: timed on this CPU)")
+                        help="the encoder's precision (default auto: int8 on CPU where onnxruntime is installed)")
     parser.add_argument("--no-before", action="store_true",
                         help="skip the comparison phases: the previous PII pipeline, and the fp32 encoder when "
                              "the chosen precision is another")
