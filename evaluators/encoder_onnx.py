@@ -138,9 +138,3 @@ def text_vector(last: np.ndarray) -> np.ndarray:
     mean = last.mean(axis=0)
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
-
-def mean_pool(last: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Normalized mean of ``last`` over the positions where ``mask`` is 1."""
-    m = mask[..., None].astype(np.float32)
-    means = (last * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from spyglass.evaluators.batching import pack_by_tokens
-from spyglass.evaluators.encoder_onnx import EXPORT_LAYERS, mean_pool, text_vector
+from spyglass.evaluators.encoder_onnx import EXPORT_LAYERS, text_vector
 
 LAYERS = EXPORT_LAYERS  # hidden_states indices: 0 is the embedding layer, 6 the last of MiniLM-L6
 STATE_DIM = 384 * len(LAYERS)
@@ -58,6 +58,13 @@ def _torch_layers(encoder: Any, ids: np.ndarray, mask: np.ndarray) -> list[np.nd
                                           attention_mask=torch.from_numpy(mask).to(encoder.device),
                                           output_hidden_states=True)
         return [out.hidden_states[layer].float().cpu().numpy() for layer in LAYERS]
+
+
+def mean_pool(last: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Normalized mean of ``last`` over the positions where ``mask`` is 1."""
+    m = mask[..., None].astype(np.float32)
+    means = (last * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
 
 
 def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
