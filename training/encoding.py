@@ -8,6 +8,7 @@ on-disk caches (``cache_name``), so the two never mix.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,14 @@ def training_encoder(**options: Any) -> Any:
 
 
 def cache_name(path: Path) -> Path:
-    """``path`` for fp32; otherwise the same name in a folder named after the precision (x/int8/embeddings.npz)."""
+    """``path`` for fp32; otherwise the same name in a folder named after the precision, and for
+    int8 after the exported graph's form too, so a changed export never reads stale vectors
+    (x/int8-1a2b3c4d/embeddings.npz)."""
     precision = training_precision()
-    return path if precision == "fp32" else path.parent / precision / path.name
+    if precision == "fp32":
+        return path
+    if precision == "int8":
+        from spyglass.evaluators.encoder_onnx import EXPORT_FORM, EXPORT_LAYERS
+
+        precision += "-" + hashlib.sha1(f"{EXPORT_FORM} {EXPORT_LAYERS}".encode()).hexdigest()[:8]
+    return path.parent / precision / path.name

@@ -27,6 +27,22 @@ def monkeypatch_module():
         yield patch
 
 
+def test_the_exported_one_text_forward_equals_the_librarys_in_fp32(encoders):
+    import torch
+
+    from spyglass.evaluators.encoder_onnx import EXPORT_LAYERS, _one_text_module
+
+    fp32, _ = encoders
+    bert = fp32.model[0].auto_model
+    for text in (TEXTS[1], TEXTS[4]):
+        ids = fp32.model.tokenizer(text, return_tensors="pt")["input_ids"]
+        with torch.inference_mode():
+            library = bert(input_ids=ids, output_hidden_states=True).hidden_states
+            mine = _one_text_module(bert)(ids)
+        for layer, states in zip(EXPORT_LAYERS, mine):
+            torch.testing.assert_close(states, library[layer], atol=1e-5, rtol=1e-4)
+
+
 def test_int8_sentence_embeddings_stay_close_to_fp32(encoders):
     fp32, int8 = encoders
     vectors, reference = int8.embed(TEXTS), fp32.embed(TEXTS)
