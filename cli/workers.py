@@ -65,7 +65,8 @@ def model_encoder(evaluators: EvaluatorSettings) -> "LazyEncoder":
     from spyglass.evaluators.encoder import pick_device
     from spyglass.evaluators.engine import LazyEncoder
 
-    return LazyEncoder(pick_device(evaluators.device), precision=evaluators.encoder_precision)
+    return LazyEncoder(pick_device(evaluators.device), precision=evaluators.encoder_precision,
+                       nice=evaluators.encoder_nice)
 
 
 def evaluate_worker(settings: Settings, bootstrap: str, names: list[str] | None = None) -> "SpanConsumer":

@@ -88,10 +88,12 @@ def torch_dtype_for(device: str):
 class LazyEncoder:
     """The shared ``SentenceEncoder``, built on first use (a PII-only run never loads MiniLM)."""
 
-    def __init__(self, device: str = "cpu", model_path: str | None = None, precision: str = "auto") -> None:
+    def __init__(self, device: str = "cpu", model_path: str | None = None, precision: str = "auto",
+                 nice: int = 0) -> None:
         self.device = device
         self.model_path = model_path
         self.precision = precision
+        self.nice = nice
         self._encoder: Any = None
         self._loading = threading.Lock()
 
@@ -105,7 +107,8 @@ class LazyEncoder:
                 if self._encoder is None:
                     from spyglass.evaluators.encoder import SentenceEncoder
 
-                    self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision)
+                    self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision,
+                                                    nice=self.nice)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> Any:
