@@ -65,8 +65,7 @@ def model_encoder(evaluators: EvaluatorSettings) -> "LazyEncoder":
     from spyglass.evaluators.encoder import pick_device
     from spyglass.evaluators.engine import LazyEncoder
 
-    return LazyEncoder(pick_device(evaluators.device), precision=evaluators.encoder_precision,
-                       nice=evaluators.encoder_nice)
+    return LazyEncoder(pick_device(evaluators.device), precision=evaluators.encoder_precision)
 
 
 def evaluate_worker(settings: Settings, bootstrap: str, names: list[str] | None = None) -> "SpanConsumer":

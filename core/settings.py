@@ -109,10 +109,6 @@ class EvaluatorSettings(Section):
     target_lag_s: float = Field(30.0, ge=0, validation_alias="SPYGLASS_EVAL_TARGET_LAG_S",
                                 description="beyond this lag the evaluators score a weighted sample (risky spans "
                                 "first) and leave the rest to `spyglass backfill`; 0: score all")
-    encoder_nice: int = Field(10, ge=0, le=19, validation_alias="SPYGLASS_EVAL_ENCODER_NICE",
-                              description="CPU priority steps the encoder's threads run below the rest: on "
-                              "a busy machine ingest and the API get the cores first, and past the "
-                              "target lag scoring is sampled; 0: equal priority")
     detoxify_checkpoint: str | None = None
     detoxify_model: Literal["original", "unbiased", "multilingual"] = "original"
     toxicity_backend: Literal["auto", "detoxify", "embedding-head"] = "auto"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -146,18 +145,11 @@ def use_bf16_linears(module: Any) -> int:
     return replaced
 
 
-def _start_worker(nice: int) -> None:
-    """Worker-thread initializer: torch ops on this thread use one core (the setting is per thread),
-    and the thread runs ``nice`` steps below its creator's CPU priority (Linux: per thread)."""
+def _one_thread() -> None:
+    """Worker-thread initializer: torch ops on this thread use one core (the setting is per thread)."""
     import torch
 
     torch.set_num_threads(1)
-    if nice > 0 and hasattr(os, "setpriority"):
-        tid = threading.get_native_id()
-        try:
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-        except OSError:  # a sandbox that forbids it: the thread keeps its priority
-            log.debug("could not lower the encoder thread's priority", exc_info=True)
 
 
 class SentenceEncoder:
@@ -166,7 +158,7 @@ class SentenceEncoder:
     def __init__(self, model_path: str | None = None, device: str = "auto",
                  cache_size: int = 100_000, batch_size: int | None = None,
                  precision: str = "auto", token_budget: int | None = None,
-                 workers: int | None = None, nice: int = 0) -> None:
+                 workers: int | None = None) -> None:
         offline_model_hub()
         from sentence_transformers import SentenceTransformer
 
@@ -205,8 +197,7 @@ class SentenceEncoder:
 
             workers = torch.get_num_threads()
         if not cuda and workers and workers > 1:
-            self._workers = ThreadPoolExecutor(workers, thread_name_prefix="encoder", initializer=_start_worker,
-                                               initargs=(nice,))
+            self._workers = ThreadPoolExecutor(workers, thread_name_prefix="encoder", initializer=_one_thread)
 
     def tokenizer_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token counts as the model sees them (capped at its max sequence length)."""
@@ -232,12 +223,12 @@ class SentenceEncoder:
     def _run_model(self, texts: list[str]) -> np.ndarray:
         """Normalized embeddings of ``texts`` (no cache), batched shortest first under the token budget.
 
-        Batches run on the worker threads, one per core at a time; on PyTorch a single batch runs on
-        the calling thread instead, with all of torch's threads (latency of small calls).
+        A single batch runs on the calling thread with all of torch's threads (latency of small
+        calls); several run on the worker threads, one batch per core at a time.
         """
         batches = pack_by_tokens(self.tokenizer_lengths(texts), self.token_budget, self.batch_size)
         texts_of = [[texts[i] for i in batch] for batch in batches]
-        if self._workers is None or (len(batches) == 1 and self.int8 is None):
+        if self._workers is None or len(batches) == 1:
             vectors = [self._run_batch(t) for t in texts_of]
         else:
             vectors = list(self._workers.map(self._run_batch, texts_of))

@@ -88,12 +88,10 @@ def torch_dtype_for(device: str):
 class LazyEncoder:
     """The shared ``SentenceEncoder``, built on first use (a PII-only run never loads MiniLM)."""
 
-    def __init__(self, device: str = "cpu", model_path: str | None = None, precision: str = "auto",
-                 nice: int = 0) -> None:
+    def __init__(self, device: str = "cpu", model_path: str | None = None, precision: str = "auto") -> None:
         self.device = device
         self.model_path = model_path
         self.precision = precision
-        self.nice = nice
         self._encoder: Any = None
         self._loading = threading.Lock()
 
@@ -107,8 +105,7 @@ class LazyEncoder:
                 if self._encoder is None:
                     from spyglass.evaluators.encoder import SentenceEncoder
 
-                    self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision,
-                                                    nice=self.nice)
+                    self._encoder = SentenceEncoder(self.model_path, device=self.device, precision=self.precision)
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> Any:

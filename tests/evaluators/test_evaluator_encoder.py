@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import numpy as np
@@ -30,17 +28,12 @@ def test_packed_threaded_fp32_equals_sentence_transformers(fp32_encoder):
     from spyglass.evaluators.encoder import SentenceEncoder
 
     # a tiny token budget forces many batches, which two worker threads share
-    encoder = SentenceEncoder(device="cpu", precision="fp32", token_budget=64, workers=2, nice=3)
+    encoder = SentenceEncoder(device="cpu", precision="fp32", token_budget=64, workers=2)
     vectors = encoder.embed(TEXTS * 3)
     reference = _reference(fp32_encoder, TEXTS * 3)
     assert vectors.shape == (len(TEXTS) * 3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(vectors, reference, atol=1e-5)
     assert encoder.encoded == len(set(TEXTS))  # duplicates are encoded once
-    # the workers run below the caller's CPU priority (Linux sets it per thread), the caller does not
-    me = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    workers = [t.native_id for t in encoder._workers._threads]
-    assert workers and all(os.getpriority(os.PRIO_PROCESS, w) == min(19, me + 3) for w in workers)
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == me
 
 
 def test_bf16_embeddings_stay_within_cosine_0999_of_fp32(fp32_encoder):
