@@ -73,6 +73,8 @@ def _one_text_module(bert: Any) -> Any:
     """
     import torch
 
+    if not hasattr(bert, "encoder") or not hasattr(bert.encoder.layer[0].attention, "self"):
+        raise TypeError(f"the int8 export knows BERT-style encoders, not {type(bert).__name__}")
     heads = bert.config.num_attention_heads
     size = bert.config.hidden_size // heads
 
