@@ -64,6 +64,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_mean_s(url: str, route: str) -> float | None:
+    """Mean seconds the API spent on GET ``route``, from its /metrics request histogram."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    totals: dict[str, float] = {}
+    text = httpx.get(f"{url}/metrics", timeout=60).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get("route") == route and sample.labels.get("method") == "GET":
+                totals[sample.name.rsplit("_", 1)[-1]] = sample.value
+    return round(totals["sum"] / totals["count"], 3) if totals.get("count") else None
+
+
 def tree_rss_mb(pid: int) -> dict[str, float]:
     """Resident memory of a process and each kind of descendant (broker, decode processes), in MB."""
     try:
@@ -219,6 +232,7 @@ def main() -> None:
         time.sleep(2)
     status = httpx.get(f"{url}/v1/evaluators/lag", headers=http.headers, timeout=60).json()
     stored_http, stored_sdk = stored("load-http"), stored("load-sdk") if sdk else 0
+    server_list_s = server_mean_s(url, "/v1/traces")
     stop_began = time.monotonic()
     up.send_signal(signal.SIGINT)
     up.wait(300)
@@ -238,6 +252,10 @@ def main() -> None:
         "peak_rss_mb": round(max(rss), 1), "peak_rss_after_1m_mb": round(max(after_first_minute), 1),
         "sdk_spans_per_s": round(sdk_sent / elapsed, 1), "sdk_sent": sdk_sent, "sdk_stored": stored_sdk,
         "sdk_dropped": sdk_stats.get("dropped"), "trace_list_p95_s": p95(lists), "trace_list_project": list_project,
+        # the list's mean as the client saw it and inside the API (from its request histogram): the
+        # gap is the wait for the server to take the request
+        "trace_list_mean_s": round(sum(lists) / len(lists), 3) if lists else None,
+        "trace_list_server_mean_s": server_list_s,
         "prefilled_spans": args.prefill, "stop_s": round(stop_s, 1), "stop_rc": up.returncode,
         "eval_target_lag_s": args.eval_target_lag if args.eval_target_lag is not None else 30.0,
     }))

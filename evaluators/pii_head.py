@@ -128,6 +128,10 @@ class PIITokenHead:
 
     def __init__(self, weights: dict[str, np.ndarray], meta: dict) -> None:
         self.w = {k: np.asarray(v, np.float32) for k, v in weights.items()}
+        # the standardization folded into the first layer: the same function, without two
+        # (tokens x 787) temporaries per call (a third of the time)
+        self._w1 = self.w["w1"] / self.w["std"][:, None]
+        self._b1 = self.w["b1"] - (self.w["mean"] / self.w["std"]) @ self.w["w1"]
         self.meta = meta
         self.version = str(meta.get("version", "pii-head"))
 
@@ -141,7 +145,7 @@ class PIITokenHead:
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Label probabilities for input rows ``x`` (tokens, features)."""
         w = self.w
-        h = np.maximum((x - w["mean"]) / w["std"] @ w["w1"] + w["b1"], 0.0)
+        h = np.maximum(x @ self._w1 + self._b1, 0.0)
         logits = h @ w["w2"] + w["b2"]
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
