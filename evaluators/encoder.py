@@ -7,7 +7,7 @@ Thread-safe. Texts are sorted by token length and packed into batches under a to
 (little padding, cache-sized tensors). On CPU, several batches run side by side on one worker
 thread per core, each single-threaded (1.35x the throughput of one batch at a time on all cores,
 measured on 2 cores). Precision: fp16 on CUDA; on CPU int8 through ONNX Runtime
-(``encoder_onnx``, 1.7x fp32) where it is installed; else, where bf16 products time faster than
+(``encoder_onnx``, 2.0x fp32) where it is installed; else, where bf16 products time faster than
 fp32 at start-up (``bf16_is_faster``: AMX, some AVX512-BF16) the linear layers run in bf16 and
 everything else in fp32 (cosine to the fp32 embeddings above 0.9999); plain fp32 elsewhere.
 """
@@ -84,7 +84,7 @@ def pick_precision(device: str, setting: str = "auto") -> str:
     """'fp16' on CUDA; on CPU 'int8' where ONNX Runtime is installed, else 'bf16' where bf16 products
     are faster, else 'fp32'; any other setting as given.
 
-    int8 (``encoder_onnx``) ran 1.7x fp32 on 2 cores, and the shipped heads scored the same on
+    int8 (``encoder_onnx``) ran 2.0x fp32 on 2 cores, and the shipped heads scored the same on
     their test sets through it (README, "Encoder precision").
     """
     if setting != "auto":

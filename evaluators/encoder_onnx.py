@@ -6,9 +6,10 @@ run time, per tensor), and the file kept under the user's cache folder, keyed by
 the library versions, so later starts load it in ~0.2 s. One graph gives both what the sentence
 embeddings need (the last layer) and what the token heads read (``encoder_tokens.LAYERS``).
 
-Measured on 2 cores (``bench/encoder_precision.py``, LLM-style answers): 1.7x the fp32 PyTorch
+Measured on 2 cores (``bench/encoder_precision.py``, LLM-style answers): 2.0x the fp32 PyTorch
 throughput, cosine to the fp32 sentence embeddings 0.993 on average (0.981 the lowest); ONNX
-Runtime in fp32 was no faster than PyTorch, so the gain is the int8 products. The shipped heads,
+Runtime in fp32 was no faster than PyTorch, so the gain is the int8 products and a graph written
+for one text (``_one_text_module``: 1.7x with the library's traced forward). The shipped heads,
 trained on fp32, score the same through it (README, "Encoder precision"). The session runs one
 thread per call, on the encoder's worker threads (one per core), one text at a time (see
 ``Int8Encoder.layers``). Where the export fails, the encoder stays fp32 (``SentenceEncoder``).

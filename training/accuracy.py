@@ -1,6 +1,6 @@
 """Reproduce the evaluators' accuracy figures on the held-out test splits.
 
-    python -m spyglass.training.accuracy toxicity [--no-loso]   # see accuracy_toxicity.py
+    python -m spyglass.training.accuracy toxicity [--no-loso] [--held-out-precision int8]   # see accuracy_toxicity.py
     python -m spyglass.training.accuracy toxicity --backend detoxify --checkpoint PATH [--model original]
     python -m spyglass.training.accuracy pii [--no-loso] [--spacy-ner] [--cache PATH]  (see accuracy_pii.py)
     python -m spyglass.training.accuracy hallucination [--write]
@@ -107,13 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presidio-defaults", action="store_true", help="PII baseline: Presidio as shipped")
     parser.add_argument("--no-cascade", action="store_true", help="embed every text (toxicity head)")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out refits")
+    parser.add_argument("--held-out-precision", choices=["fp32", "int8"],
+                        help="toxicity: embed each left-out source at this precision, the refits at the training "
+                             "precision (int8: as a running Spyglass scores with heads trained on fp32)")
     parser.add_argument("--spacy-ner", action="store_true", help="PII: the previous pipeline (spaCy NER, no head)")
     parser.add_argument("--cache", type=Path, help="PII: npz file keeping MiniLM token states between runs")
     args = parser.parse_args(argv)
     if args.evaluator == "toxicity" and args.backend == "embedding-head":
         from spyglass.training.accuracy_toxicity import print_tables, toxicity_report
 
-        result = toxicity_report(args.datasets, loso=not args.no_loso)
+        result = toxicity_report(args.datasets, loso=not args.no_loso, held_out_precision=args.held_out_precision)
         print_tables(result)
         print(json.dumps(result))
         return 0

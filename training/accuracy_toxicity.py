@@ -59,8 +59,13 @@ def in_domain(evaluator: Any, rows: list) -> dict[str, Any]:
     return out
 
 
-def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Per public source (or those given): refit without it, measure on all of its rows; 'worst_roc_auc' is the headline."""
+def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None,
+                         held_out_precision: str | None = None) -> dict[str, Any]:
+    """Per public source (or those given): refit without it, measure on all of its rows; 'worst_roc_auc' is the headline.
+
+    ``held_out_precision`` (e.g. int8): the left-out rows are embedded at that precision while the
+    refit reads the training precision's, as a running Spyglass scores with heads trained on fp32.
+    """
     from spyglass.evaluators.toxicity_model import predict
     from spyglass.evaluators.toxicity_ngrams import ngram_features
     from spyglass.evaluators.toxicity_spans import SpanModel
@@ -86,8 +91,9 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None) -> 
         parts, meta = fit_rows([rows[i] for i in tr], [rows[i] for i in va], emb[tr], emb[va], ng[tr], ng[va],
                                (words[keep], labels[keep]))
         held = np.flatnonzero(source == left_out)
-        probs = predict(parts, SpanModel(parts["span_coef"], parts["span_bias"]), emb[held], ng[held],
-                        [texts[i] for i in held])
+        held_texts = [texts[i] for i in held]
+        held_emb = cached_embeddings(held_texts, precision=held_out_precision) if held_out_precision else emb[held]
+        probs = predict(parts, SpanModel(parts["span_coef"], parts["span_bias"]), held_emb, ng[held], held_texts)
         out[left_out] = {**_metrics(np.array([rows[i].toxic for i in held]), probs, meta["threshold"]),
                          "threshold": round(meta["threshold"], 4)}
     out["worst_roc_auc"] = min(m["roc_auc"] for m in out.values())
@@ -123,7 +129,7 @@ def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
             "identity_statement_fpr_by_target": fpr, "by_functionality": per}
 
 
-def toxicity_report(datasets_dir: Path, loso: bool = True) -> dict[str, Any]:
+def toxicity_report(datasets_dir: Path, loso: bool = True, held_out_precision: str | None = None) -> dict[str, Any]:
     """All three figures for the shipped offline model (the JSON the accuracy command prints)."""
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
     from spyglass.training.toxicity_sources import load_sources
@@ -134,7 +140,7 @@ def toxicity_report(datasets_dir: Path, loso: bool = True) -> dict[str, Any]:
                            "threshold": round(evaluator.threshold, 4), "in_domain_test": in_domain(evaluator, rows),
                            "hatecheck": hatecheck(evaluator, datasets_dir)}
     if loso:
-        out["leave_one_source_out"] = leave_one_source_out(rows)
+        out["leave_one_source_out"] = leave_one_source_out(rows, held_out_precision=held_out_precision)
     out["roc_auc"] = out["in_domain_test"]["pooled (not benign_llm)"]["roc_auc"]
     return out
 

@@ -20,18 +20,18 @@ def training_precision() -> str:
     return TrainingSettings().precision
 
 
-def training_encoder(**options: Any) -> Any:
-    """A CPU ``SentenceEncoder`` at the training precision."""
+def training_encoder(precision: str | None = None, **options: Any) -> Any:
+    """A CPU ``SentenceEncoder`` at ``precision`` (default: the training precision)."""
     from spyglass.evaluators.encoder import SentenceEncoder
 
-    return SentenceEncoder(device="cpu", precision=training_precision(), **options)
+    return SentenceEncoder(device="cpu", precision=precision or training_precision(), **options)
 
 
-def cache_name(path: Path) -> Path:
+def cache_name(path: Path, precision: str | None = None) -> Path:
     """``path`` for fp32; otherwise the same name in a folder named after the precision, and for
     int8 after the exported graph's form too, so a changed export never reads stale vectors
-    (x/int8-1a2b3c4d/embeddings.npz)."""
-    precision = training_precision()
+    (x/int8-1a2b3c4d/embeddings.npz). ``precision`` defaults to the training precision."""
+    precision = precision or training_precision()
     if precision == "fp32":
         return path
     if precision == "int8":

@@ -22,9 +22,11 @@ def _key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
-def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4096) -> np.ndarray:
-    """Embeddings of ``texts`` (the shared encoder's, CPU, training precision), read from / added to the cache file."""
-    path = path or cache_name(CACHE_FILE)
+def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4096,
+                      precision: str | None = None) -> np.ndarray:
+    """Embeddings of ``texts`` (the shared encoder's, CPU, at ``precision``: default the training
+    precision), read from / added to the cache file."""
+    path = path or cache_name(CACHE_FILE, precision)
     store: dict[bytes, np.ndarray] = {}
     # the main file and any side files (minilm-by-text-*.npz) filled by a parallel run
     for part in sorted(path.parent.glob(path.stem + "*.npz")):
@@ -35,7 +37,7 @@ def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4
     keys = [_key(t) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:
-        encoder = training_encoder()
+        encoder = training_encoder(precision)
         first = {k: t for k, t in zip(reversed(keys), reversed(texts))}
         for i in range(0, len(missing), chunk):
             part = missing[i:i + chunk]
