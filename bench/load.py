@@ -11,7 +11,8 @@ chDB (project "acme"), so the trace list is timed over a store of that size.
     nice -n 10 python bench/load.py [--duration 180] [--clients 4] [--prefill 1000000]
 
 Last line: JSON with accepted_spans_per_s, stored_ratio, eval_lag_p95_s, scored_share,
-peak_rss_mb, sdk_spans_per_s, trace_list_p95_s, stop_s (and the counts behind them).
+peak_rss_mb, sdk_spans_per_s, trace_list_p95_s, stop_s (and the counts behind them), and the
+cores each process tree used during the load (the stack, the HTTP clients, the SDK app).
 """
 
 from __future__ import annotations
@@ -92,6 +93,23 @@ def tree_rss_mb(pid: int) -> dict[str, float]:
         except psutil.NoSuchProcess:
             pass
     return by_name
+
+
+def tree_cpu_s(pid: int, children: bool = True) -> float:
+    """CPU seconds (user + system) used so far by a process and (``children``) its live descendants."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *(root.children(recursive=True) if children else [])]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def p95(values: list[float]) -> float | None:
@@ -185,6 +203,10 @@ def main() -> None:
     sdk = None if args.no_sdk else subprocess.Popen([sys.executable, "-c", SDK_APP, bootstrap, str(args.duration)],
                                                     env=env, stdout=subprocess.PIPE, text=True)
     began = time.monotonic()
+    # who uses the 2 cores: the stack (with its broker and decode processes) and the load generators
+    cpu_parts = {"stack": up.pid, "http_clients": os.getpid(), **({"sdk_app": sdk.pid} if sdk else {})}
+    own = os.getpid()  # this process alone: the stack and the SDK app are its children
+    cpu_before = {name: tree_cpu_s(pid, pid != own) for name, pid in cpu_parts.items()}
     threads = load.start()
     lags, rss, lists = [], [], []
     list_project = "acme" if args.prefill else "load-http"
@@ -207,6 +229,8 @@ def main() -> None:
         if up.poll() is not None:
             sys.exit("spyglass up exited during the load:\n" + "".join(lines[-60:]))
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+    cores_used = {name: round((tree_cpu_s(pid, pid != own) - cpu_before[name]) / (time.monotonic() - began), 2)
+                  for name, pid in cpu_parts.items()}
     load.stop.set()
     for thread in threads:
         thread.join(60)
@@ -256,6 +280,7 @@ def main() -> None:
         # gap is the wait for the server to take the request
         "trace_list_mean_s": round(sum(lists) / len(lists), 3) if lists else None,
         "trace_list_server_mean_s": server_list_s,
+        "cores_used": cores_used,  # CPU seconds per second of the load, per process tree
         "prefilled_spans": args.prefill, "stop_s": round(stop_s, 1), "stop_rc": up.returncode,
         "eval_target_lag_s": args.eval_target_lag if args.eval_target_lag is not None else 30.0,
     }))
