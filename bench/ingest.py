@@ -21,12 +21,12 @@ import time
 import uuid
 
 import orjson
-import psutil
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, os.path.dirname(__file__))
+from procs import tree_cpu_s  # noqa: E402  (this process and its decode workers)
 from traffic import generate_spans  # noqa: E402
 
 from spyglass.broker import EmbeddedBroker, ensure_topics, make_producer  # noqa: E402
@@ -53,19 +53,6 @@ def raw_columnar_insert(store: Store, spans: list[dict]) -> float:
         store.client.insert("spans", [c[lo:lo + 20_000] for c in columns], column_names=list(SPAN_COLUMNS),
                             column_oriented=True)
     return len(spans) / (time.perf_counter() - started)
-
-
-def tree_cpu_s() -> float:
-    """CPU seconds used so far by this process and its live children (ingest's decode workers)."""
-    me = psutil.Process()
-    total = 0.0
-    for proc in [me, *me.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def disk_bytes_per_span(store: Store, spans: int) -> float:

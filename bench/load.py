@@ -34,6 +34,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procs import tree_cpu_s  # noqa: E402
 from traffic import generate_spans  # noqa: E402  (realistic spans: chains, retrieval, llm, tools)
 
 PREFILL = """
@@ -93,23 +94,6 @@ def tree_rss_mb(pid: int) -> dict[str, float]:
         except psutil.NoSuchProcess:
             pass
     return by_name
-
-
-def tree_cpu_s(pid: int, children: bool = True) -> float:
-    """CPU seconds (user + system) used so far by a process and (``children``) its live descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *(root.children(recursive=True) if children else [])]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def p95(values: list[float]) -> float | None:
@@ -204,9 +188,10 @@ def main() -> None:
                                                     env=env, stdout=subprocess.PIPE, text=True)
     began = time.monotonic()
     # who uses the 2 cores: the stack (with its broker and decode processes) and the load generators
-    cpu_parts = {"stack": up.pid, "http_clients": os.getpid(), **({"sdk_app": sdk.pid} if sdk else {})}
-    own = os.getpid()  # this process alone: the stack and the SDK app are its children
-    cpu_before = {name: tree_cpu_s(pid, pid != own) for name, pid in cpu_parts.items()}
+    # (pid, with descendants): this process alone, since the stack and the SDK app are its children
+    cpu_parts = {"stack": (up.pid, True), "http_clients": (os.getpid(), False),
+                 **({"sdk_app": (sdk.pid, True)} if sdk else {})}
+    cpu_before = {name: tree_cpu_s(*part) for name, part in cpu_parts.items()}
     threads = load.start()
     lags, rss, lists = [], [], []
     list_project = "acme" if args.prefill else "load-http"
@@ -229,8 +214,8 @@ def main() -> None:
         if up.poll() is not None:
             sys.exit("spyglass up exited during the load:\n" + "".join(lines[-60:]))
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
-    cores_used = {name: round((tree_cpu_s(pid, pid != own) - cpu_before[name]) / (time.monotonic() - began), 2)
-                  for name, pid in cpu_parts.items()}
+    cores_used = {name: round((tree_cpu_s(*part) - cpu_before[name]) / (time.monotonic() - began), 2)
+                  for name, part in cpu_parts.items()}
     load.stop.set()
     for thread in threads:
         thread.join(60)
