@@ -81,6 +81,7 @@ def build_analyzer(tuned: bool = True, spacy_ner: bool = True) -> Any:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+    from spyglass.evaluators.pii_cues import cue_recognizers
     from spyglass.evaluators.pii_recognizers import (OfflineEmailRecognizer, PrefilteredPhoneRecognizer,
                                                      PrefilteredUrlRecognizer, extra_recognizers)
 
@@ -111,6 +112,6 @@ def build_analyzer(tuned: bool = True, spacy_ner: bool = True) -> Any:
         registry.add_recognizer(PrefilteredUrlRecognizer(name="UrlRecognizer"))
         registry.remove_recognizer("PhoneRecognizer")
         registry.add_recognizer(PrefilteredPhoneRecognizer(name="PhoneRecognizer"))
-    for recognizer in extra_recognizers() if tuned else ():
+    for recognizer in extra_recognizers() + cue_recognizers() if tuned else ():
         registry.add_recognizer(recognizer)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

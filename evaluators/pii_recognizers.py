@@ -1,8 +1,8 @@
 """Recognizers added to Presidio's defaults (tuned on the training split of pii-presidio-synth only).
 
 An offline e-mail validator; street, corner and military addresses as LOCATION; names after a
-cue ("my name is", "Dr."); international phone shapes and 12-19 digit card numbers (Presidio's
-card recognizer keeps only Luhn-valid ones) when a phone or card word is near.
+cue ("my name is", "Dr."); 12-19 digit card numbers (Presidio's card recognizer keeps only Luhn-valid
+ones) when a card word is near. Dates, NRP words, form labels and phone shapes: ``pii_cues.py``.
 """
 
 from __future__ import annotations
@@ -98,12 +98,7 @@ PERSON_PATTERNS = [
 ]
 # No "Word:" speaker pattern: on every template source it found more labels and headings
 # ("Address:", "Benchmarks:", "Bot:") than speakers; the token head finds names in transcripts.
-PHONE_CONTEXT = ["phone", "mobile", "cell", "office", "fax", "desk", "call", "tel", "telephone", "answering",
-                 "reach", "number", "contact"]
-# international shapes Presidio's phonenumbers regions miss: "+46 (0)179 459 33", "71-33-52-22";
-# weak alone, a phone word nearby lifts it over the threshold; ISO dates are excluded
-PHONE_PATTERN = Pattern("phone with context", r"(?<![\w+])(?!\d{4}-\d{2}-\d{2})(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
-                        r"\d{2,4}(?:[ .-]\d{2,6}){1,4}(?:x\d{1,5})?(?![\w-])", 0.1)
+# phone numbers in other shapes, when a phone word is near: pii_cues.PhoneShapeRecognizer
 CARD_CONTEXT = ["card", "cc", "credit", "debit", "visa", "mastercard", "amex", "expiring", "payment"]
 
 
@@ -120,6 +115,4 @@ def extra_recognizers() -> list[PatternRecognizer]:
                           patterns=[Pattern("12-19 digits", r"\b\d{12,19}\b", 0.05)], context=CARD_CONTEXT),
         PatternRecognizer(supported_entity="PERSON", name="NameCueRecognizer", patterns=PERSON_PATTERNS,
                           global_regex_flags=_FLAGS),
-        PatternRecognizer(supported_entity="PHONE_NUMBER", name="PhoneContextRecognizer",
-                          patterns=[PHONE_PATTERN], context=PHONE_CONTEXT),
     ]

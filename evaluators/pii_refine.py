@@ -12,6 +12,8 @@ import re
 import regex
 from presidio_analyzer import RecognizerResult
 
+from spyglass.evaluators.pii_cues import EXACT_RECOGNIZERS
+
 _DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$")
 _LETTER = re.compile(r"[^\W\d_]")
 _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
@@ -19,6 +21,8 @@ _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:
 # one "word" holding a digit: a short code, version, ticket or model name ("a395", "v2.3.1",
 # "PR-1234", "gpt-4o"), never a person or a place on its own
 _CODE = re.compile(r"^\S*\d\S*$")
+# "the card ends in 1977": a card's or an account's last digits, not a year
+_LAST_DIGITS = re.compile(r"(?i)\bend(?:s|ing|ed)?\s+(?:in|with)\s+$")
 _AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
 # a person or place never is a bare function word ("Deploy it to the Greifswald region": "the")
 _FUNCTION_WORDS = frozenset("the a an of to in at on and or for from by with into via per".split())
@@ -37,15 +41,16 @@ DEFAULT_MIN_SCORE = 0.3
 def refine_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Drop implausible results (number-only dates, persons with digits, codes as names or places,
     URLs inside e-mails, low scores)."""
+    results = [r for r in results if r.score >= MIN_SCORES.get(r.entity_type, DEFAULT_MIN_SCORE)]
+    results = carve_head_results(text, results)
     emails = [(r.start, r.end) for r in results if r.entity_type == "EMAIL_ADDRESS"]
     kept = []
     for r in results:
         value = text[r.start:r.end]
-        if r.score < MIN_SCORES.get(r.entity_type, DEFAULT_MIN_SCORE):
+        if r.entity_type in ("PERSON", "LOCATION", "NRP") and (_CODE.match(value.strip()) or not _LETTER.search(value)):
             continue
-        if r.entity_type in ("PERSON", "LOCATION", "NRP") and _CODE.match(value.strip()):
-            continue
-        if r.entity_type == "DATE_TIME" and not _plausible_date(value.strip()):
+        if r.entity_type == "DATE_TIME" and (not _plausible_date(value.strip())
+                                             or _LAST_DIGITS.search(text[max(0, r.start - 20):r.start])):
             continue
         if r.entity_type == "PERSON":
             if any(ch.isdigit() for ch in value):
@@ -66,6 +71,52 @@ def refine_results(text: str, results: list[RecognizerResult]) -> list[Recognize
             continue
         kept.append(r)
     return _drop_nested(text, kept + _coordinated_names(text, kept))
+
+
+def carve_head_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """A guessed name, place, group or date (the token head's, or a loose address pattern's) loses the
+    characters of an exact pattern result of another type it overlaps ("October 09" inside a place,
+    "Alice Johansson" at the head of an address block); what is left stays only if it still reads
+    as a name or place: it starts with a capital or a digit and holds a letter."""
+    exact = [r for r in results if _recognizer(r) in EXACT_RECOGNIZERS]
+    if not exact:
+        return results
+    out = []
+    for r in results:
+        if r.entity_type in _GUESSED_TYPES and _recognizer(r) not in EXACT_RECOGNIZERS:
+            for e in exact:
+                if r is None:
+                    break
+                # an address pattern's block keeps a country word inside it ("... Hungary 34796"):
+                # only the head's guesses give way to NRP words
+                if e.entity_type == "NRP" and _recognizer(r) is not None:
+                    continue
+                if e.entity_type != r.entity_type and e.start < r.end and r.start < e.end:
+                    r = _what_is_left(text, r, e)
+            if r is None:
+                continue
+        out.append(r)
+    return out
+
+
+_GUESSED_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
+
+
+def _recognizer(r: RecognizerResult) -> str | None:
+    return (r.recognition_metadata or {}).get("recognizer_name")
+
+
+def _what_is_left(text: str, r: RecognizerResult, cut: RecognizerResult) -> RecognizerResult | None:
+    pieces = [(r.start, cut.start), (cut.end, r.end)]
+    best = None
+    for start, end in pieces:
+        piece = text[start:end] if start < end else ""
+        stripped = piece.strip(" \t\n,;:-–—|/>()")
+        if stripped and _LETTER.search(stripped) and regex.match(r"[\p{Lu}\d]", stripped):
+            start += piece.index(stripped)
+            if best is None or len(stripped) > best[1] - best[0]:
+                best = (start, start + len(stripped))
+    return None if best is None else RecognizerResult(r.entity_type, best[0], best[1], r.score)
 
 
 _NAME_WORD = r"\p{Lu}[\p{Ll}'-]+(?:\s\p{Lu}[\p{Ll}'-]+)?"

@@ -1,9 +1,11 @@
-"""A check set of technical text, written after the gen:tech rules and never used to tune them.
+"""Check sets written after a round of PII rules, never used to tune them.
 
-    python -m spyglass.training.pii_check_tech        # shipped pipeline: span P / R / F2, false positives
+    python -m spyglass.training.pii_check tech    # technical text, written after the gen:tech rules
+    python -m spyglass.training.pii_check cues    # dates, NRP, form labels, phones: after pii_cues.py
 
-Templates and codes below share no wording with ``pii_templates.py``; slots are filled by the
-same Faker generator (38 locales, seeded). The shipped head was trained without them.
+Prints each false positive on stderr, then span P / R / F2 as JSON. Templates below share no
+wording with ``pii_templates.py``; slots are filled by the same Faker generator (38 locales,
+seeded). The shipped head was trained without them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 
 from spyglass.training.pii_data import Entity, score_entities
 
-TEMPLATES = [
+TECH_TEMPLATES = [
     "Changelog: {tech} drops support for the legacy API; migration notes by {person}.",
     "Incident review: the outage in {city} started when {tech} ran out of file handles.",
     "Owner: {person}\nService: {tech}\nRegion: {city}",
@@ -28,21 +30,44 @@ TEMPLATES = [
     "Alerts for {tech} now page {person} instead of the whole team.",
     "Docs: set TIMEOUT to 30 and restart {tech} before filing a bug with {org}.",
 ]
+# written after pii_cues.py (2026-11-30); "{card_tail}" is an unlabelled 4-digit number
+CUES_TEMPLATES = [
+    "Hi, this is {person} from {city}; please move my appointment to {date}.",
+    "Passenger list:\n1. {person} ({nrp}), born {date}\n2. {person2}",
+    "Emergency contact: {person}, mobile {phone}.",
+    "Our new hire {person} is {nrp} and starts on {date} in the {city} office.",
+    "Shipping label\nAttn: {person}\n{address_block}",
+    "Beneficiary: {person} | IBAN {iban} | payout date {date}",
+    "Can you translate this note for my {nrp} neighbour {person}? She moved here on {date}.",
+    "Guest {person} checked out on {date}; the deposit goes back to the card ending {card_tail}.",
+    "The tenant, {person}, can be reached at {phone} or {email}.",
+    "Minutes: {person} and {person2} agreed to ship the {city} pilot by {date}.",
+    "Reminder: the visa appointment of {person} in {city} is on {date}; bring the passport.",
+    "Policy holder - {person}; DOB - {date}; Phone - {phone}",
+    "Flights to {country} resume next week, the airline told {person}.",
+    "Please update the recipient to {person}, {address}.",
+    "Signed,\n{person}\n{city}, {date}",
+    "Two {nrp} engineers joined the {city} team in {month}.",
+]
 CODES = ["c6i.xlarge", "ISO 8601", "RFC 9110", "libssl3", "v4.0.0-rc.2", "JIRA-4410", "sha256:9f2c", "ubuntu-22.04",
          "ap-south-1", "t3.medium", "HTTP 429", "OPS-1187", "py3.12", "cuda12.1", "build #5521", "grpc-go",
          "PEP 8", "ECMAScript 2023", "qwen2-7b", "nginx/1.25", "0x7ffe", "CHG0031245", "arm64", "LTS 20"]
 
 
-def generate(n: int = 240, seed: int = 7) -> list[tuple[str, tuple[Entity, ...]]]:
+SETS = {"tech": TECH_TEMPLATES, "cues": CUES_TEMPLATES}
+
+
+def generate(name: str = "tech", n: int = 240, seed: int = 7) -> list[tuple[str, tuple[Entity, ...]]]:
     """``n`` sentences, each template in turn, codes from ``CODES``, other slots from the Faker generator."""
     from spyglass.training import pii_generate
 
-    rng = random.Random(f"{seed}:check-tech")
+    templates = SETS[name]
+    rng = random.Random(f"{seed}:check-{name}")
     for locale in pii_generate.LOCALES:
         pii_generate._faker(locale).seed_instance(rng.randrange(2**32))
     out = []
     for i in range(n):
-        template = TEMPLATES[i % len(TEMPLATES)]
+        template = templates[i % len(templates)]
         template = template.replace("{tech}", rng.choice(CODES)).replace("{tech2}", rng.choice(CODES))
         text, ents = pii_generate.render(template, rng.choice(pii_generate.LOCALES), rng)
         out.append((text, tuple(e for e in ents if e.type != "ORGANIZATION")))
@@ -50,10 +75,14 @@ def generate(n: int = 240, seed: int = 7) -> list[tuple[str, tuple[Entity, ...]]
 
 
 def main() -> int:
-    """Score the shipped PII pipeline (patterns, token head, clean-up) on the check set."""
+    """Score the shipped PII pipeline (patterns, token head, clean-up) on the check set named by argv[1]."""
     from spyglass.evaluators.pii import PIIEvaluator
 
-    rows = generate()
+    name = sys.argv[1] if len(sys.argv) > 1 else "tech"
+    if name not in SETS:
+        print(f"usage: python -m spyglass.training.pii_check {{{','.join(SETS)}}}", file=sys.stderr)
+        return 2
+    rows = generate(name)
     evaluator = PIIEvaluator(tuned=True, head=True)
     found = evaluator.analyze_texts([t for t, _ in rows])
     # every type the pipeline reports counts: in technical text any of them is a false alarm
@@ -65,8 +94,8 @@ def main() -> int:
             if not any(g.type == p.type and min(g.end, p.end) - max(g.start, p.start) >= (p.end - p.start) / 2
                        for g in gold):
                 print(f"FP {p.type}: {text[p.start:p.end]!r} in {text!r}", file=sys.stderr)
-    print(json.dumps({"n": len(rows), "precision": round(total.precision, 4), "recall": round(total.recall, 4),
-                      "f2": round(total.f_beta(2), 4)}))
+    print(json.dumps({"set": name, "n": len(rows), "precision": round(total.precision, 4),
+                      "recall": round(total.recall, 4), "f2": round(total.f_beta(2), 4)}))
     return 0
 
 
