@@ -56,19 +56,29 @@ class EmbeddingHeadToxicity(Evaluator):
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
 
-        With the cascade on, a text whose n-gram logit is at or below the gate is not embedded
-        and gets the n-gram-only probability (the cascade is off whenever that could reach the
-        threshold, so a skipped text is never flagged).
+        A text of several sentences also has each sentence scored (``toxicity_model.with_sentences``):
+        one insult inside a long helpful answer is not averaged away. With the cascade on, a text
+        whose n-gram logit is at or below the gate is not embedded and gets the n-gram-only
+        probability (the cascade is off whenever that could reach the threshold, so a skipped text
+        is never flagged).
         """
+        from spyglass.evaluators.toxicity_model import sentence_pieces, with_sentences
+
+        cleaned = [normalize_text(t) for t in texts]
+        pieces, owner, count = sentence_pieces(cleaned)
+        probs = self._text_probabilities(cleaned + pieces, ctx)  # one encoder batch for both
+        return with_sentences(probs[:len(cleaned)], probs[len(cleaned):], owner, count)
+
+    def _text_probabilities(self, cleaned: list[str], ctx: EvalContext) -> np.ndarray:
+        """P(toxic) of each (normalized) text as a whole."""
         from spyglass.evaluators.toxicity_model import predict
         from spyglass.evaluators.toxicity_ngrams import ngram_features
 
-        cleaned = [normalize_text(t) for t in texts]
         ngrams = ngram_features(cleaned, self.meta["ngrams"])
         ngram_logit = np.asarray(ngrams @ self.parts["ngram_coef"] + self.parts["ngram_bias"], dtype=np.float64)
         ngram_logit = np.clip(ngram_logit, -13.8, 13.8)
         probs = _sigmoid(self.gate_coef * ngram_logit + self.gate_bias)
-        embed = ngram_logit > self.gate if self.cascade else np.ones(len(texts), dtype=bool)
+        embed = ngram_logit > self.gate if self.cascade else np.ones(len(cleaned), dtype=bool)
         if embed.any():
             keep = np.flatnonzero(embed)
             vectors = ctx.encoder.embed([cleaned[i] for i in keep])

@@ -36,6 +36,41 @@ def features(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng
                                     span_max_logit(spans, texts)]), -13.8, 13.8)
 
 
+# A toxic sentence inside a long benign answer is diluted in the whole text's embedding (measured:
+# recall 0.83 alone, 0.10 with two benign paragraphs around it, 0.00 with eight), so each sentence
+# of a longer text is scored too. A text of n sentences has n chances to score high by accident,
+# so a sentence's logit counts less by WINDOW_PENALTY * ln(n); 0.5 was chosen on the validation
+# splits (0: wikipedia_talk 0.963 -> 0.941, mixed answers recall 0.50; 0.5: 0.954, recall 0.41).
+WINDOW_PENALTY = 0.5
+
+
+def sentence_pieces(texts: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
+    """The sentences of every text that has more than one: (sentences, owning text, sentences in it)."""
+    from spyglass.evaluators.hallucination.claims import split_sentences
+
+    pieces: list[str] = []
+    owner: list[int] = []
+    count: list[int] = []
+    for i, text in enumerate(texts):
+        sentences = split_sentences(text)
+        if len(sentences) > 1:
+            pieces.extend(sentences)
+            owner.extend([i] * len(sentences))
+            count.extend([len(sentences)] * len(sentences))
+    return pieces, owner, count
+
+
+def with_sentences(whole: np.ndarray, sentence_probs: np.ndarray, owner: Sequence[int],
+                   count: Sequence[int]) -> np.ndarray:
+    """Each text's probability: its own, or its most toxic sentence's after the multiple-chances penalty."""
+    if not len(owner):
+        return whole
+    z = logit(np.asarray(whole, dtype=np.float64))
+    penalized = logit(np.asarray(sentence_probs, dtype=np.float64)) - WINDOW_PENALTY * np.log(np.asarray(count))
+    np.maximum.at(z, np.asarray(owner), penalized)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def predict(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng, texts: Sequence[str]) -> np.ndarray:
     """Stacked P(toxic) per row (``spans``: the SpanModel of ``parts``' span weights)."""
     z = features(parts, spans, emb, ng, texts) @ parts["stack_coef"] + parts["stack_bias"]

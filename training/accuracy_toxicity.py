@@ -66,7 +66,7 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None,
     ``held_out_precision`` (e.g. int8): the left-out rows are embedded at that precision while the
     refit reads the training precision's, as a running Spyglass scores with heads trained on fp32.
     """
-    from spyglass.evaluators.toxicity_model import predict
+    from spyglass.evaluators.toxicity_model import predict, sentence_pieces, with_sentences
     from spyglass.evaluators.toxicity_ngrams import ngram_features
     from spyglass.evaluators.toxicity_spans import SpanModel
     from spyglass.evaluators.toxicity_text import normalize_text
@@ -93,7 +93,14 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None,
         held = np.flatnonzero(source == left_out)
         held_texts = [texts[i] for i in held]
         held_emb = cached_embeddings(held_texts, precision=held_out_precision) if held_out_precision else emb[held]
-        probs = predict(parts, SpanModel(parts["span_coef"], parts["span_bias"]), held_emb, ng[held], held_texts)
+        spans = SpanModel(parts["span_coef"], parts["span_bias"])
+        probs = predict(parts, spans, held_emb, ng[held], held_texts)
+        # as the evaluator does: each sentence of a longer text scored too (toxicity_model.with_sentences)
+        pieces, owner, count = sentence_pieces(held_texts)
+        if pieces:
+            piece_probs = predict(parts, spans, cached_embeddings(pieces, precision=held_out_precision),
+                                  ngram_features(pieces), pieces)
+            probs = with_sentences(probs, piece_probs, owner, count)
         out[left_out] = {**_metrics(np.array([rows[i].toxic for i in held]), probs, meta["threshold"]),
                          "threshold": round(meta["threshold"], 4)}
     out["worst_roc_auc"] = min(m["roc_auc"] for m in out.values())
@@ -129,6 +136,40 @@ def hatecheck(evaluator: Any, datasets_dir: Path) -> dict[str, Any]:
             "identity_statement_fpr_by_target": fpr, "by_functionality": per}
 
 
+LONG_ANSWER_SOURCES = ("civil", "stormfront", "wikipedia", "hatexplain", "davidson", "generated")
+
+
+def long_answers(evaluator: Any, rows: list, seed: int = 0, per_length: int = 400) -> dict[str, Any]:
+    """A toxic test text (5-25 words) inside a long benign answer made of 2, 4 or 8 benign LLM-style
+    test answers (15-60 words each), against the same number of benign answers alone: ROC AUC,
+    recall and false positives at the threshold, per length. Test splits only."""
+    import random
+
+    from sklearn.metrics import roc_auc_score
+
+    from spyglass.evaluators.base import EvalContext
+
+    test = [r for r in rows if r.split == "test"]
+    benign = [r.text for r in test if r.source == "benign_llm" and 15 <= len(r.text.split()) <= 60]
+    toxic = [r.text for r in test if r.source in LONG_ANSWER_SOURCES and r.toxic and 5 <= len(r.text.split()) <= 25]
+    rng = random.Random(seed)
+    out: dict[str, Any] = {}
+    for parts in (0, 2, 4, 8):
+        texts, labels = [], []
+        for i in range(per_length):
+            chosen = rng.sample(benign, max(parts, 1) if i % 2 == 0 else parts)
+            if i % 2:
+                chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(toxic))
+            texts.append(" ".join(chosen))
+            labels.append(i % 2)
+        probs = evaluator.probabilities(texts, EvalContext(encoder=_CachedEncoder()))
+        y, flags = np.array(labels), probs >= evaluator.threshold
+        out[f"benign_answers_{parts}"] = {"roc_auc": round(float(roc_auc_score(y, probs)), 4),
+                                          "recall": round(float(flags[y == 1].mean()), 4),
+                                          "false_positive_rate": round(float(flags[y == 0].mean()), 4)}
+    return out
+
+
 def toxicity_report(datasets_dir: Path, loso: bool = True, held_out_precision: str | None = None) -> dict[str, Any]:
     """All three figures for the shipped offline model (the JSON the accuracy command prints)."""
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
@@ -138,7 +179,8 @@ def toxicity_report(datasets_dir: Path, loso: bool = True, held_out_precision: s
     rows = load_sources(datasets_dir)
     out: dict[str, Any] = {"evaluator": "toxicity", "backend": evaluator.version,
                            "threshold": round(evaluator.threshold, 4), "in_domain_test": in_domain(evaluator, rows),
-                           "hatecheck": hatecheck(evaluator, datasets_dir)}
+                           "hatecheck": hatecheck(evaluator, datasets_dir),
+                           "long_answers": long_answers(evaluator, rows)}
     if loso:
         out["leave_one_source_out"] = leave_one_source_out(rows, held_out_precision=held_out_precision)
     out["roc_auc"] = out["in_domain_test"]["pooled (not benign_llm)"]["roc_auc"]
@@ -174,4 +216,11 @@ def print_tables(result: dict[str, Any]) -> None:
                      f"direct threats {hc['threat_dir_h']:.3f}; implicit derogation vs identity statements ROC AUC "
                      f"{hc['implicit_vs_identity_auc']:.3f}; identity-statement FPR by target: "
                      + ", ".join(f"{k} {v:.0%}" for k, v in hc["identity_statement_fpr_by_target"].items()))
+    console.print(table)
+    table = Table(title="a toxic test text inside a long benign answer (test splits)")
+    for col in ("benign answers around it", "ROC AUC", "recall", "false positives"):
+        table.add_column(col)
+    for name, m in result.get("long_answers", {}).items():
+        table.add_row(name.rsplit("_", 1)[1], f"{m['roc_auc']:.3f}", f"{m['recall']:.3f}",
+                      f"{m['false_positive_rate']:.3f}")
     console.print(table)

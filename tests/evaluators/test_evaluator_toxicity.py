@@ -130,3 +130,20 @@ def test_hate_about_a_group_scores_above_neutral_talk_about_it(toxicity, ctx):
     scores = [s.score for s in toxicity.evaluate([make_span(str(i), t) for i, t in enumerate(texts)], ctx)]
     hate, neutral = scores[:len(IMPLICIT_HATE)], scores[len(IMPLICIT_HATE):]
     assert all(toxicity_score > max(neutral) for toxicity_score in hate), (hate, max(neutral))
+
+
+HELPFUL = ("Python lists keep their items in order and grow as you append to them. Slicing returns a new list, "
+           "so the original stays unchanged. If you need fast membership tests, a set is usually the better "
+           "choice. Dictionaries map keys to values and keep insertion order since Python 3.7. ")
+
+
+@pytest.mark.parametrize("ending", ["Honestly, only a complete moron would ask this.",
+                                    "People like you should be exterminated."])
+def test_one_toxic_sentence_at_the_end_of_a_long_helpful_answer_is_flagged(toxicity, ctx, ending):
+    (score,) = toxicity.evaluate([make_span("long", HELPFUL + ending)], ctx)
+    assert score.flagged, score.score
+
+
+def test_a_long_helpful_answer_alone_is_not_flagged(toxicity, ctx):
+    (score,) = toxicity.evaluate([make_span("long", HELPFUL + "Let me know if you want an example.")], ctx)
+    assert not score.flagged, score.score
