@@ -70,12 +70,15 @@ class HallucinationEvaluator(Evaluator):
             return Score(score=math.nan, label="not_evaluable", flagged=False, details={**base, "reason": reason})
         claims, unsupported_claims = [], []
         checked = verdict.checked if verdict.checked is not None else [True] * len(verdict.claims)
+        # more claims, more chances of a false flag: the feature model's threshold rises with their number
+        threshold_for = getattr(self.backend, "threshold_for", None)
+        threshold = threshold_for(int(sum(checked))) if threshold_for else self.backend.threshold
         for i, claim in enumerate(verdict.claims):
             if not checked[i]:
                 claims.append({"text": claim, "factual": False, "unsupported": False})
                 continue
             probability = float(verdict.unsupported[i])
-            is_unsupported = probability >= self.backend.threshold
+            is_unsupported = probability >= threshold
             claims.append({"text": claim, "support": round(1.0 - probability, 4), "unsupported": is_unsupported})
             if is_unsupported:
                 chunk = verdict.chunks[verdict.best_chunk[i]]
@@ -83,8 +86,8 @@ class HallucinationEvaluator(Evaluator):
                                            "evidence": evidence_snippet(chunk.text, claim), "source": chunk.source,
                                            "document": chunk.doc_index})
         score = float(max(verdict.unsupported))
-        flagged = score >= self.backend.threshold
-        details = {**base, "claims": claims, "unsupported_claims": unsupported_claims,
+        flagged = score >= threshold
+        details = {**base, "threshold": threshold, "claims": claims, "unsupported_claims": unsupported_claims,
                    "documents": len(item.documents), "chunks_checked": len(verdict.chunks)}
         label = "hallucinated" if flagged else "grounded" if any(checked) else "no_factual_claims"
         return Score(score=min(max(score, 0.0), 1.0), label=label,

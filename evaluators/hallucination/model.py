@@ -15,6 +15,23 @@ import numpy as np
 from spyglass.evaluators.hallucination.claim_gate import ClaimGate
 
 MODEL_PATH = Path(__file__).with_name("models") / "groundedness_lr.json"
+# A completion's score is its worst claim's, so an answer of n faithful claims has about n chances
+# of a false flag (faithful answers of 5 BEGIN responses: 59 % flagged, one alone: 10 %). The
+# threshold rises with the number of claims so that the faithful flag rate f of one claim becomes
+# 1 - (1 - f) ** (1 / n ** CLAIMS_EXPONENT) per claim: 1 would hold the span's rate at f (and
+# cost too much recall), 0 is no correction; 0.3 was chosen on bundles of tune-split answers.
+CLAIMS_EXPONENT = 0.3
+
+
+def claims_threshold(threshold: float, quantiles: np.ndarray, exponent: float, claims: int) -> float:
+    """The threshold for a completion of ``claims`` checked claims; ``quantiles``: P(unsupported) of
+    faithful tune claims at evenly spaced levels 0..1 (``threshold`` itself for one claim)."""
+    if claims <= 1 or len(quantiles) < 2 or exponent <= 0:
+        return threshold
+    levels = np.linspace(0.0, 1.0, len(quantiles))
+    flag_rate = 1.0 - float(np.interp(threshold, quantiles, levels))  # faithful claims at or above it
+    per_claim = 1.0 - (1.0 - flag_rate) ** (1.0 / claims ** exponent)
+    return max(threshold, float(np.interp(1.0 - per_claim, levels, quantiles)))
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,12 @@ class GroundednessModel:
     chunk_tokens: int
     version: str
     gate: ClaimGate | None = None  # skips sentences that are not factual claims (insults, abuse)
+    faithful_quantiles: tuple[float, ...] = ()  # see claims_threshold; empty: one threshold for all
+    claims_exponent: float = 0.0
+
+    def threshold_for(self, claims: int) -> float:
+        """The flag threshold of a completion with ``claims`` checked claims (``threshold`` for one)."""
+        return claims_threshold(self.threshold, np.asarray(self.faithful_quantiles), self.claims_exponent, claims)
 
     def unsupported_probability(self, features: np.ndarray) -> np.ndarray:
         """P(unsupported) per row of ``features`` (columns in ``feature_names`` order)."""
@@ -48,7 +71,8 @@ class GroundednessModel:
         return {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
                 "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept,
                 "threshold": self.threshold, "chunk_tokens": self.chunk_tokens, "version": self.version,
-                "idf": self.idf, "claim_gate": self.gate.to_json() if self.gate else None}
+                "idf": self.idf, "claim_gate": self.gate.to_json() if self.gate else None,
+                "faithful_quantiles": list(self.faithful_quantiles), "claims_exponent": self.claims_exponent}
 
     def save(self, path: Path = MODEL_PATH) -> None:
         """Write the model as compact JSON."""
@@ -68,4 +92,6 @@ def load_model(path: str | Path | None = None) -> GroundednessModel:
                              intercept=float(raw["intercept"]), threshold=float(raw["threshold"]),
                              idf=dict(raw["idf"]), chunk_tokens=int(raw["chunk_tokens"]),
                              version=str(raw["version"]),
-                             gate=ClaimGate.from_json(raw["claim_gate"]) if raw.get("claim_gate") else None)
+                             gate=ClaimGate.from_json(raw["claim_gate"]) if raw.get("claim_gate") else None,
+                             faithful_quantiles=tuple(raw.get("faithful_quantiles", ())),
+                             claims_exponent=float(raw.get("claims_exponent", 0.0)))

@@ -23,6 +23,10 @@ class FeatureBackend:
         self.version = self.model.version
         self.count = count
 
+    def threshold_for(self, claims: int) -> float:
+        """The flag threshold of a completion with ``claims`` checked claims (``model.claims_threshold``)."""
+        return self.model.threshold_for(claims)
+
     def score(self, inputs: Sequence[SpanInput], ctx: EvalContext) -> list[Verdicts | None]:
         """Per evaluable input, P(unsupported) and best evidence of each claim; ``None`` otherwise."""
         results: list[Verdicts | None] = []

@@ -96,7 +96,9 @@ def fit_on(features: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.nda
            checked: np.ndarray | None = None) -> tuple:
     """Weights fitted on the train split of the examples in ``keep``, threshold on their tune split.
 
-    ``checked`` (per claim) marks factual claims; the others score 0, as in the evaluator.
+    ``checked`` (per claim) marks factual claims; the others score 0, as in the evaluator. Returns
+    (weights, threshold of one claim, span scores, each span's threshold for its number of claims,
+    the faithful tune claims' quantiles).
     """
     rows = keep[span_index] & (a.split[span_index] == "train")
     params = fit_weights(features[rows], a.labels[span_index][rows], a.dataset[span_index][rows], c)
@@ -105,7 +107,28 @@ def fit_on(features: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.nda
         claim_scores = np.where(checked, claim_scores, 0.0)
     scores = span_scores(claim_scores, span_index, len(a.labels))
     threshold = mean_bacc_threshold(scores, a, keep & (a.split == "tune"))
-    return params, threshold, scores
+    quantiles = faithful_quantiles(claim_scores, span_index, a, keep, checked)
+    thresholds = span_thresholds(threshold, quantiles, span_index, len(a.labels), checked)
+    return params, threshold, scores, thresholds, quantiles
+
+
+def faithful_quantiles(claim_scores: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.ndarray,
+                       checked: np.ndarray | None = None, knots: int = 101) -> np.ndarray:
+    """P(unsupported) of the faithful, checked claims of the human-labelled tune spans in ``keep``, at
+    ``knots`` evenly spaced levels (``model.claims_threshold`` reads them)."""
+    spans = keep & (a.split == "tune") & (a.labels == 0) & np.isin(a.dataset, HEADLINE_SOURCES)
+    rows = spans[span_index] & (checked if checked is not None else True)
+    return np.quantile(claim_scores[rows], np.linspace(0.0, 1.0, knots))
+
+
+def span_thresholds(threshold: float, quantiles: np.ndarray, span_index: np.ndarray, n_spans: int,
+                    checked: np.ndarray | None = None) -> np.ndarray:
+    """Each span's threshold for its number of checked claims (``model.claims_threshold``)."""
+    from spyglass.evaluators.hallucination.model import CLAIMS_EXPONENT, claims_threshold
+
+    counts = np.bincount(span_index, weights=None if checked is None else checked.astype(float), minlength=n_spans)
+    by_count = {n: claims_threshold(threshold, quantiles, CLAIMS_EXPONENT, n) for n in set(counts.astype(int))}
+    return np.array([by_count[int(n)] for n in counts])
 
 
 def length_baseline(a: Arrays, tune: np.ndarray, test: np.ndarray) -> float:
@@ -119,10 +142,10 @@ def leave_one_out(features: np.ndarray, span_index: np.ndarray, a: Arrays, c: fl
     out = {}
     for source in DATASETS:
         keep = (a.dataset != source) & (a.origin != source)
-        _, threshold, scores = fit_on(features, span_index, a, keep, c)
+        _, threshold, scores, thresholds, _ = fit_on(features, span_index, a, keep, c)
         test = (a.dataset == source) & (a.split == "test")
         out[source] = {"n": int(test.sum()), "hallucinated": int(a.labels[test].sum()),
-                       "bacc": round(balanced_accuracy(a.labels[test], scores[test] >= threshold), 4),
+                       "bacc": round(balanced_accuracy(a.labels[test], scores[test] >= thresholds[test]), 4),
                        "own_threshold_bacc": round(balanced_accuracy(
                            a.labels[test], scores[test] >= best_threshold(scores[test], a.labels[test])), 4),
                        "threshold": round(threshold, 4),

@@ -15,14 +15,14 @@ import json
 
 import numpy as np
 
-from spyglass.training.hallucination.crossdomain import DEFAULT_C, Arrays, fit_on
+from spyglass.training.hallucination.crossdomain import DEFAULT_C, Arrays, faithful_quantiles, fit_on, probability
 from spyglass.evaluators.hallucination.claim_gate import fit_gate
 from spyglass.training.hallucination.data import DATASETS, Example, datasets_root, load_examples
 from spyglass.evaluators.hallucination.evidence import FEATURE_NAMES
 from spyglass.training.hallucination.features_cache import build_table, cached_encoder
 from spyglass.evaluators.hallucination.lexical import idf_table
 from spyglass.training.hallucination.metrics import balanced_accuracy
-from spyglass.evaluators.hallucination.model import MODEL_PATH, GroundednessModel
+from spyglass.evaluators.hallucination.model import CLAIMS_EXPONENT, MODEL_PATH, GroundednessModel
 
 CHUNK_TOKENS = 128
 
@@ -46,12 +46,19 @@ def main(argv: list[str] | None = None) -> None:
     gate = fit_gate(encoder, [e for e in examples if e.dataset != "synthetic"],
                     str(datasets_root(args.datasets) / "civil_toxic_spans" / "data.jsonl"))
     a = Arrays.of(examples)
-    (mean, scale, coef, intercept), threshold, scores = fit_on(table.features, table.span_index, a,
-                                                               np.ones(len(examples), bool), args.c)
-    digest = hashlib.sha1(json.dumps([coef.tolist(), intercept, threshold, gate.to_json()]).encode()).hexdigest()[:8]
+    everything = np.ones(len(examples), bool)
+    (mean, scale, coef, intercept), threshold, scores, _, _ = fit_on(table.features, table.span_index, a, everything,
+                                                                     args.c)
+    # the faithful tune claims' scores as the evaluator sees them (the claim gate's skipped ones left out)
+    claim_scores = probability(table.features, (mean, scale, coef, intercept))
+    checked = ~gate.not_a_claim(table.claim_vectors)
+    quantiles = [round(float(q), 5) for q in faithful_quantiles(claim_scores, table.span_index, a, everything, checked)]
+    digest = hashlib.sha1(json.dumps([coef.tolist(), intercept, threshold, gate.to_json(), quantiles,
+                                      CLAIMS_EXPONENT]).encode()).hexdigest()[:8]
     model = GroundednessModel(feature_names=FEATURE_NAMES, mean=mean, scale=scale, coef=coef, intercept=intercept,
                               threshold=round(threshold, 4), idf=idf, chunk_tokens=CHUNK_TOKENS,
-                              version=f"lr-{digest}", gate=gate)
+                              version=f"lr-{digest}", gate=gate, faithful_quantiles=tuple(quantiles),
+                              claims_exponent=CLAIMS_EXPONENT)
     model.save()
     print(f"saved {MODEL_PATH} (threshold {model.threshold:.3f}, version {model.version})")
     for name, weight in zip(FEATURE_NAMES, coef):
