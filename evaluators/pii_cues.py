@@ -67,8 +67,7 @@ Fascist Nazi Anarchist Zionist Conservative Liberal Progressive
 # ordinary words in lower case ("polish the UI", "a liberal amount", "a turkey"): these only capitalized
 _CASED = {"Polish", "Conservative", "Liberal", "Progressive", "Democrat", "Republican", "Orthodox",
           "Evangelical", "Baptist", "Scots", "Roma", "Turk", "Swede", "Atheist", "Agnostic",
-          "Nordic", "Celtic", "Anglo", "Balkan", "Persian", "Arabian", "Socialist", "Communist", "Anarchist",
-          "Progressive"}
+          "Nordic", "Celtic", "Anglo", "Balkan", "Persian", "Arabian", "Socialist", "Communist", "Anarchist"}
 
 
 def _alternatives(words: list[str]) -> str:
@@ -100,9 +99,6 @@ _PARTICLE = r"(?:de|da|del|van|von|der|den|di|du|dos|das|la|le|bin|ibn|al)"
 _NAME = rf"{_NAME_WORD}(?:[ ]\p{{Lu}}\.)?(?:[ ](?:{_PARTICLE}[ ])?{_NAME_WORD}(?!:)){{0,3}}"
 FORM_NAME_PATTERN = Pattern("name after a form label",
                             rf"(?<=(?i:\b{_LABELS})[ \t]*[:\-–—]?[ \t]*){_NAME}(?![\p{{L}}:])", 0.7)
-
-
-_DATE_OR_IP = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}|\d{1,3}(?:\.\d{1,3}){3}")
 
 
 class NrpWordRecognizer(PatternRecognizer):
@@ -190,5 +186,5 @@ def cue_recognizers() -> list[PatternRecognizer]:
 # recognizers whose results cut a token-head result of another type they overlap (pii_refine)
 # (phone numbers do not: one found only through a nearby word may be a postal code or an identifier)
 EXACT_RECOGNIZERS = frozenset({"WrittenDateRecognizer", "NrpWordRecognizer", "FormNameRecognizer", "DateRecognizer",
-                               "EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer", "UsSsnRecognizer",
-                               "IpRecognizer", "NameCueRecognizer"})
+                               "CreditCardRecognizer", "IbanRecognizer", "UsSsnRecognizer", "IpRecognizer",
+                               "NameCueRecognizer"})
