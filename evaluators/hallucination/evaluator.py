@@ -24,6 +24,10 @@ class GroundednessBackend(Protocol):
         """One ``Verdicts`` per evaluable input, ``None`` for inputs without context."""
         ...
 
+    def threshold_for(self, claims: int) -> float:
+        """The flag threshold of a completion with ``claims`` checked claims."""
+        ...
+
 
 def evidence_snippet(chunk_text: str, claim: str) -> str:
     """The chunk itself when short, else its sentence sharing the most words with the claim (capped)."""
@@ -70,9 +74,7 @@ class HallucinationEvaluator(Evaluator):
             return Score(score=math.nan, label="not_evaluable", flagged=False, details={**base, "reason": reason})
         claims, unsupported_claims = [], []
         checked = verdict.checked if verdict.checked is not None else [True] * len(verdict.claims)
-        # more claims, more chances of a false flag: the feature model's threshold rises with their number
-        threshold_for = getattr(self.backend, "threshold_for", None)
-        threshold = threshold_for(int(sum(checked))) if threshold_for else self.backend.threshold
+        threshold = self.backend.threshold_for(int(sum(checked)))  # more claims, more chances of a false flag
         for i, claim in enumerate(verdict.claims):
             if not checked[i]:
                 claims.append({"text": claim, "factual": False, "unsupported": False})

@@ -82,6 +82,10 @@ class CrossEncoderBackend:
         self.pairs_scored += len(pairs)
         return out
 
+    def threshold_for(self, claims: int) -> float:
+        """One threshold whatever the number of claims (no per-claim calibration for a checkpoint)."""
+        return self.threshold
+
     def score(self, inputs: Sequence[SpanInput], ctx: EvalContext) -> list[Verdicts | None]:
         """Per evaluable input, P(unsupported) = 1 - best support over its top-k chunks, per claim."""
         plans = []

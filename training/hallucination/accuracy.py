@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spyglass.training.hallucination.crossdomain import DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline
+from spyglass.training.hallucination.crossdomain import (DEFAULT_C, HEADLINE_SOURCES, Arrays, fit_on, length_baseline,
+                                                         span_thresholds)
 from spyglass.training.hallucination.data import DATASETS, load_examples
 from spyglass.training.hallucination.features_cache import build_table, span_scores
 from spyglass.training.hallucination.long_answers import long_answers
@@ -39,8 +40,7 @@ def evaluate(datasets_root: str | None = None, c: float = DEFAULT_C) -> dict:
     checked = model.checked(table.claim_vectors)  # the shipped claim gate, also in the runs below
     scores = span_scores(np.where(checked, model.unsupported_probability(table.features), 0.0), table.span_index,
                          len(examples))
-    claims = np.bincount(table.span_index, weights=checked.astype(float), minlength=len(examples)).astype(int)
-    thresholds = np.array([model.threshold_for(n) for n in claims])  # as the evaluator: per number of claims
+    thresholds = span_thresholds(model.threshold_for, table.span_index, len(examples), checked)  # as the evaluator
     groups = np.array([e.group for e in examples])
     results: dict = {"model_version": model.version, "threshold": model.threshold, "in_domain": {},
                      "leave_one_source_out": {}}

@@ -7,6 +7,7 @@ fit no weight and choose no threshold; it is measured on its test split only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -107,8 +108,11 @@ def fit_on(features: np.ndarray, span_index: np.ndarray, a: Arrays, keep: np.nda
         claim_scores = np.where(checked, claim_scores, 0.0)
     scores = span_scores(claim_scores, span_index, len(a.labels))
     threshold = mean_bacc_threshold(scores, a, keep & (a.split == "tune"))
+    from spyglass.evaluators.hallucination.model import CLAIMS_EXPONENT, claims_threshold
+
     quantiles = faithful_quantiles(claim_scores, span_index, a, keep, checked)
-    thresholds = span_thresholds(threshold, quantiles, span_index, len(a.labels), checked)
+    thresholds = span_thresholds(lambda n: claims_threshold(threshold, quantiles, CLAIMS_EXPONENT, n),
+                                 span_index, len(a.labels), checked)
     return params, threshold, scores, thresholds, quantiles
 
 
@@ -121,13 +125,11 @@ def faithful_quantiles(claim_scores: np.ndarray, span_index: np.ndarray, a: Arra
     return np.quantile(claim_scores[rows], np.linspace(0.0, 1.0, knots))
 
 
-def span_thresholds(threshold: float, quantiles: np.ndarray, span_index: np.ndarray, n_spans: int,
+def span_thresholds(threshold_for: Callable[[int], float], span_index: np.ndarray, n_spans: int,
                     checked: np.ndarray | None = None) -> np.ndarray:
-    """Each span's threshold for its number of checked claims (``model.claims_threshold``)."""
-    from spyglass.evaluators.hallucination.model import CLAIMS_EXPONENT, claims_threshold
-
+    """Each span's threshold for its number of checked claims (``threshold_for``: claims -> threshold)."""
     counts = np.bincount(span_index, weights=None if checked is None else checked.astype(float), minlength=n_spans)
-    by_count = {n: claims_threshold(threshold, quantiles, CLAIMS_EXPONENT, n) for n in set(counts.astype(int))}
+    by_count = {n: threshold_for(n) for n in set(counts.astype(int).tolist())}
     return np.array([by_count[int(n)] for n in counts])
 
 
