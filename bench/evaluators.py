@@ -1,12 +1,14 @@
 """Evaluator throughput: spans/s through the engine, batched, beside the same models one span at a time.
 
     nice -n 10 python bench/evaluators.py [--spans 1000] [--unbatched-spans 200] [--batch 256] [--device auto] [--precision auto] [--no-before]
+        [--token-budget N] [--pii-processes N] [--only PHASES]
 
 Spans are generated LLM-style calls (support answers, code help, summaries; some with PII in
 prompt or completion, some rude). Every phase scores its own fresh spans, so no phase profits
 from an earlier phase's embedding cache; warm-up runs are excluded. Prints a table (stderr) and,
 last, one JSON line with batched_spans_per_s, unbatched_spans_per_s, ratio, device and the
 encoder's precision (int8 through ONNX Runtime on CPU, fp16 on CUDA; see ``pick_precision``).
+On a GPU each batched phase also reports the GPU's mean utilisation and peak memory (``gpu_stats``).
 When that precision is not fp32, the phase "all-fp32" runs the same three evaluators on an fp32
 encoder in the same run, for the ratio.
 """
@@ -78,13 +80,13 @@ def make_spans(n: int, seed: int) -> list[dict[str, Any]]:
     return spans
 
 
-def _measure(spans: list[dict[str, Any]], evaluators: list[Any], ctx: Any, batch: int) -> float:
+def _measure(spans: list[dict[str, Any]], evaluators: list[Any], ctx: Any, batch: int, lanes: int | None = None) -> float:
     """Spans per second through ``run_evaluators`` in micro-batches of ``batch`` spans."""
-    from spyglass.evaluators.engine import run_evaluators
+    from spyglass.evaluators.engine import EVALUATOR_LANES, run_evaluators
 
     started = time.perf_counter()
     for i in range(0, len(spans), batch):
-        results = run_evaluators(spans[i:i + batch], evaluators, ctx)
+        results = run_evaluators(spans[i:i + batch], evaluators, ctx, lanes or EVALUATOR_LANES)
         errors = [s for r in results.values() for s in r.values() if s.label == "error"]
         if errors:
             raise RuntimeError(f"evaluator error during the benchmark: {errors[0].details}")
@@ -103,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-before", action="store_true",
                         help="skip the comparison phases: the previous PII pipeline, and the fp32 encoder when "
                              "the chosen precision is another")
+    parser.add_argument("--token-budget", type=int, help="padded tokens per encoder batch (default: the encoder's)")
+    parser.add_argument("--pii-processes", type=int, default=0,
+                        help="worker processes for Presidio's pattern stage (default 0: on the evaluator's thread)")
+    parser.add_argument("--lanes", type=int, help="evaluators run side by side (default: the engine's; 1 for a "
+                        "profile, which sees the calling thread only)")
     parser.add_argument("--only", help="comma-separated phases to run (e.g. pii,pii-before,all,all-before); default every phase")
     args = parser.parse_args(argv)
 
@@ -116,11 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     from spyglass.evaluators.hallucination import HallucinationEvaluator
     from spyglass.evaluators.pii import PIIEvaluator
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
+    from gpu_stats import GpuSampler
 
     console = Console(stderr=True)
     device = pick_device(args.device)
-    ctx = EvalContext(encoder=SentenceEncoder(device=device, precision=args.precision), device=device)
-    suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator()],
+    ctx = EvalContext(encoder=SentenceEncoder(device=device, precision=args.precision,
+                                              token_budget=args.token_budget), device=device)
+    suites = {"toxicity": [EmbeddingHeadToxicity()], "pii": [PIIEvaluator(processes=args.pii_processes)],
               "hallucination": [HallucinationEvaluator()]}
     suites["all"] = suites["toxicity"] + suites["pii"] + suites["hallucination"]
     if not args.no_before:  # the previous PII pipeline (spaCy NER instead of the token head), same run
@@ -129,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     contexts = dict.fromkeys(suites, ctx)
     if not args.no_before and ctx.encoder.precision != "fp32":  # the same models on the fp32 encoder, same run
         suites["all-fp32"] = suites["all"]
-        contexts["all-fp32"] = EvalContext(encoder=SentenceEncoder(device=device, precision="fp32"), device=device)
+        contexts["all-fp32"] = EvalContext(encoder=SentenceEncoder(device=device, precision="fp32",
+                                                                   token_budget=args.token_budget), device=device)
     if args.only:
         suites = {k: v for k, v in suites.items() if k in args.only.split(",")}
     for name, evaluators in suites.items():  # warm-up: first calls allocate, JIT and fill spaCy's caches
-        _measure(make_spans(32, seed=999), evaluators, contexts[name], 32)
+        _measure(make_spans(32, seed=999), evaluators, contexts[name], 32, args.lanes)
 
     sample = make_spans(200, seed=12345)
     mean_tokens = sum(ctx.encoder.tokenizer_lengths([s["completion"] for s in sample])) / len(sample)
@@ -143,24 +153,29 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("benchmarking", total=2 * len(suites))
         for name, evaluators in suites.items():
             seed += 1
-            batched = _measure(make_spans(args.spans, seed), evaluators, contexts[name], args.batch)
+            with GpuSampler() as gpu:
+                batched = _measure(make_spans(args.spans, seed), evaluators, contexts[name], args.batch, args.lanes)
             progress.advance(task)
             seed += 1
-            unbatched = _measure(make_spans(args.unbatched_spans, seed), evaluators, contexts[name], 1)
+            unbatched = _measure(make_spans(args.unbatched_spans, seed), evaluators, contexts[name], 1, args.lanes)
             progress.advance(task)
             figures[name] = {"batched_spans_per_s": round(batched, 1), "unbatched_spans_per_s": round(unbatched, 1),
-                             "ratio": round(batched / unbatched, 2)}
+                             "ratio": round(batched / unbatched, 2), **gpu.summary()}
 
     table = Table(title=f"evaluator throughput on {device} ({args.spans} spans batched by {args.batch}, "
                         f"{args.unbatched_spans} one at a time)")
-    for col in ("evaluators", "batched spans/s", "one-at-a-time spans/s", "ratio"):
+    on_gpu = any("gpu_util_mean_pct" in f for f in figures.values())
+    for col in ("evaluators", "batched spans/s", "one-at-a-time spans/s", "ratio") + (("GPU util %", "GPU MiB") if on_gpu else ()):
         table.add_column(col, justify="right" if col != "evaluators" else "left")
     for name, f in figures.items():
-        table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x")
+        gpu_cells = (f"{f.get('gpu_util_mean_pct', '-')}", f"{f.get('gpu_mem_max_mib', '-')}") if on_gpu else ()
+        table.add_row(name, f"{f['batched_spans_per_s']:.1f}", f"{f['unbatched_spans_per_s']:.1f}", f"{f['ratio']:.2f}x",
+                      *gpu_cells)
     console.print(table)
     # the machine is shared: the load average says how much of it the run had
     summary = {**figures.get("all", {}), "device": device, "encoder_precision": ctx.encoder.precision,
-               "evaluator_lanes": EVALUATOR_LANES, "spans": args.spans, "batch": args.batch,
+               "evaluator_lanes": args.lanes or EVALUATOR_LANES, "spans": args.spans, "batch": args.batch,
+               "token_budget": ctx.encoder.token_budget, "pii_processes": args.pii_processes,
                "mean_completion_tokens": round(mean_tokens, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
                "cpu_count": os.cpu_count(), "per_evaluator": {k: v for k, v in figures.items() if k != "all"}}
     print(json.dumps(summary))

@@ -104,6 +104,10 @@ class EvaluatorSettings(Section):
     batch_spans: int = Field(256, ge=1, validation_alias="SPYGLASS_EVAL_BATCH_SPANS")
     batch_ms: int = Field(500, ge=1, validation_alias="SPYGLASS_EVAL_BATCH_MS")
     token_budget: int = Field(16_384, ge=64, validation_alias="SPYGLASS_EVAL_TOKEN_BUDGET")
+    pii_processes: int | None = Field(None, ge=0, le=64, validation_alias="SPYGLASS_PII_PROCESSES",
+                                      description="worker processes for Presidio's pattern stage; 0: on the "
+                                      "evaluator's thread; unset: 0 on CPU, all cores but two (at most 12) "
+                                      "with a GPU, where that stage is the bottleneck")
     # a batch of models on CPU can take seconds between polls: more room than ingest
     max_poll_interval_ms: int = Field(30_000, ge=1_000, validation_alias="SPYGLASS_EVAL_MAX_POLL_INTERVAL_MS")
     target_lag_s: float = Field(30.0, ge=0, validation_alias="SPYGLASS_EVAL_TARGET_LAG_S",

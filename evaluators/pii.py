@@ -20,6 +20,7 @@ import regex
 
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.pii_lines import LineResults
+from spyglass.evaluators.pii_pool import PatternPool, analyze_patterns
 
 PREVIEW_CHARS = 500
 MAX_ANALYZED_CHARS = 100_000  # longer texts are analyzed on their first 100k characters
@@ -74,7 +75,7 @@ class PIIEvaluator(Evaluator):
     version = "presidio-sm-2"
     encodes_first = True  # its token pass embeds each line on the way: toxicity reads the completions' from it
 
-    def __init__(self, batch_size: int = 64, tuned: bool = True, head: bool = True) -> None:
+    def __init__(self, batch_size: int = 64, tuned: bool = True, head: bool = True, processes: int = 0) -> None:
         from spyglass.evaluators.pii_analyzer import build_analyzer
 
         from threadpoolctl import ThreadpoolController
@@ -91,6 +92,8 @@ class PIIEvaluator(Evaluator):
         self.batch_size = batch_size
         self._own_encoder: Any = None
         self._lines = LineResults()
+        self.processes = processes  # >0: the pattern stage runs on a PatternPool of that many workers
+        self._pool: Any = None
         if not tuned:
             self.version = "presidio-sm-defaults"
 
@@ -120,13 +123,19 @@ class PIIEvaluator(Evaluator):
         return [[RecognizerResult(s.entity_type, s.start, s.end, s.score) for s in spans] for spans in found]
 
     def pattern_results(self, texts: list[str]) -> list[list[Any]]:
-        """Presidio's raw results per text (before clean-up); spaCy runs batched."""
-        # spaCy's small matrix products gain nothing from more BLAS threads: idle ones spin and
-        # take the core the encoder's batches (run beside this evaluator) would use
-        with self._blas.limit(limits=1, user_api="blas"):
-            artifacts = list(self.analyzer.nlp_engine.process_batch(texts, language="en",
-                                                                    batch_size=self.batch_size))
-        return [self.analyzer.analyze(text=text, language="en", nlp_artifacts=nlp) for text, nlp in artifacts]
+        """Presidio's raw results per text (before clean-up), on this thread."""
+        return analyze_patterns(self.analyzer, self._blas, texts, self.batch_size)
+
+    def _pattern_pool(self) -> Any:
+        if self._pool is None:
+            self._pool = PatternPool(self.processes, self.tuned, spacy_ner=self.head is None)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the pattern workers, if any (they also exit with this process)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def analyze_texts(self, texts: list[str], encoder: Any = None) -> list[list[Any]]:
         """Results per text, in order; each distinct line analyzed once (``pii_lines``); ``encoder``: the shared one."""
@@ -138,8 +147,9 @@ class PIIEvaluator(Evaluator):
         """Pattern recognizers plus the token head on distinct lines, cleaned up (``pii_refine``)."""
         from spyglass.evaluators.pii_refine import refine_results
 
-        heads = self.head_results(lines, encoder)  # first: its claim on the texts makes a parallel embed wait
-        raw = self.pattern_results(lines)
+        pending = self._pattern_pool().submit(lines) if self.processes else None  # workers start at once
+        heads = self.head_results(lines, encoder)  # first here: its claim on the texts makes a parallel embed wait
+        raw = PatternPool.collect(pending) if pending is not None else self.pattern_results(lines)
         return [refine_results(line, r + h) if self.tuned else r for line, r, h in zip(lines, raw, heads)]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:

@@ -26,9 +26,12 @@ def _toxicity(settings: EvaluatorSettings) -> Evaluator:
 
 
 def _pii(settings: EvaluatorSettings) -> Evaluator:
+    from spyglass.evaluators.encoder import pick_device
     from spyglass.evaluators.pii import PIIEvaluator
+    from spyglass.evaluators.pii_pool import default_processes
 
-    return PIIEvaluator()
+    processes = settings.pii_processes
+    return PIIEvaluator(processes=default_processes(pick_device(settings.device)) if processes is None else processes)
 
 
 def _hallucination(settings: EvaluatorSettings) -> Evaluator:

@@ -21,10 +21,15 @@ from typing import Any, Callable
 
 
 class DecodePool:
-    """``processes`` worker processes (0: decode inline, on the caller's thread)."""
+    """``processes`` worker processes (0: decode inline, on the caller's thread).
 
-    def __init__(self, processes: int) -> None:
+    ``setup``, a picklable callable, runs once in each worker as it starts (the PII pattern pool
+    loads its analyzer there); without it workers turn the cycle collector off (below).
+    """
+
+    def __init__(self, processes: int, setup: Callable[[], None] | None = None) -> None:
         self.processes = processes
+        self.setup = setup
         # how many closed batches may wait for their store: while one decoded batch waits for the
         # store in flight, each worker decodes one and has the next queued, so it never idles
         self.size = 2 * processes + 1 if processes else 1
@@ -34,7 +39,7 @@ class DecodePool:
         """Start the workers now (not on the first batch); a no-op for inline decoding."""
         if self.processes and self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_init, initargs=(os.getpid(),))
+                                             initializer=_worker_init, initargs=(os.getpid(), self.setup))
             for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
                 ready.result()
 
@@ -73,15 +78,18 @@ def _ready() -> bool:
     return True
 
 
-def _worker_init(parent_pid: int) -> None:
+def _worker_init(parent_pid: int, setup: Callable[[], None] | None = None) -> None:
     from spyglass.broker.lifetime import die_with_parent
 
     die_with_parent()
     for signum in (signal.SIGINT, signal.SIGTERM):  # sent to the whole process group; the parent decides
         signal.signal(signum, signal.SIG_IGN)
-    # decoding makes no reference cycles: reference counting frees everything, the cycle
-    # collector would only rescan each batch's objects
-    gc.disable()
+    if setup is not None:
+        setup()
+    else:
+        # decoding makes no reference cycles: reference counting frees everything, the cycle
+        # collector would only rescan each batch's objects
+        gc.disable()
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
 
 
