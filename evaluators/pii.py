@@ -12,8 +12,10 @@ types, counts, character offsets and a redacted preview — never a raw PII valu
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterable
 
 import regex
@@ -21,6 +23,8 @@ import regex
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.pii_lines import LineResults
 from spyglass.evaluators.pii_pool import PatternPool, analyze_patterns
+
+log = logging.getLogger(__name__)
 
 PREVIEW_CHARS = 500
 MAX_ANALYZED_CHARS = 100_000  # longer texts are analyzed on their first 100k characters
@@ -131,6 +135,15 @@ class PIIEvaluator(Evaluator):
             self._pool = PatternPool(self.processes, self.tuned, spacy_ner=self.head is None)
         return self._pool
 
+    def _pooled(self, pending: list[Any], lines: list[str]) -> list[list[Any]]:
+        """The pool's results; if a worker died, these lines on this thread and new workers for the next batch."""
+        try:
+            return PatternPool.collect(pending)
+        except BrokenProcessPool:
+            log.warning("a PII pattern worker died; this batch is analyzed in the evaluator, the workers restart")
+            self._pool.restart()
+            return self.pattern_results(lines)
+
     def close(self) -> None:
         """Stop the pattern workers, if any (they also exit with this process)."""
         if self._pool is not None:
@@ -149,7 +162,7 @@ class PIIEvaluator(Evaluator):
 
         pending = self._pattern_pool().submit(lines) if self.processes else None  # workers start at once
         heads = self.head_results(lines, encoder)  # first here: its claim on the texts makes a parallel embed wait
-        raw = PatternPool.collect(pending) if pending is not None else self.pattern_results(lines)
+        raw = self._pooled(pending, lines) if pending is not None else self.pattern_results(lines)
         return [refine_results(line, r + h) if self.tuned else r for line, r, h in zip(lines, raw, heads)]
 
     def evaluate(self, spans: list[dict[str, Any]], ctx: EvalContext) -> list[Score]:

@@ -55,12 +55,20 @@ class PatternPool:
 
     @staticmethod
     def collect(futures: list[Future]) -> list[list[Any]]:
-        """Results per text, in the submitted order, as Presidio ``RecognizerResult`` objects."""
+        """Results per text, in the submitted order, as Presidio ``RecognizerResult`` objects.
+
+        Raises ``BrokenProcessPool`` when a worker died (killed, out of memory): ``restart``, then
+        analyze those texts again.
+        """
         from presidio_analyzer import RecognizerResult
 
         rows = [row for future in futures for row in future.result()]
         return [[RecognizerResult(kind, start, end, score, recognition_metadata={"recognizer_name": name})
                  for kind, start, end, score, name in row] for row in rows]
+
+    def restart(self) -> None:
+        """New workers in place of a broken pool's."""
+        self._pool.restart()
 
     def close(self) -> None:
         self._pool.stop()

@@ -71,3 +71,29 @@ def test_the_setting_reaches_the_evaluator(monkeypatch):
     assert BUILTINS["pii"](EvaluatorSettings(device="cpu")).processes == 0  # unset, on CPU
     monkeypatch.setenv("SPYGLASS_PII_PROCESSES", "3")
     assert BUILTINS["pii"](EvaluatorSettings(device="cpu")).processes == 3  # no workers start before a batch
+
+
+def test_a_killed_worker_loses_no_results_and_is_replaced(pii, ctx):
+    import os
+    import signal
+
+    import psutil
+
+    from spyglass.evaluators.pii import PIIEvaluator
+
+    evaluator = PIIEvaluator(processes=1)
+    try:
+        spans = [make_span(f"k{i}", text) for i, text in enumerate(TEXTS[:4])]
+        before = {p.pid for p in psutil.Process().children(recursive=True)}
+        evaluator.evaluate(spans[:1], ctx)  # starts the worker
+        workers = [p for p in psutil.Process().children(recursive=True)
+                   if p.pid not in before and "spawn_main" in " ".join(p.cmdline())]  # not the resource tracker
+        assert len(workers) == 1
+        for worker in workers:
+            os.kill(worker.pid, signal.SIGKILL)
+        psutil.wait_procs(workers, timeout=10)
+        evaluator._lines.__init__()  # analyze the lines again rather than from the per-line cache
+        assert [s.details for s in evaluator.evaluate(spans, ctx)] == [s.details for s in pii.evaluate(spans, ctx)]
+        assert evaluator.evaluate(spans[1:2], ctx)[0].flagged  # the new worker answers
+    finally:
+        evaluator.close()
