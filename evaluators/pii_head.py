@@ -46,29 +46,36 @@ def continues_word(text: str, offsets: np.ndarray, i: int) -> bool:
 
 
 def surface_features(text: str, offsets: np.ndarray) -> np.ndarray:
-    """(tokens, N_SURFACE) casing / shape features of each token, its word and its neighbours."""
-    n = len(offsets)
-    own = np.zeros((n, 11), np.float32)
-    no_case = not any(ch.isupper() for ch in text)
-    word_start = 0
-    for i in range(n):
-        s, e = int(offsets[i, 0]), int(offsets[i, 1])
+    """(tokens, N_SURFACE) casing / shape features of each token, its word and its neighbours.
+
+    Plain Python over the offsets as a list (numpy scalars cost ~10× more per access): this runs
+    for every token of every line the PII evaluator reads.
+    """
+    no_case = not any(map(str.isupper, text))
+    rows = []
+    word_start = prev_start = prev_end = 0
+    for i, (s, e) in enumerate(offsets.tolist()):
         piece = text[s:e]
-        glued = continues_word(text, offsets, i)
+        glued = i > 0 and s == prev_end and text[s:s + 1].isalnum() and text[prev_end - 1:prev_end].isalnum()
         if not glued:
             word_start = s
-        head = text[word_start:word_start + 1]
-        gap = text[int(offsets[i - 1, 1]):s] if i else ""
-        prev = text[int(offsets[i - 1, 0]):int(offsets[i - 1, 1])] if i else ""
-        letters = [ch for ch in piece if ch.isalpha()]
-        own[i] = (head.isupper(), len(letters) > 1 and all(ch.isupper() for ch in letters),
-                  any(ch.isdigit() for ch in piece), piece.isdigit(), not any(ch.isalnum() for ch in piece),
-                  glued, "\n" in gap or i == 0, no_case,
-                  head.isupper() and (i == 0 or prev in (".", "!", "?", ":") or "\n" in gap),
-                  min(len(piece), 10) / 10, any(ord(ch) > 127 for ch in piece))
+        head_upper = text[word_start:word_start + 1].isupper()
+        line_break = i == 0 or "\n" in text[prev_end:s]
+        prev = text[prev_start:prev_end] if i else ""
+        if piece.isascii() and piece.isalpha():  # most pieces: the shape follows from two string tests
+            shape = (len(piece) > 1 and piece.isupper(), False, False, False)
+        else:
+            letters = [ch for ch in piece if ch.isalpha()]
+            shape = (len(letters) > 1 and all(ch.isupper() for ch in letters), any(ch.isdigit() for ch in piece),
+                     piece.isdigit(), not any(ch.isalnum() for ch in piece))
+        rows.append((head_upper, *shape, glued, line_break, no_case,
+                     head_upper and (i == 0 or prev in (".", "!", "?", ":") or "\n" in text[prev_end:s]),
+                     min(len(piece), 10) / 10, not piece.isascii()))
+        prev_start, prev_end = s, e
+    own = np.array(rows, np.float32).reshape(len(rows), 11)
     cols = own[:, _NEIGHBOUR_FEATURES]
-    before = np.vstack([np.zeros((1, cols.shape[1]), np.float32), cols[:-1]]) if n else cols
-    after = np.vstack([cols[1:], np.zeros((1, cols.shape[1]), np.float32)]) if n else cols
+    before, after = np.zeros_like(cols), np.zeros_like(cols)
+    before[1:], after[:-1] = cols[:-1], cols[1:]
     return np.hstack([own, before, after])
 
 
