@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # GPU figures for the evaluators, on a lent NVIDIA H100/H200 (the device tool; nothing can be
 # downloaded there). bench/gpu_carry.sh prepares what travels, here:
-#   .gpu/site.tar.xz  the Python packages the machine's image lacks (spaCy, Presidio, pydantic, ...; cp312)
+#   .gpu/site.tar.xz  the Python packages the machine's image lacks (spaCy, Presidio, pydantic, kafka-python, ...; cp312)
 #   .gpu/model/       MiniLM with fp16 weights (the fp32 file is over the tool's 64 MiB limit)
 #   .gpu/cpu_scores.json  the CPU reference scores (bench/gpu_scores.py) of the same model
 # The two don't fit in one call, so:
 #   bash bench/gpu.sh setup   (carry .gpu/site.tar.xz)  unpacks the packages into /tmp/gpusite
 #   bash bench/gpu.sh run     (carry .gpu/model and .gpu/cpu_scores.json, on the still-warm machine)
+#   (a wheel added to .gpu/ after the site was packed travels with `run` and is installed first)
 # `run` writes its logs under $OUT: scores, the batched-vs-unbatched table, the settings matrix,
 # a profile and the CPU path measured on the same machine.
 # A dry run of `run` on any machine with the project installed: DEVICE=cpu SPANS=200 SITE=/tmp/x bash bench/gpu.sh run

