@@ -39,9 +39,11 @@ class HeadSpan:
 
 def continues_word(text: str, offsets: np.ndarray, i: int) -> bool:
     """Whether token ``i`` is a word piece glued to the previous one ("Ken" + "is")."""
-    if i == 0:
-        return False
-    start, prev_end = int(offsets[i, 0]), int(offsets[i - 1, 1])
+    return i > 0 and _glued(text, int(offsets[i, 0]), int(offsets[i - 1, 1]))
+
+
+def _glued(text: str, start: int, prev_end: int) -> bool:
+    """A token starting at ``start`` continues the word of the token ending at ``prev_end``."""
     return start == prev_end and text[start:start + 1].isalnum() and text[prev_end - 1:prev_end].isalnum()
 
 
@@ -56,7 +58,7 @@ def surface_features(text: str, offsets: np.ndarray) -> np.ndarray:
     word_start = prev_start = prev_end = 0
     for i, (s, e) in enumerate(offsets.tolist()):
         piece = text[s:e]
-        glued = i > 0 and s == prev_end and text[s:s + 1].isalnum() and text[prev_end - 1:prev_end].isalnum()
+        glued = i > 0 and _glued(text, s, prev_end)
         if not glued:
             word_start = s
         head_upper = text[word_start:word_start + 1].isupper()
@@ -69,7 +71,7 @@ def surface_features(text: str, offsets: np.ndarray) -> np.ndarray:
             shape = (len(letters) > 1 and all(ch.isupper() for ch in letters), any(ch.isdigit() for ch in piece),
                      piece.isdigit(), not any(ch.isalnum() for ch in piece))
         rows.append((head_upper, *shape, glued, line_break, no_case,
-                     head_upper and (i == 0 or prev in (".", "!", "?", ":") or "\n" in text[prev_end:s]),
+                     head_upper and (line_break or prev in (".", "!", "?", ":")),
                      min(len(piece), 10) / 10, not piece.isascii()))
         prev_start, prev_end = s, e
     own = np.array(rows, np.float32).reshape(len(rows), 11)
