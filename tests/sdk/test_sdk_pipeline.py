@@ -126,6 +126,23 @@ def test_init_reads_environment_and_stamps_static_fields(monkeypatch):
         ("env-project", "api", "prod", "v9")
 
 
+def test_the_worker_drops_none_values_and_reads_provider_message_objects():
+    class Message:  # a provider SDK's message object, read by attribute
+        role, content = "user", "hi"
+
+    sink = spyglass.InMemorySink()
+    spyglass.init(exporter=sink, project="p", service="api")
+    spyglass.record_llm(model="m", prompt=[{"role": "system", "content": "be brief"}, "plain"], name="dicts")
+    spyglass.record_llm(model="m", prompt=[Message()], provider=None, name="objects", service="worker")
+    assert spyglass.flush(5)
+    spans = {span["name"]: span for span in sink.spans}
+    assert spans["dicts"]["prompt"] == [{"role": "system", "content": "be brief"}, "plain"]
+    assert spans["objects"]["prompt"] == [{"role": "user", "content": "hi"}]
+    assert "provider" not in spans["objects"] and "cost" not in spans["dicts"]  # None values are not sent
+    assert (spans["dicts"]["service"], spans["objects"]["service"]) == ("api", "worker")  # the span's own wins
+    assert spans["objects"]["project"] == "p"
+
+
 def test_init_without_destination_warns_and_records_nothing(monkeypatch, caplog):
     for name in ("SPYGLASS_KAFKA_BOOTSTRAP", "SPYGLASS_API_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -44,11 +44,17 @@ class Client:
 
     def _prepare(self, span: dict[str, Any]) -> Optional[dict[str, Any]]:
         # Runs on the worker thread, so the application pays for none of this.
-        ready = dict(self._static)
-        ready.update((key, value) for key, value in span.items() if value is not None)
+        # A plain loop: about half the cost of update() over a generator (bench/sdk_export.py).
+        ready = self._static.copy()
+        for key, value in span.items():
+            if value is not None:
+                ready[key] = value
         prompt = ready.get("prompt")
         if type(prompt) is list:
-            ready["prompt"] = normalize_messages(prompt)
+            for message in prompt:
+                if type(message) is not dict and type(message) is not str:  # a provider SDK's object
+                    ready["prompt"] = normalize_messages(prompt)
+                    break
         if self._redact is not None:
             ready = self._redact(ready)
             if ready is not None and not isinstance(ready, dict):
