@@ -18,6 +18,11 @@ _DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[8
 _LETTER = re.compile(r"[^\W\d_]")
 _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
                         r"oct|nov|dec)[a-z]*\b")
+# a whole span that is only a weekday's name, or (for a place or a group) a month's: never a person's
+# ("April" and "June" may be) or a place's name
+_WEEKDAY = re.compile(r"(?i)(?:mon|tues|wednes|thurs|fri|satur|sun)day$")
+_DAY_OR_MONTH = re.compile(r"(?i)(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|june|july|"
+                           r"august|september|october|november|december)$")
 # one "word" holding a digit: a short code, version, ticket or model name ("a395", "v2.3.1",
 # "PR-1234", "gpt-4o"), never a person or a place on its own
 _CODE = re.compile(r"^\S*\d\S*$")
@@ -28,11 +33,24 @@ _AGE = re.compile(r"(?i)\bold\b|\bage\b|\d(?:st|nd|rd|th) year|\bturn")
 _FUNCTION_WORDS = frozenset("the a an of to in at on and or for from by with into via per".split())
 # a legal form after (or at the end of) a name makes it a company: "Lemaire SARL", "Moss and Sons"
 _LEGAL_FORM = regex.compile(
-    r"^[ \t,]*(?:(?:and|&|e|y|és)\s+(?:Sons|Hijos|Filhos|Figli|Söhne|társa|Asociados|Partners|Co\.?)\b|"
-    r"(?:AG|KG|GmbH|mbH|OHG|SE|SA|S\.A\.|SAS|SARL|S\.L\.|S\.C\.|SpA|S\.p\.A\.|Srl|S\.r\.l\.|Ltd|Ltda|LLC|LLP|Inc|Corp|"
-    r"PLC|plc|Pty|BV|B\.V\.|NV|N\.V\.|ApS|A/S|AS|ASA|AB|HB|KB|Oy|Oyj|Tbk|Bt|Kft|Nyrt|Zrt|"
-    r"s\.r\.o|a\.s|k\.s|v\.o\.s|s\.p|d\.o\.o|j\.d\.o\.o|d\.d|sp\.\s?z\s?o\.o|Group|Groep|Gruppe|Holding)"
+    r"^[ \t,]*(?:(?:and|&|e|y|és|et|og|och)\s+(?:Sons|Hijos|Filhos|Figli|Söhne|Fils|Sønner|Söner|társa|Asociados|"
+    r"Partners?|Cie\.?|Co\.?)\b|"
+    r"(?:AG|KG|GmbH|mbH|OHG|SE|SA|S\.A\.?|SAS|SARL|S\.L\.|S\.C\.|SpA|S\.p\.A\.?|Srl|S\.r\.l\.?|Ltd|Ltda|LLC|LLP|Inc|"
+    r"Corp|PLC|plc|Pty|BV|B\.V\.?|NV|N\.V\.?|ApS|A/S|AS|ASA|AB|HB|KB|Oy|Oyj|(?:\(Persero\)\s+)?Tbk|Bt|Kft|Kht|Kkt|"
+    r"Nyrt|Zrt|"
+    r"s\.r\.o|a\.s|k\.s|v\.o\.s|s\.p|d\.o\.o|j\.d\.o\.o|d\.d|sp\.\s?z\s?o\.o|Group|Groep|Gruppe|Gruppen|Holding|"
+    r"KGaA|GbR|Lda|Ky|VOF|CommV|SNC|Sàrl|A\.Ş|Şti|Corporation|Incorporated|Limited)"
     r"(?![\p{L}\d]))")
+# Indonesian legal forms come first: "PT Najmudin", "Perum Sitorus"
+_LEGAL_PREFIX = frozenset({"PT", "CV", "UD", "PD", "Perum"})
+# "Berner & Tauber AG": names joined before a legal form are one company's name
+_PARTNERS = regex.compile(r"^(?:\s*(?:,|&|and|und|et|e|y|og|och)\s+\p{Lu}[\p{L}'-]+)+")
+# legal forms that are also US, Canadian or Australian region codes: after a place, the region
+_REGION_CODES = frozenset({"AB", "AS", "SA", "NV", "SE"})
+# identifiers a pattern finds: one glued to a letter or digit is part of a longer code, not an
+# identifier ("HG0031245" of the change ticket "CHG0031245")
+_WHOLE_TOKEN_TYPES = frozenset({"MEDICAL_LICENSE", "US_DRIVER_LICENSE", "US_PASSPORT", "US_BANK_NUMBER", "US_SSN",
+                                "US_ITIN", "UK_NHS", "CREDIT_CARD", "IBAN_CODE"})
 # below these scores a result is dropped (tuned on the training split)
 MIN_SCORES = {"US_DRIVER_LICENSE": 0.5, "CREDIT_CARD": 0.4, "US_BANK_NUMBER": 0.5, "LOCATION": 0.3}
 DEFAULT_MIN_SCORE = 0.3
@@ -47,6 +65,9 @@ def refine_results(text: str, results: list[RecognizerResult]) -> list[Recognize
     kept = []
     for r in results:
         value = text[r.start:r.end]
+        calendar_word = _WEEKDAY if r.entity_type == "PERSON" else _DAY_OR_MONTH
+        if r.entity_type in ("PERSON", "LOCATION", "NRP") and calendar_word.match(value.strip()):
+            r = RecognizerResult("DATE_TIME", r.start, r.end, r.score)  # "moved to Thursday": a day, not a place
         if r.entity_type in ("PERSON", "LOCATION", "NRP") and (_CODE.match(value.strip()) or not _LETTER.search(value)):
             continue
         if r.entity_type == "DATE_TIME" and (not _plausible_date(value.strip())
@@ -63,14 +84,18 @@ def refine_results(text: str, results: list[RecognizerResult]) -> list[Recognize
             continue
         if r.entity_type == "URL" and text[r.end:r.end + 1].isalnum():
             continue  # a cut-off match inside a word: "m5.la" of "m5.large"
+        if r.entity_type in _WHOLE_TOKEN_TYPES and (text[r.end:r.end + 1].isalnum()
+                                                    or text[max(0, r.start - 1):r.start].isalnum()):
+            continue
         if r.entity_type in ("PERSON", "LOCATION", "NRP"):
             r = _strip_function_words(text, r)
             if r is None:
                 continue
-        if r.entity_type == "PERSON" and _is_company(text, r):
+        if r.entity_type in ("PERSON", "LOCATION") and _is_company(text, r):
             continue
         kept.append(r)
-    return _drop_nested(text, kept + _coordinated_names(text, kept))
+    added = [r for r in _coordinated_names(text, kept) if not _is_company(text, r)]
+    return _drop_nested(text, kept + added)
 
 
 def carve_head_results(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
@@ -161,11 +186,24 @@ def _strip_function_words(text: str, r: RecognizerResult) -> RecognizerResult | 
 
 
 def _is_company(text: str, r: RecognizerResult) -> bool:
-    """A name followed by a legal form ("Steiger AG", "Vora and Sons") or ending in one."""
-    if _LEGAL_FORM.match(text[r.end:r.end + 30]):
+    """A name followed by a legal form ("Steiger AG", "Vora and Sons", "Berner & Tauber AG"), ending in one
+    ("Neveu et Fils") or after an Indonesian one ("PT Najmudin").
+
+    After a place, a form that is also a region code is the region ("Reno, NV 89501", "Calgary AB").
+    """
+    def legal_form(after: str) -> bool:
+        form = _LEGAL_FORM.match(after)
+        return bool(form) and not (r.entity_type == "LOCATION" and after[:form.end()].strip(" \t,") in _REGION_CODES)
+
+    after = text[r.end:r.end + 80]
+    partners = _PARTNERS.match(after)
+    if legal_form(after) or (partners and legal_form(after[partners.end():])):
         return True
-    last = text[r.start:r.end].split()[-1:]
-    return bool(last) and bool(_LEGAL_FORM.match(" " + last[0])) and len(text[r.start:r.end].split()) > 1
+    words = text[r.start:r.end].split()
+    before = text[max(0, r.start - 8):r.start].split()
+    if (len(words) > 1 and words[0] in _LEGAL_PREFIX) or (before and before[-1] in _LEGAL_PREFIX):
+        return True
+    return len(words) > 1 and (legal_form(" " + words[-1]) or (len(words) > 2 and legal_form(" " + " ".join(words[-2:]))))
 
 
 def _plausible_date(value: str) -> bool:

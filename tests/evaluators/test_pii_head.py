@@ -13,6 +13,7 @@ ADDRESSES = [
     "8, avenue des Lilas, 69003 Lyon",               # French: number, comma, street type
     "ul. Kwiatowa 7/12, 31-234 Kraków",              # Polish
     "Keizersgracht 221, 1016 DV Amsterdam",          # Dutch postcode
+    "1200 Elm Street, Reno, NV 89501",               # a state code that is also a legal form (NV)
 ]
 
 
@@ -49,9 +50,13 @@ def test_short_codes_are_not_pii(pii, ctx, code):
     "Summary: the c6i.xlarge pool handles the batch jobs; see RFC 9110 for the status codes.",
     "Rollout plan: ship it to the staging region first, then to production.",
     "Krause GmbH published the SDK under an MIT licence.",
+    "The CHG0031245 change window opens at noon; Berner & Tauber AG host the call.",
+    "Metro Genesis Construction Corporation renewed the support contract.",
+    "Invoices for the CS0048812 migration go to PT Najmudin (Persero) Tbk and Bernard Neveu et Fils.",
 ])
 def test_technical_text_is_not_pii(pii, ctx, completion):
-    # a heading before a colon, an instance type cut at a dot, a standard's number, a company
+    # a heading before a colon, an instance type cut at a dot, a standard's number, companies, and
+    # a change ticket whose tail has a medical licence's shape
     (score,) = pii.evaluate([make_span("t", completion, prompt="Status?")], ctx)
     assert not score.flagged and score.label == "none", score.details
 
