@@ -13,6 +13,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 
 from spyglass.evaluators.pii_cues import EXACT_RECOGNIZERS
+from spyglass.evaluators.pii_names import retype
 
 _DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -68,6 +69,7 @@ def refine_results(text: str, results: list[RecognizerResult]) -> list[Recognize
         calendar_word = _WEEKDAY if r.entity_type == "PERSON" else _DAY_OR_MONTH
         if r.entity_type in ("PERSON", "LOCATION", "NRP") and calendar_word.match(value.strip()):
             r = RecognizerResult("DATE_TIME", r.start, r.end, r.score)  # "moved to Thursday": a day, not a place
+        r = retype(text, r)  # a full name typed as a place, a country as a person
         if r.entity_type in ("PERSON", "LOCATION", "NRP") and (_CODE.match(value.strip()) or not _LETTER.search(value)):
             continue
         if r.entity_type == "DATE_TIME" and (not _plausible_date(value.strip())
