@@ -32,8 +32,8 @@ def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(given names, countries, words no person's name holds), case-folded."""
     data = json.loads(NAMES_PATH.read_text(encoding="utf-8"))
     folded = lambda words: frozenset(w.casefold() for w in words)  # noqa: E731
-    return (folded(data["given_names"]), folded(data["countries"]),
-            folded(data["street_words"]) | _PLACE_WORDS | folded(data["countries"]))
+    countries = folded(data["countries"])
+    return folded(data["given_names"]), countries, folded(data["street_words"]) | _PLACE_WORDS | countries
 
 
 def _full_name(words: list[str], given: frozenset[str], places: frozenset[str]) -> bool:

@@ -21,9 +21,10 @@ _NAMED_DAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)day|\b(?:
                         r"oct|nov|dec)[a-z]*\b")
 # a whole span that is only a weekday's name, or (for a place or a group) a month's: never a person's
 # ("April" and "June" may be) or a place's name
-_WEEKDAY = re.compile(r"(?i)(?:mon|tues|wednes|thurs|fri|satur|sun)day$")
-_DAY_OR_MONTH = re.compile(r"(?i)(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|june|july|"
-                           r"august|september|october|november|december)$")
+_WEEKDAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_WEEKDAY = re.compile(rf"(?i){_WEEKDAYS}$")
+_DAY_OR_MONTH = re.compile(rf"(?i)(?:{_WEEKDAYS}|january|february|march|april|june|july|august|september|october|"
+                           r"november|december)$")
 # one "word" holding a digit: a short code, version, ticket or model name ("a395", "v2.3.1",
 # "PR-1234", "gpt-4o"), never a person or a place on its own
 _CODE = re.compile(r"^\S*\d\S*$")

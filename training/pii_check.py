@@ -119,22 +119,22 @@ CODES = ["c6i.xlarge", "ISO 8601", "RFC 9110", "libssl3", "v4.0.0-rc.2", "JIRA-4
          "PEP 8", "ECMAScript 2023", "qwen2-7b", "nginx/1.25", "0x7ffe", "CHG0031245", "arm64", "LTS 20"]
 
 
-SETS = {"tech": TECH_TEMPLATES, "cues": CUES_TEMPLATES, "tech2": TECH2_TEMPLATES, "tech3": TECH3_TEMPLATES,
-        "tech4": TECH4_TEMPLATES}
+# each set: its templates and the codes its {tech} slots draw from (cues has none)
+SETS = {"tech": (TECH_TEMPLATES, CODES), "cues": (CUES_TEMPLATES, CODES), "tech2": (TECH2_TEMPLATES, CODES2),
+        "tech3": (TECH3_TEMPLATES, CODES3), "tech4": (TECH4_TEMPLATES, CODES4)}
 
 
 def generate(name: str = "tech", n: int = 240, seed: int = 7) -> list[tuple[str, tuple[Entity, ...]]]:
-    """``n`` sentences, each template in turn, codes from ``CODES``, other slots from the Faker generator."""
+    """``n`` sentences, each template in turn, codes from the set's list, other slots from the Faker generator."""
     from spyglass.training import pii_generate
 
-    templates = SETS[name]
+    templates, codes = SETS[name]
     rng = random.Random(f"{seed}:check-{name}")
     for locale in pii_generate.LOCALES:
         pii_generate._faker(locale).seed_instance(rng.randrange(2**32))
     out = []
     for i in range(n):
         template = templates[i % len(templates)]
-        codes = {"tech2": CODES2, "tech3": CODES3, "tech4": CODES4}.get(name, CODES)
         template = template.replace("{tech}", rng.choice(codes)).replace("{tech2}", rng.choice(codes))
         text, ents = pii_generate.render(template, rng.choice(pii_generate.LOCALES), rng)
         out.append((text, tuple(e for e in ents if e.type != "ORGANIZATION")))
