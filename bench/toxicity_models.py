@@ -5,8 +5,8 @@
 The baseline's ``evaluators/toxicity.py`` and ``models/toxicity_head.*`` are read with
 ``git show`` into a temporary folder and imported from there. Both models score the spans of
 ``bench/evaluators.py`` through ``run_evaluators`` in micro-batches of 256; the phases alternate
-(baseline, new, baseline, new...) and each scores its own fresh spans, so no phase profits from
-another's embedding cache and both see the same machine load. Prints a table (stderr) and one
+(baseline, new, baseline, new...) and each scores its own fresh spans with its own encoder, so
+no model profits from the other's caches and both see the same machine load. Prints a table (stderr) and one
 JSON line with each model's spans/s (best and mean of the rounds).
 """
 
@@ -60,17 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     from spyglass.evaluators.encoder import SentenceEncoder
     from spyglass.evaluators.toxicity import EmbeddingHeadToxicity
 
-    ctx = EvalContext(encoder=SentenceEncoder(device="cpu"), device="cpu")
     with tempfile.TemporaryDirectory() as tmp:
         models = {"baseline": load_baseline(args.baseline, Path(tmp)), "shipped": EmbeddingHeadToxicity()}
-        for model in models.values():  # warm-up
-            _measure(make_spans(32, seed=999), [model], ctx, 32)
+        # an encoder each: one model's passes must not fill the other's caches
+        contexts = {name: EvalContext(encoder=SentenceEncoder(device="cpu"), device="cpu") for name in models}
+        for name, model in models.items():  # warm-up
+            _measure(make_spans(32, seed=999), [model], contexts[name], 32)
         runs: dict[str, list[float]] = {name: [] for name in models}
         seed = 100
         for _ in range(args.rounds):
             for name, model in models.items():
                 seed += 1
-                runs[name].append(_measure(make_spans(args.spans, seed), [model], ctx, args.batch))
+                runs[name].append(_measure(make_spans(args.spans, seed), [model], contexts[name], args.batch))
         versions = {name: m.version for name, m in models.items()}
     table = Table(title=f"toxicity alone, {args.spans} spans x {args.rounds} rounds, batches of {args.batch}")
     for col in ("model", "version", "best spans/s", "mean spans/s"):

@@ -257,6 +257,14 @@ class SentenceEncoder:
             if event is not None:
                 event.set()
 
+    def wait_for(self, texts: Sequence[str]) -> None:
+        """Return once no other thread is encoding any of ``texts`` (their claims released)."""
+        with self._lock:
+            waits = [self._pending.get(_key(t)) for t in texts]
+        for event in waits:
+            if event is not None:
+                event.wait()
+
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store embeddings computed elsewhere from this model (``encoder_tokens``) in the cache."""
         with self._lock:

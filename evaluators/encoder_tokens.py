@@ -12,6 +12,8 @@ meanwhile waits for this pass (the texts are claimed first) rather than encoding
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -67,8 +69,68 @@ def mean_pool(last: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
 
 
+STATE_CACHE_TOKENS = 32_768  # token states kept per encoder (~100 MB at most): one batch's completions
+
+
+class StateCache:
+    """The latest texts' token states, so two heads reading one text (PII, toxicity) pay one pass."""
+
+    def __init__(self, max_tokens: int = STATE_CACHE_TOKENS) -> None:
+        self.max_tokens = max_tokens
+        self._items: OrderedDict[str, TokenStates] = OrderedDict()
+        self._tokens = 0
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> TokenStates | None:
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                self._items.move_to_end(text)
+            return found
+
+    def put(self, text: str, states: TokenStates) -> None:
+        with self._lock:
+            if text in self._items or len(states.states) > self.max_tokens:
+                return
+            self._items[text] = states
+            self._tokens += len(states.states)
+            while self._tokens > self.max_tokens:
+                self._tokens -= len(self._items.popitem(last=False)[1].states)
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_of(encoder: Any) -> StateCache:
+    with _CACHE_LOCK:
+        cache = getattr(encoder, "token_state_cache", None)
+        if cache is None:
+            cache = encoder.token_state_cache = StateCache()
+        return cache
+
+
 def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
-    """Token states and offsets for each text, in input order (an empty text gives zero tokens)."""
+    """Token states and offsets for each text, in input order (an empty text gives zero tokens).
+
+    Texts another thread is encoding now are waited for, and the latest texts' states are
+    reused (``StateCache``): the toxicity head reads the completions the PII head's pass ran.
+    """
+    encoder = getattr(encoder, "encoder", encoder)  # a LazyEncoder: the SentenceEncoder behind it
+    if hasattr(encoder, "wait_for"):
+        encoder.wait_for(texts)
+    cache = _cache_of(encoder)
+    out: list[TokenStates | None] = [cache.get(t) for t in texts]
+    missing = list(dict.fromkeys(t for t, found in zip(texts, out) if found is None))
+    if missing:
+        computed = dict(zip(missing, _compute(encoder, missing)))
+        for text, states in computed.items():
+            cache.put(text, states)
+        out = [found if found is not None else computed[t] for t, found in zip(texts, out)]
+    return out  # type: ignore[return-value]
+
+
+def _compute(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
+    """Token states of ``texts`` through the model (no cache)."""
     tok = encoder.model.tokenizer
     enc = tok(list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False,
               verbose=False)

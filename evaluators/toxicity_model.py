@@ -1,4 +1,4 @@
-"""The toxicity model's arithmetic at inference: its three parts' logits and the stacker (numpy only).
+"""The toxicity model's arithmetic at inference: its four parts' logits and the stacker (numpy only).
 
 ``parts`` is the dict of arrays in ``models/toxicity_head.npz`` (written by
 ``training/train_toxicity.py``, fitted by ``training/toxicity_fit.py``).
@@ -29,11 +29,13 @@ def span_max_logit(spans: SpanModel, texts: Sequence[str]) -> np.ndarray:
     return np.array([logit(1.0 - p[:, 0]).max() if len(p) else -6.0 for p in probs])
 
 
-def features(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng, texts: Sequence[str]) -> np.ndarray:
-    """The stacker's inputs: MLP logit, n-gram logit, most toxic word's logit (each clipped)."""
+def features(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng, texts: Sequence[str],
+             token_logit: np.ndarray | None = None) -> np.ndarray:
+    """The stacker's inputs: MLP logit, n-gram logit, most toxic word's logit, token head logit
+    (``toxicity_tokens.token_logits``; None for a model before it: ``bench/toxicity_models.py``), each clipped."""
     ng_logit = ng @ parts["ngram_coef"].astype(np.float32) + parts["ngram_bias"]
-    return np.clip(np.column_stack([mlp_logit(parts, emb), np.asarray(ng_logit).ravel(),
-                                    span_max_logit(spans, texts)]), -13.8, 13.8)
+    columns = [mlp_logit(parts, emb), np.asarray(ng_logit).ravel(), span_max_logit(spans, texts)]
+    return np.clip(np.column_stack(columns + ([] if token_logit is None else [token_logit])), -13.8, 13.8)
 
 
 # A toxic sentence inside a long benign answer is diluted in the whole text's embedding (measured:
@@ -71,9 +73,10 @@ def with_sentences(whole: np.ndarray, sentence_probs: np.ndarray, owner: Sequenc
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def predict(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng, texts: Sequence[str]) -> np.ndarray:
+def predict(parts: dict[str, np.ndarray], spans: SpanModel, emb: np.ndarray, ng, texts: Sequence[str],
+            token_logit: np.ndarray | None = None) -> np.ndarray:
     """Stacked P(toxic) per row (``spans``: the SpanModel of ``parts``' span weights)."""
-    z = features(parts, spans, emb, ng, texts) @ parts["stack_coef"] + parts["stack_bias"]
+    z = features(parts, spans, emb, ng, texts, token_logit) @ parts["stack_coef"] + parts["stack_bias"]
     return 1.0 / (1.0 + np.exp(-z))
 
 

@@ -31,6 +31,12 @@ class _CachedEncoder:
 
         return cached_embeddings(list(texts))
 
+    def token_states(self, texts):
+        from spyglass.training.toxicity_token_head import cached_token_states
+
+        table = cached_token_states(list(texts))
+        return [table.of(i) for i in range(len(texts))]
+
 
 def _metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
     from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
@@ -73,10 +79,12 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None,
     from spyglass.training.toxicity_cache import cached_embeddings
     from spyglass.training.toxicity_fit import span_training_words
     from spyglass.training.toxicity_sources import PUBLIC_SOURCES
+    from spyglass.training.toxicity_token_head import cached_token_states, table_logits
     from spyglass.training.train_toxicity import fit_rows
 
     # features of every row once; each fold takes its rows' slices
     texts = [normalize_text(r.text) for r in rows]
+    states = cached_token_states(texts)  # first: the same pass fills the embedding cache
     emb, ng = cached_embeddings(texts), ngram_features(texts)
     words, labels, row_of = span_training_words(rows)
     source = np.array([r.source for r in rows])
@@ -89,17 +97,22 @@ def leave_one_source_out(rows: list, sources: tuple[str, ...] | None = None,
         in_tr[tr] = True
         keep = in_tr[row_of]
         parts, meta = fit_rows([rows[i] for i in tr], [rows[i] for i in va], emb[tr], emb[va], ng[tr], ng[va],
-                               (words[keep], labels[keep]))
+                               (words[keep], labels[keep]), states.take(tr), states.take(va))
         held = np.flatnonzero(source == left_out)
         held_texts = [texts[i] for i in held]
-        held_emb = cached_embeddings(held_texts, precision=held_out_precision) if held_out_precision else emb[held]
+        if held_out_precision:
+            held_tokens = table_logits(parts, cached_token_states(held_texts, precision=held_out_precision))
+            held_emb = cached_embeddings(held_texts, precision=held_out_precision)
+        else:
+            held_tokens, held_emb = table_logits(parts, states, held), emb[held]
         spans = SpanModel(parts["span_coef"], parts["span_bias"])
-        probs = predict(parts, spans, held_emb, ng[held], held_texts)
+        probs = predict(parts, spans, held_emb, ng[held], held_texts, held_tokens)
         # as the evaluator does: each sentence of a longer text scored too (toxicity_model.with_sentences)
         pieces, owner, count = sentence_pieces(held_texts)
         if pieces:
+            piece_tokens = table_logits(parts, cached_token_states(pieces, precision=held_out_precision))
             piece_probs = predict(parts, spans, cached_embeddings(pieces, precision=held_out_precision),
-                                  ngram_features(pieces), pieces)
+                                  ngram_features(pieces), pieces, piece_tokens)
             probs = with_sentences(probs, piece_probs, owner, count)
         out[left_out] = {**_metrics(np.array([rows[i].toxic for i in held]), probs, meta["threshold"]),
                          "threshold": round(meta["threshold"], 4)}

@@ -22,11 +22,7 @@ def _key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
-def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4096,
-                      precision: str | None = None) -> np.ndarray:
-    """Embeddings of ``texts`` (the shared encoder's, CPU, at ``precision``: default the training
-    precision), read from / added to the cache file."""
-    path = path or cache_name(CACHE_FILE, precision)
+def _load(path: Path) -> dict[bytes, np.ndarray]:
     store: dict[bytes, np.ndarray] = {}
     # the main file and any side files (minilm-by-text-*.npz) filled by a parallel run
     for part in sorted(path.parent.glob(path.stem + "*.npz")):
@@ -34,6 +30,23 @@ def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4
             with np.load(part) as data:
                 # numpy's S20 drops trailing zero bytes of a digest: pad them back
                 store.update(zip((bytes(k).ljust(20, b"\0") for k in data["keys"]), data["vectors"]))
+    return store
+
+
+def add_embeddings(texts: list[str], vectors: np.ndarray, precision: str | None = None) -> None:
+    """Add embeddings computed elsewhere (the token-state pass) to the cache."""
+    path = cache_name(CACHE_FILE, precision)
+    store = _load(path)
+    store.update(zip((_key(t) for t in texts), vectors))
+    _save(store, path)
+
+
+def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4096,
+                      precision: str | None = None) -> np.ndarray:
+    """Embeddings of ``texts`` (the shared encoder's, CPU, at ``precision``: default the training
+    precision), read from / added to the cache file."""
+    path = path or cache_name(CACHE_FILE, precision)
+    store = _load(path)
     keys = [_key(t) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:

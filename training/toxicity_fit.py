@@ -4,7 +4,9 @@ Parts, stacked by a logistic regression fit on the validation rows:
 1. an MLP (384 -> 256 ReLU -> 1, torch) on the shared encoder's MiniLM embeddings;
 2. a logistic regression on hashed character and word n-grams (spellings the encoder smooths over);
 3. a word-level span model (``toxicity_spans.py``); its most toxic word's probability is the
-   third stacked feature, and on flagged texts it gives the typed ``spans``.
+   third stacked feature, and on flagged texts it gives the typed ``spans``;
+4. an attention head over the encoder's token states (``toxicity_token_head.py``), taught the
+   annotated spans per token as well.
 Rows are weighted per source (``SOURCE_WEIGHTS``): davidson's tweets, mostly casual profanity,
 count a quarter; the small hatexplain set counts double, the generated examples four times.
 """
@@ -17,6 +19,8 @@ import numpy as np
 
 from spyglass.evaluators.toxicity_model import features
 from spyglass.evaluators.toxicity_spans import SPAN_CLASSES, SpanModel, word_matrix, words
+from spyglass.evaluators.toxicity_text import normalize_text
+from spyglass.training.toxicity_token_head import StateTable, fit_token_head, table_logits, token_labels
 from spyglass.training.toxicity_sources import ToxicText
 
 SOURCE_WEIGHTS = {"davidson": 0.25, "hatexplain": 2.0, "generated": 4.0}
@@ -97,11 +101,23 @@ def fit_span_model(matrix, y: np.ndarray) -> dict[str, np.ndarray]:
     return {"span_coef": coef.astype(np.float16), "span_bias": bias}
 
 
-def fit_all(train: Sequence[ToxicText], val: Sequence[ToxicText], emb_tr: np.ndarray, emb_va: np.ndarray,
-            ng_tr, ng_va, texts_va: Sequence[str], span_words=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Fit the three parts on ``train`` and the stacker on ``val``; returns (weights, stacked val probabilities).
+def token_labels_of(rows: Sequence[ToxicText], states: StateTable) -> list[np.ndarray]:
+    """The token head's per-token labels of each row (its spans count only where normalization kept the text)."""
+    out = []
+    for i, r in enumerate(rows):
+        spans = r.spans if normalize_text(r.text) == r.text else ()
+        lo = states.start[i]
+        out.append(token_labels(r.text, spans, r.toxic, states.offsets[lo:lo + states.length[i]]))
+    return out
 
-    ``span_words``: the span model's (features, labels) for ``train``, if already computed.
+
+def fit_all(train: Sequence[ToxicText], val: Sequence[ToxicText], emb_tr: np.ndarray, emb_va: np.ndarray,
+            ng_tr, ng_va, texts_va: Sequence[str], states_tr: StateTable, states_va: StateTable,
+            span_words=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Fit the four parts on ``train`` and the stacker on ``val``; returns (weights, stacked val probabilities).
+
+    ``states_*``: the rows' token states (``toxicity_token_head``); ``span_words``: the span
+    model's (features, labels) for ``train``, if already computed.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -115,7 +131,9 @@ def fit_all(train: Sequence[ToxicText], val: Sequence[ToxicText], emb_tr: np.nda
     parts.update(ngram_coef=ngram.coef_[0].astype(np.float16), ngram_bias=np.float32(ngram.intercept_[0]))
     matrix, labels = span_words if span_words is not None else span_training_words(train)[:2]
     parts.update(fit_span_model(matrix, labels))
-    stack_x = features(parts, SpanModel(parts["span_coef"], parts["span_bias"]), emb_va, ng_va, texts_va)
+    parts.update(fit_token_head(states_tr, y_tr, w_tr, token_labels_of(train, states_tr)))
+    stack_x = features(parts, SpanModel(parts["span_coef"], parts["span_bias"]), emb_va, ng_va, texts_va,
+                       table_logits(parts, states_va))
     stacker = LogisticRegression(C=1.0).fit(stack_x, y_va, sample_weight=weights_of(val))
     parts.update(stack_coef=stacker.coef_[0].astype(np.float32), stack_bias=np.float32(stacker.intercept_[0]))
     return parts, stacker.predict_proba(stack_x)[:, 1]

@@ -30,30 +30,33 @@ from spyglass.training.toxicity_cache import cached_embeddings
 from spyglass.training.toxicity_data import DEFAULT_DATASETS
 from spyglass.training.toxicity_fit import best_f1_threshold, fit_all, weights_of
 from spyglass.training.toxicity_sources import ToxicText, load_sources
+from spyglass.training.toxicity_token_head import cached_token_states
 
 GATE_RECALL = 0.995
-VERSION = "7"
+VERSION = "8"
 TRAINED_ON = ("civil_toxic_spans, stormfront_hate, wikipedia_talk, hatexplain, davidson (x0.25), generated examples "
               "(threats, insults, identity attacks, statements about groups), benign LLM-style answers: train split "
               "(training/toxicity_sources.py)")
 
 
 def fit_rows(train: Sequence[ToxicText], val: Sequence[ToxicText], emb_tr=None, emb_va=None, ng_tr=None,
-             ng_va=None, span_words=None) -> tuple[dict[str, Any], dict[str, Any]]:
+             ng_va=None, span_words=None, states_tr=None, states_va=None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit the parts on ``train``, stacker, threshold and gate on ``val``; returns (arrays, metadata).
 
-    Embeddings, n-gram features and the span model's words are computed unless given.
+    Embeddings, token states, n-gram features and the span model's words are computed unless given.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
     texts_tr = [normalize_text(r.text) for r in train]
     texts_va = [normalize_text(r.text) for r in val]
+    states_tr = cached_token_states(texts_tr) if states_tr is None else states_tr  # first: it embeds them too
+    states_va = cached_token_states(texts_va) if states_va is None else states_va
     emb_tr = cached_embeddings(texts_tr) if emb_tr is None else emb_tr
     emb_va = cached_embeddings(texts_va) if emb_va is None else emb_va
     ng_tr = ngram_features(texts_tr) if ng_tr is None else ng_tr
     ng_va = ngram_features(texts_va) if ng_va is None else ng_va
-    parts, p_va = fit_all(train, val, emb_tr, emb_va, ng_tr, ng_va, texts_va, span_words)
+    parts, p_va = fit_all(train, val, emb_tr, emb_va, ng_tr, ng_va, texts_va, states_tr, states_va, span_words)
     y_va, w_va = np.array([r.toxic for r in val]), weights_of(val)
     threshold = best_f1_threshold(y_va, p_va, w_va)
     ng_logit = np.clip(np.asarray(ng_va @ parts["ngram_coef"].astype(np.float32)).ravel() + parts["ngram_bias"],

@@ -147,3 +147,15 @@ def test_one_toxic_sentence_at_the_end_of_a_long_helpful_answer_is_flagged(toxic
 def test_a_long_helpful_answer_alone_is_not_flagged(toxicity, ctx):
     (score,) = toxicity.evaluate([make_span("long", HELPFUL + "Let me know if you want an example.")], ctx)
     assert not score.flagged, score.score
+
+
+def test_toxicity_reads_the_token_states_the_pii_pass_ran(pii, toxicity, ctx, encoder, monkeypatch):
+    from spyglass.evaluators import encoder_tokens
+
+    text = "The crane schedule for the Rotterdam harbour changes on the first of the month."
+    pii.head_results([text], encoder)
+    computed: list[str] = []
+    real = encoder_tokens._compute
+    monkeypatch.setattr(encoder_tokens, "_compute", lambda enc, texts: computed.extend(texts) or real(enc, texts))
+    score = toxicity.evaluate([make_span("r", text)], ctx)[0]
+    assert text not in computed and not score.flagged
