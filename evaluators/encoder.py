@@ -257,6 +257,11 @@ class SentenceEncoder:
             if event is not None:
                 event.set()
 
+    def being_encoded(self, texts: Sequence[str]) -> list[str]:
+        """The texts of ``texts`` that some thread has claimed and not yet released."""
+        with self._lock:
+            return [t for t in texts if _key(t) in self._pending]
+
     def wait_for(self, texts: Sequence[str]) -> None:
         """Return once no other thread is encoding any of ``texts`` (their claims released)."""
         with self._lock:

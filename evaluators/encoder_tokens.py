@@ -12,10 +12,11 @@ meanwhile waits for this pass (the texts are claimed first) rather than encoding
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -69,64 +70,105 @@ def mean_pool(last: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
 
 
-STATE_CACHE_TOKENS = 32_768  # token states kept per encoder (~100 MB at most): one batch's completions
+REDUCED_TEXTS = 100_000  # per reducer: the latest texts' values (floats), as many as the encoder's embeddings
+
+Reducer = Callable[[list[TokenStates]], np.ndarray]  # token states of some texts -> one value per text
 
 
-class StateCache:
-    """The latest texts' token states, so two heads reading one text (PII, toxicity) pay one pass."""
+class Reductions:
+    """Functions of a text's token states (a toxicity head's logit) computed in every token pass.
 
-    def __init__(self, max_tokens: int = STATE_CACHE_TOKENS) -> None:
-        self.max_tokens = max_tokens
-        self._items: OrderedDict[str, TokenStates] = OrderedDict()
-        self._tokens = 0
+    Token states are too large to keep (a batch's prompts and completions hold ~100k tokens, ~300 MB),
+    so a head that reads them registers a reducer; each pass of the shared encoder, whichever
+    evaluator asked for it, applies it, and the small results are kept for the latest texts. The
+    toxicity head thus reads the completions the PII head's pass already ran.
+    """
+
+    def __init__(self) -> None:
+        self._reducers: dict[str, Reducer] = {}
+        self._values: dict[str, OrderedDict[bytes, float]] = {}  # by SHA-1 of the text
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> TokenStates | None:
+    def register(self, key: str, reducer: Reducer) -> None:
         with self._lock:
-            found = self._items.get(text)
-            if found is not None:
-                self._items.move_to_end(text)
-            return found
+            if key not in self._reducers:
+                self._reducers[key] = reducer
+                self._values[key] = OrderedDict()
 
-    def put(self, text: str, states: TokenStates) -> None:
+    def apply(self, texts: Sequence[str], states: list[TokenStates]) -> None:
+        """Run every registered reducer over freshly computed states and keep the results."""
         with self._lock:
-            if text in self._items or len(states.states) > self.max_tokens:
-                return
-            self._items[text] = states
-            self._tokens += len(states.states)
-            while self._tokens > self.max_tokens:
-                self._tokens -= len(self._items.popitem(last=False)[1].states)
+            reducers = list(self._reducers.items())
+        for key, reducer in reducers:
+            values = reducer(states)
+            with self._lock:
+                kept = self._values[key]
+                for text, value in zip(texts, values):
+                    key_of = _digest(text)
+                    kept[key_of] = float(value)
+                    kept.move_to_end(key_of)
+                while len(kept) > REDUCED_TEXTS:
+                    kept.popitem(last=False)
+
+    def get(self, key: str, texts: Sequence[str]) -> dict[str, float]:
+        """The kept values of ``texts`` under ``key`` (those not kept are absent)."""
+        digests = [(t, _digest(t)) for t in texts]
+        with self._lock:
+            kept = self._values.get(key, {})
+            return {t: kept[d] for t, d in digests if d in kept}
 
 
-_CACHE_LOCK = threading.Lock()
+_REDUCTIONS_LOCK = threading.Lock()
 
 
-def _cache_of(encoder: Any) -> StateCache:
-    with _CACHE_LOCK:
-        cache = getattr(encoder, "token_state_cache", None)
-        if cache is None:
-            cache = encoder.token_state_cache = StateCache()
-        return cache
+def _digest(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def reductions(encoder: Any) -> Reductions:
+    """The ``Reductions`` of a ``SentenceEncoder`` (or of the one behind a lazy wrapper)."""
+    encoder = getattr(encoder, "encoder", encoder)
+    with _REDUCTIONS_LOCK:
+        found = getattr(encoder, "token_reductions", None)
+        if found is None:
+            found = encoder.token_reductions = Reductions()
+        return found
+
+
+def reduced(encoder: Any, key: str, reducer: Reducer, texts: Sequence[str]) -> np.ndarray:
+    """``reducer``'s value for each text: from a pass that already ran (or is running) over it, else a new pass."""
+    encoder = getattr(encoder, "encoder", encoder)
+    table = reductions(encoder)
+    table.register(key, reducer)
+    found = table.get(key, texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    if missing:
+        # texts another evaluator's pass is encoding now are waited for (its pass runs our reducer);
+        # the rest are encoded here meanwhile, not after it
+        theirs = set(encoder.being_encoded(missing)) if hasattr(encoder, "being_encoded") else set()
+        mine = [t for t in missing if t not in theirs]
+        if mine:
+            token_states(encoder, mine)  # applies the reducers
+        if theirs:
+            encoder.wait_for(list(theirs))
+        found.update(table.get(key, missing))
+        left = [t for t in missing if t not in found]  # only if the kept values were trimmed meanwhile
+        if left:
+            found.update(zip(left, reducer(token_states(encoder, left))))
+    return np.array([found[t] for t in texts], dtype=np.float64)
 
 
 def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
     """Token states and offsets for each text, in input order (an empty text gives zero tokens).
 
-    Texts another thread is encoding now are waited for, and the latest texts' states are
-    reused (``StateCache``): the toxicity head reads the completions the PII head's pass ran.
+    Registered reducers (``reduced``) run over the result before it is returned.
     """
     encoder = getattr(encoder, "encoder", encoder)  # a LazyEncoder: the SentenceEncoder behind it
-    if hasattr(encoder, "wait_for"):
-        encoder.wait_for(texts)
-    cache = _cache_of(encoder)
-    out: list[TokenStates | None] = [cache.get(t) for t in texts]
-    missing = list(dict.fromkeys(t for t, found in zip(texts, out) if found is None))
-    if missing:
-        computed = dict(zip(missing, _compute(encoder, missing)))
-        for text, states in computed.items():
-            cache.put(text, states)
-        out = [found if found is not None else computed[t] for t, found in zip(texts, out)]
-    return out  # type: ignore[return-value]
+    out = _compute(encoder, texts)
+    table = getattr(encoder, "token_reductions", None)
+    if table is not None:
+        table.apply(texts, out)
+    return out
 
 
 def _compute(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:

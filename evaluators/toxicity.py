@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,6 @@ from spyglass.evaluators.toxicity_spans import SpanModel, typed_spans
 from spyglass.evaluators.toxicity_text import normalize_text
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-LOGIT_CACHE_SIZE = 100_000  # texts whose token head logit is remembered (as many as the encoder's embeddings)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -57,8 +54,8 @@ class EmbeddingHeadToxicity(Evaluator):
         self.gate_coef, self.gate_bias = float(self.parts["gate_coef"]), float(self.parts["gate_bias"])
         self.cascade = cascade and float(_sigmoid(np.float64(self.gate_coef * self.gate + self.gate_bias))) < self.threshold
         self.version = f"embedding-head-{self.meta.get('version', '1')}"
-        self._logits: OrderedDict[bytes, float] = OrderedDict()  # token head logit by SHA-1 of the text
-        self._lock = threading.Lock()
+        # the token head's values kept by the encoder, per model: two models loaded at once keep theirs apart
+        self._reducer_key = "toxicity-" + hashlib.sha1(self.parts["tok_w1"].tobytes()).hexdigest()[:12]
 
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
@@ -95,23 +92,16 @@ class EmbeddingHeadToxicity(Evaluator):
         return probs
 
     def _token_logits(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
-        """The token head's logit per text, remembered by text as the encoder remembers embeddings:
-        a text seen again (a template answer, a repeated sentence) costs no token pass."""
+        """The token head's logit per text. A training cache offers token states itself; otherwise
+        the head is a reducer of the shared encoder's token passes (``encoder_tokens.reduced``):
+        computed in the PII head's pass over the same completion, remembered for texts seen again."""
+        from spyglass.evaluators.encoder_tokens import reduced
         from spyglass.evaluators.toxicity_tokens import token_logits
 
-        keys = [hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest() for t in texts]
-        with self._lock:
-            out = np.array([self._logits.get(k, np.nan) for k in keys])
-        missing = list(dict.fromkeys(t for t, v in zip(texts, out) if np.isnan(v)))
-        if missing:
-            found = dict(zip(missing, token_logits(self.parts, _token_states(ctx.encoder, missing))))
-            out = np.array([found[t] if np.isnan(v) else v for t, v in zip(texts, out)])
-            with self._lock:
-                for key, value in zip(keys, out):
-                    self._logits[key] = value
-                while len(self._logits) > LOGIT_CACHE_SIZE:
-                    self._logits.popitem(last=False)
-        return out
+        own = getattr(ctx.encoder, "token_states", None)
+        if own is not None:
+            return token_logits(self.parts, own(texts))
+        return reduced(ctx.encoder, self._reducer_key, lambda states: token_logits(self.parts, states), texts)
 
     def spans_of(self, texts: list[str]) -> list[list[dict[str, Any]]]:
         """Typed toxic spans (character offsets into each text as given) per text."""
@@ -130,17 +120,6 @@ class EmbeddingHeadToxicity(Evaluator):
         typed = dict(zip(flagged, self.spans_of([texts[i] for i in flagged]))) if flagged else {}
         return [_score(float(p), self.threshold, {"backend": self.version, **({"spans": typed[i]} if i in typed else {})})
                 for i, p in enumerate(probs)]
-
-
-def _token_states(encoder: Any, texts: list[str]) -> list[Any]:
-    """Token states of ``texts``: the encoder's own (a training cache offers them), else one pass
-    of the shared encoder (``encoder_tokens``: reused when the PII head just ran the same text)."""
-    own = getattr(encoder, "token_states", None)
-    if own is not None:
-        return own(texts)
-    from spyglass.evaluators.encoder_tokens import token_states
-
-    return token_states(encoder, texts)
 
 
 def _score(p: float, threshold: float, details: dict[str, Any]) -> Score:

@@ -153,7 +153,8 @@ def test_toxicity_reads_the_token_states_the_pii_pass_ran(pii, toxicity, ctx, en
     from spyglass.evaluators import encoder_tokens
 
     text = "The crane schedule for the Rotterdam harbour changes on the first of the month."
-    pii.head_results([text], encoder)
+    toxicity.evaluate([make_span("warm", "Registers the token head with the encoder.")], ctx)
+    pii.head_results([text], encoder)  # the PII pass runs the toxicity head's reducer on the way
     computed: list[str] = []
     real = encoder_tokens._compute
     monkeypatch.setattr(encoder_tokens, "_compute", lambda enc, texts: computed.extend(texts) or real(enc, texts))

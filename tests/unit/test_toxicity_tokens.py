@@ -1,11 +1,11 @@
-"""The toxicity token head's arithmetic, its per-token labels, and the token-state cache."""
+"""The toxicity token head's arithmetic, its per-token labels, and the reducers of token passes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from spyglass.evaluators.encoder_tokens import STATE_DIM, StateCache, TokenStates
+from spyglass.evaluators.encoder_tokens import STATE_DIM, Reductions, TokenStates
 from spyglass.evaluators.toxicity_tokens import NO_TOKENS_LOGIT, token_logits
 from spyglass.training.toxicity_token_head import token_labels
 
@@ -47,12 +47,16 @@ def test_token_labels_mark_annotated_spans_and_leave_unannotated_toxic_texts_unk
     assert token_labels("You are fine.", [], 0, offsets).tolist() == [0, 0, 0]
 
 
-def test_state_cache_keeps_the_latest_texts_within_its_token_budget():
-    cache = StateCache(max_tokens=10)
-    cache.put("a", _text(0, 4))
-    cache.put("b", _text(0, 4))
-    assert cache.get("a") is not None  # now the most recent
-    cache.put("c", _text(0, 4))  # 12 tokens: the least recent ("b") goes
-    assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
-    cache.put("huge", _text(0, 11))  # larger than the whole budget: never kept
-    assert cache.get("huge") is None and cache.get("c") is not None
+def test_reducers_run_in_every_token_pass_and_keep_their_values():
+    table = Reductions()
+    seen: list[int] = []
+
+    def lengths(states):
+        seen.append(len(states))
+        return np.array([len(s.states) for s in states], dtype=float)
+
+    table.register("len", lengths)
+    table.register("len", lambda states: np.zeros(len(states)))  # a second registration keeps the first
+    table.apply(["a", "bb"], [_text(0, 1), _text(0, 2)])
+    assert table.get("len", ["bb", "a", "c"]) == {"bb": 2.0, "a": 1.0}
+    assert seen == [2] and table.get("other", ["a"]) == {}
