@@ -164,15 +164,11 @@ def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
     Registered reducers (``reduced``) run over the result before it is returned.
     """
     encoder = getattr(encoder, "encoder", encoder)  # a LazyEncoder: the SentenceEncoder behind it
-    out = _compute(encoder, texts)
-    table = getattr(encoder, "token_reductions", None)
-    if table is not None:
-        table.apply(texts, out)
-    return out
+    return _compute(encoder, texts)
 
 
 def _compute(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
-    """Token states of ``texts`` through the model (no cache)."""
+    """Token states of ``texts`` through the model, registered reducers applied (no cache)."""
     tok = encoder.model.tokenizer
     enc = tok(list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False,
               verbose=False)
@@ -192,12 +188,16 @@ def _compute(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
         remember = getattr(encoder, "remember", None)
         if remember is not None:
             remember([texts[i] for i in firsts], np.stack([firsts[i] for i in firsts]))
+        out = [TokenStates(np.concatenate(p) if p else np.zeros((0, STATE_DIM), np.float32),
+                           np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2))
+               for i, p in enumerate(parts)]
+        table = getattr(encoder, "token_reductions", None)
+        if table is not None:  # before the claims end: a thread waiting for these texts reads the values
+            table.apply(texts, out)
     finally:
         if claimed:
             encoder.release(claimed)
-    return [TokenStates(np.concatenate(p) if p else np.zeros((0, STATE_DIM), np.float32),
-                        np.asarray(enc["offset_mapping"][i], dtype=np.int64).reshape(-1, 2))
-            for i, p in enumerate(parts)]
+    return out
 
 
 def _run_all(encoder: Any, windows: list[tuple[int, list[int]]]) -> list[tuple[np.ndarray, np.ndarray]]:
