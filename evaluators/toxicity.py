@@ -55,7 +55,9 @@ class EmbeddingHeadToxicity(Evaluator):
         self.cascade = cascade and float(_sigmoid(np.float64(self.gate_coef * self.gate + self.gate_bias))) < self.threshold
         self.version = f"embedding-head-{self.meta.get('version', '1')}"
         # the token head's values kept by the encoder, per model: two models loaded at once keep theirs apart
-        self._reducer_key = "toxicity-" + hashlib.sha1(self.parts["tok_w1"].tobytes()).hexdigest()[:12]
+        # (None: a model file from before the token head, `-7` and earlier, as the benchmarks load them)
+        self._reducer_key = ("toxicity-" + hashlib.sha1(self.parts["tok_w1"].tobytes()).hexdigest()[:12]
+                             if "tok_w1" in self.parts else None)
 
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
@@ -86,7 +88,7 @@ class EmbeddingHeadToxicity(Evaluator):
         if embed.any():
             keep = np.flatnonzero(embed)
             kept = [cleaned[i] for i in keep]
-            token_logit = self._token_logits(kept, ctx)  # first: its pass embeds the texts too
+            token_logit = self._token_logits(kept, ctx) if self._reducer_key else None  # first: it embeds them too
             vectors = ctx.encoder.embed(kept)
             probs[keep] = predict(self.parts, self.span_model, vectors, ngrams[keep], kept, token_logit)
         return probs
