@@ -244,7 +244,7 @@ class SentenceEncoder:
         again. The caller must ``release`` the keys (after ``remember``), also when it fails.
         """
         with self._lock:
-            keys = [k for k in dict.fromkeys(_key(t) for t in texts) if k not in self._cache and k not in self._pending]
+            keys = [k for k in dict.fromkeys(text_key(t) for t in texts) if k not in self._cache and k not in self._pending]
             for key in keys:
                 self._pending[key] = threading.Event()
         return keys
@@ -260,12 +260,15 @@ class SentenceEncoder:
     def being_encoded(self, texts: Sequence[str]) -> list[str]:
         """The texts of ``texts`` that some thread has claimed and not yet released."""
         with self._lock:
-            return [t for t in texts if _key(t) in self._pending]
+            return [t for t in texts if text_key(t) in self._pending]
 
     def wait_for(self, texts: Sequence[str]) -> None:
         """Return once no other thread is encoding any of ``texts`` (their claims released)."""
+        self._wait_keys([text_key(t) for t in texts])
+
+    def _wait_keys(self, keys: Sequence[bytes]) -> None:
         with self._lock:
-            waits = [self._pending.get(_key(t)) for t in texts]
+            waits = [self._pending.get(key) for key in keys]
         for event in waits:
             if event is not None:
                 event.wait()
@@ -274,7 +277,7 @@ class SentenceEncoder:
         """Store embeddings computed elsewhere from this model (``encoder_tokens``) in the cache."""
         with self._lock:
             for text, vector in zip(texts, vectors):
-                self._cache[_key(text)] = vector
+                self._cache[text_key(text)] = vector
             self._trim()
 
     def _trim(self) -> None:
@@ -296,7 +299,7 @@ class SentenceEncoder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized float32 embeddings, one row per text, in input order."""
-        keys = [_key(t) for t in texts]
+        keys = [text_key(t) for t in texts]
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         missing = self._lookup(keys, out)
         if not missing:
@@ -316,11 +319,7 @@ class SentenceEncoder:
                     self._trim()
         finally:
             self.release(list(mine))
-        with self._lock:
-            waits = [self._pending.get(keys[i]) for i in missing]
-        for event in waits:
-            if event is not None:
-                event.wait()
+        self._wait_keys([keys[i] for i in missing])
         left = self._lookup(keys, out)
         if left:  # a claimer failed, or the cache dropped its texts already: encode them here
             firsts: dict[bytes, int] = {}
@@ -332,5 +331,6 @@ class SentenceEncoder:
         return out
 
 
-def _key(text: str) -> bytes:
+def text_key(text: str) -> bytes:
+    """SHA-1 of a text: the key of every per-text cache of encoder outputs."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()

@@ -12,7 +12,6 @@ meanwhile waits for this pass (the texts are claimed first) rather than encoding
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from spyglass.evaluators.batching import pack_by_tokens
+from spyglass.evaluators.encoder import text_key
 from spyglass.evaluators.encoder_onnx import EXPORT_LAYERS, text_vector
 
 LAYERS = EXPORT_LAYERS  # hidden_states indices: 0 is the embedding layer, 6 the last of MiniLM-L6
@@ -104,7 +104,7 @@ class Reductions:
             with self._lock:
                 kept = self._values[key]
                 for text, value in zip(texts, values):
-                    key_of = _digest(text)
+                    key_of = text_key(text)
                     kept[key_of] = float(value)
                     kept.move_to_end(key_of)
                 while len(kept) > REDUCED_TEXTS:
@@ -112,17 +112,13 @@ class Reductions:
 
     def get(self, key: str, texts: Sequence[str]) -> dict[str, float]:
         """The kept values of ``texts`` under ``key`` (those not kept are absent)."""
-        digests = [(t, _digest(t)) for t in texts]
+        digests = [(t, text_key(t)) for t in texts]
         with self._lock:
             kept = self._values.get(key, {})
             return {t: kept[d] for t, d in digests if d in kept}
 
 
 _REDUCTIONS_LOCK = threading.Lock()
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def reductions(encoder: Any) -> Reductions:
@@ -164,11 +160,6 @@ def token_states(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
     Registered reducers (``reduced``) run over the result before it is returned.
     """
     encoder = getattr(encoder, "encoder", encoder)  # a LazyEncoder: the SentenceEncoder behind it
-    return _compute(encoder, texts)
-
-
-def _compute(encoder: Any, texts: Sequence[str]) -> list[TokenStates]:
-    """Token states of ``texts`` through the model, registered reducers applied (no cache)."""
     tok = encoder.model.tokenizer
     enc = tok(list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False,
               verbose=False)

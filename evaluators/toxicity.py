@@ -12,6 +12,7 @@ Two backends behind one name:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -23,6 +24,7 @@ from spyglass.core.settings import EvaluatorSettings
 from spyglass.evaluators.base import EvalContext, Evaluator, Score
 from spyglass.evaluators.toxicity_spans import SpanModel, typed_spans
 from spyglass.evaluators.toxicity_text import normalize_text
+from spyglass.evaluators.toxicity_tokens import token_logits
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -58,6 +60,7 @@ class EmbeddingHeadToxicity(Evaluator):
         # (None: a model file from before the token head, `-7` and earlier, as the benchmarks load them)
         self._reducer_key = ("toxicity-" + hashlib.sha1(self.parts["tok_w1"].tobytes()).hexdigest()[:12]
                              if "tok_w1" in self.parts else None)
+        self._reducer = functools.partial(token_logits, self.parts)  # token states of some texts -> logits
 
     def probabilities(self, texts: list[str], ctx: EvalContext) -> np.ndarray:
         """P(toxic) per text; embeddings come from (and are cached in) the shared encoder.
@@ -98,12 +101,11 @@ class EmbeddingHeadToxicity(Evaluator):
         the head is a reducer of the shared encoder's token passes (``encoder_tokens.reduced``):
         computed in the PII head's pass over the same completion, remembered for texts seen again."""
         from spyglass.evaluators.encoder_tokens import reduced
-        from spyglass.evaluators.toxicity_tokens import token_logits
 
         own = getattr(ctx.encoder, "token_states", None)
         if own is not None:
-            return token_logits(self.parts, own(texts))
-        return reduced(ctx.encoder, self._reducer_key, lambda states: token_logits(self.parts, states), texts)
+            return self._reducer(own(texts))
+        return reduced(ctx.encoder, self._reducer_key, self._reducer, texts)
 
     def spans_of(self, texts: list[str]) -> list[list[dict[str, Any]]]:
         """Typed toxic spans (character offsets into each text as given) per text."""

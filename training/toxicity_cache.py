@@ -7,19 +7,15 @@ Keyed by SHA-1 of each text, so adding a source or a template embeds only the ne
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
+from spyglass.evaluators.encoder import text_key
 from spyglass.training.encoding import cache_name, training_encoder
 
 CACHE_FILE = Path("/tmp/spyglass-embeddings/minilm-by-text.npz")
-
-
-def _key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def _load(path: Path) -> dict[bytes, np.ndarray]:
@@ -37,7 +33,7 @@ def add_embeddings(texts: list[str], vectors: np.ndarray, precision: str | None 
     """Add embeddings computed elsewhere (the token-state pass) to the cache."""
     path = cache_name(CACHE_FILE, precision)
     store = _load(path)
-    store.update(zip((_key(t) for t in texts), vectors))
+    store.update(zip((text_key(t) for t in texts), vectors))
     _save(store, path)
 
 
@@ -47,7 +43,7 @@ def cached_embeddings(texts: list[str], path: Path | None = None, chunk: int = 4
     precision), read from / added to the cache file."""
     path = path or cache_name(CACHE_FILE, precision)
     store = _load(path)
-    keys = [_key(t) for t in texts]
+    keys = [text_key(t) for t in texts]
     missing = list(dict.fromkeys(k for k in keys if k not in store))
     if missing:
         encoder = training_encoder(precision)

@@ -14,7 +14,6 @@ tokens of toxic texts without spans are not labelled. About a minute per fit on 
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from spyglass.evaluators.encoder import text_key
 from spyglass.evaluators.encoder_tokens import STATE_DIM, TokenStates
 from spyglass.evaluators.toxicity_tokens import MAX_TOKENS
 from spyglass.training.encoding import cache_name, training_encoder
@@ -31,10 +31,6 @@ HIDDEN = 128
 EPOCHS = 4
 SPAN_WEIGHT = 0.5
 BATCH = 128
-
-
-def _key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass
@@ -59,13 +55,13 @@ def cached_token_states(texts: Sequence[str], precision: str | None = None) -> S
     """The cached token states of ``texts`` (missing ones computed with the training encoder and added)."""
     folder = cache_name(CACHE_DIR / "x", precision).parent
     keys = _load_keys(folder)
-    missing = list(dict.fromkeys(t for t in texts if _key(t) not in keys))
+    missing = list(dict.fromkeys(t for t in texts if text_key(t) not in keys))
     if missing:
         _add(folder, missing, precision)
         keys = _load_keys(folder)
     lengths = np.load(folder / "lengths.npy")
     starts = np.concatenate([[0], np.cumsum(lengths)])[:-1]
-    rows = np.array([keys[_key(t)] for t in texts], dtype=np.int64)
+    rows = np.array([keys[text_key(t)] for t in texts], dtype=np.int64)
     return StateTable(np.load(folder / "states.npy", mmap_mode="r"), np.load(folder / "offsets.npy", mmap_mode="r"),
                       starts[rows], lengths[rows])
 
@@ -98,7 +94,7 @@ def _add(folder: Path, texts: list[str], precision: str | None, chunk: int = 102
             progress.advance(task, min(chunk, len(texts) - lo))
     add_embeddings(texts, np.concatenate(means), precision)  # the sentence-embedding cache, same pass
     folder.mkdir(parents=True, exist_ok=True)
-    new_keys = np.array([_key(t) for t in texts], dtype="S20")
+    new_keys = np.array([text_key(t) for t in texts], dtype="S20")
     if (folder / "keys.npy").exists():
         new_keys = np.concatenate([np.load(folder / "keys.npy"), new_keys])
         states.insert(0, np.load(folder / "states.npy"))

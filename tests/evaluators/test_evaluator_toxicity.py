@@ -156,7 +156,7 @@ def test_toxicity_reads_the_token_states_the_pii_pass_ran(pii, toxicity, ctx, en
     toxicity.evaluate([make_span("warm", "Registers the token head with the encoder.")], ctx)
     pii.head_results([text], encoder)  # the PII pass runs the toxicity head's reducer on the way
     computed: list[str] = []
-    real = encoder_tokens._compute
-    monkeypatch.setattr(encoder_tokens, "_compute", lambda enc, texts: computed.extend(texts) or real(enc, texts))
+    real = encoder_tokens.token_states
+    monkeypatch.setattr(encoder_tokens, "token_states", lambda enc, texts: computed.extend(texts) or real(enc, texts))
     score = toxicity.evaluate([make_span("r", text)], ctx)[0]
     assert text not in computed and not score.flagged
