@@ -1,19 +1,22 @@
-"""Where ingest's CPU goes, per span, stage by stage, beside the raw insert and a ClickHouse-side mapping.
+"""Where ingest's CPU goes, per span, stage by stage: spans as sent (ingest's route) beside JSON rows
+(the route before) and the raw insert.
 
     python bench/ingest_paths.py [--spans 20000] [--rounds 3]
 
-No broker: the same records ``bench/ingest.py`` produces, timed in process CPU seconds (chDB
-runs in this process, so its threads count too), median of ``--rounds``:
+No broker: the same records ``bench/ingest.py`` produces, timed in CPU seconds (the decode
+stages on their thread; the ClickHouse stages in the whole process, as chDB runs in it), median
+of ``--rounds``:
 
-- ``python_decode``: ingest's decode (``decode_for_insert``: parse, validate, price, JSON rows to a file)
-- ``ch_parse``: ClickHouse parsing that file into a Null table with the spans columns (no storage)
-- ``ch_insert``: the same file inserted into ``spans`` (parse, parts, skip indexes, rollup views)
+- ``sent_decode``: ingest's decode (``decode_for_insert``: msgspec parse and validation, prices,
+  the spans as sent re-encoded to a file)
+- ``sent_parse``: ClickHouse parsing that file and mapping the spans to the columns, into a Null table
+- ``sent_insert``: the same into ``spans`` (``insert_sent_spans``: also parts, skip indexes, rollup views)
+- ``rows_decode``: the route before: rows built in Python (``decode_values``) and written as one JSON array
+- ``rows_parse`` / ``rows_insert``: that file into the Null table / into ``spans``
 - ``raw_insert``: clickhouse-connect's columnar insert of the same rows into ``spans`` (bench/ingest.py's yardstick)
-- ``ch_mapping``: the records as they came off Kafka, spans extracted and mapped to the columns by
-  ClickHouse (``JSONExtract``) into the Null table, without validation: a lower bound of the
-  ClickHouse-side route
 
-Last line: JSON of the µs per span of each, plus ``ingest_over_raw`` = (python_decode + ch_insert) / raw_insert.
+Last line: JSON of the µs per span of each, plus ``sent_over_raw`` = (sent_decode + sent_insert) / raw_insert
+and ``rows_over_raw`` likewise.
 """
 
 from __future__ import annotations
@@ -33,56 +36,34 @@ import orjson
 sys.path.insert(0, os.path.dirname(__file__))
 from traffic import generate_spans  # noqa: E402
 
-from spyglass.ingest.decode import Source, decode_for_insert  # noqa: E402
+from spyglass.ingest.decode import Source, decode_for_insert, decode_values  # noqa: E402
 from spyglass.sdk.wire import SCHEMA_VERSION, validate_span  # noqa: E402
 from spyglass.storage import Store, migrate  # noqa: E402
-from spyglass.storage.spans import SPAN_COLUMNS, insert_span_file  # noqa: E402
+from spyglass.storage.spans import (SPAN_COLUMNS, SENT_SPANS_SETTINGS, SENT_SPANS_SQL,  # noqa: E402
+                                    SENT_SPANS_STRUCTURE, insert_sent_spans)
 
 SPANS_PER_RECORD = 500
-# one JSONExtract per span into a typed tuple (one parse), plus the fields whose shape varies
-SPAN_TUPLE = ("Tuple(trace_id String, span_id String, parent_span_id String, project String, service String, "
-              "name String, kind String, start_time Float64, end_time Float64, status String, error String, "
-              "model String, provider String, completion String, prompt_tokens UInt32, completion_tokens UInt32, "
-              "total_tokens UInt32, cost Float64, conversation_id String, user_id String, prompt_name String, "
-              "prompt_version String, environment String, release String, tags Array(String), "
-              "metadata Map(String, String))")
-MAPPING = """
-INSERT INTO spans_null (project, trace_id, span_id, parent_span_id, service, name, kind, start_time, end_time,
-    duration_ms, status, error, model, provider, prompt, prompt_messages, completion, prompt_tokens,
-    completion_tokens, total_tokens, cost, conversation_id, user_id, prompt_name, prompt_version, context,
-    context_sources, tags, metadata, environment, release)
-SELECT t.project, t.trace_id, t.span_id, t.parent_span_id, t.service, t.name, if(t.kind = '', 'other', t.kind),
-    fromUnixTimestamp64Micro(toInt64(t.start_time * 1e6)), fromUnixTimestamp64Micro(toInt64(t.end_time * 1e6)),
-    (t.end_time - t.start_time) * 1000, t.status, t.error, t.model, t.provider, JSONExtractString(s, 'prompt'),
-    JSONExtractRaw(s, 'prompt'), t.completion, t.prompt_tokens, t.completion_tokens, t.total_tokens, t.cost,
-    t.conversation_id, t.user_id, t.prompt_name, t.prompt_version,
-    arrayMap(d -> JSONExtractString(d, 'content'), JSONExtractArrayRaw(s, 'context')),
-    arrayMap(d -> JSONExtractString(d, 'source'), JSONExtractArrayRaw(s, 'context')),
-    t.tags, t.metadata, t.environment, t.release
-FROM (SELECT s, JSONExtract(s, '{tuple}') AS t
-      FROM file('{path}', RowBinary, 'value String') ARRAY JOIN JSONExtractArrayRaw(value, 'spans') AS s)
-"""
 
 
-def cpu_us_per_span(run: Callable[[], object], spans: int) -> float:
-    """Process CPU (all threads, chDB's included) of one call, in µs per span."""
+def cpu_us_per_span(run: Callable[[], object], spans: int, clock: Callable[[], float] = time.process_time) -> float:
+    """CPU of one call in µs per span: by default the process's (chDB's threads included, and its
+    background merges of earlier inserts), for Python's stages ``time.thread_time``. The cycle
+    collector is off, as in ingest's decode workers (``decode_pool.py``)."""
     gc.collect()
-    started = time.process_time()
+    gc.disable()
+    started = clock()
     run()
-    return (time.process_time() - started) / spans * 1e6
+    used = clock() - started
+    gc.enable()
+    return used / spans * 1e6
 
 
-def row_binary_strings(values: list[bytes]) -> bytes:
-    """Values as RowBinary rows of one String column: LEB128 length, then the bytes."""
-    out = bytearray()
-    for value in values:
-        n = len(value)
-        while n >= 0x80:
-            out.append((n & 0x7F) | 0x80)
-            n >>= 7
-        out.append(n)
-        out += value
-    return bytes(out)
+def write_rows(items: list, folder: str) -> str:
+    """The route before: rows built in Python, one JSON array in a file."""
+    fd, path = tempfile.mkstemp(suffix=".json", dir=folder)
+    with os.fdopen(fd, "wb") as file:
+        file.write(orjson.dumps(decode_values(items).rows))
+    return path
 
 
 def main() -> None:
@@ -100,22 +81,27 @@ def main() -> None:
     store = Store(f"chdb://{work}/chdb", "paths")
     migrate(store)
     store.command("CREATE TABLE spans_null AS spans ENGINE = Null")
-    raw_records = os.path.join(work, "records.bin")
-    with open(raw_records, "wb") as file:
-        file.write(row_binary_strings(records))
     columns = ", ".join(SPAN_COLUMNS)
-    figures: dict[str, list[float]] = {k: [] for k in ("python_decode", "ch_parse", "ch_insert", "raw_insert",
-                                                         "ch_mapping")}
+    figures: dict[str, list[float]] = {k: [] for k in ("sent_decode", "sent_parse", "sent_insert", "rows_decode",
+                                                         "rows_parse", "rows_insert", "raw_insert")}
     for round_ in range(args.rounds):
         box: dict[str, object] = {}
-        figures["python_decode"].append(cpu_us_per_span(
-            lambda: box.setdefault("d", decode_for_insert(items, work)), n))
-        path = box["d"].encoded.path  # type: ignore[attr-defined]
-        figures["ch_parse"].append(cpu_us_per_span(lambda: store.command(
+        figures["sent_decode"].append(cpu_us_per_span(
+            lambda: box.setdefault("sent", decode_for_insert(items, work)), n, time.thread_time))
+        sent = box["sent"].encoded.path  # type: ignore[attr-defined]
+        figures["sent_parse"].append(cpu_us_per_span(lambda: store.insert_select_file(
+            "spans_null", SPAN_COLUMNS, SENT_SPANS_SQL, SENT_SPANS_STRUCTURE, sent, settings=SENT_SPANS_SETTINGS), n))
+        figures["sent_insert"].append(cpu_us_per_span(
+            lambda: insert_sent_spans(store, sent, f"paths-sent-{round_}"), n))
+        figures["rows_decode"].append(cpu_us_per_span(lambda: box.setdefault("rows", write_rows(items, work)), n,
+                                                      time.thread_time))
+        path = box["rows"]
+        figures["rows_parse"].append(cpu_us_per_span(lambda: store.command(
             f"INSERT INTO spans_null ({columns}) FROM INFILE '{path}' FORMAT JSONEachRow",
             settings={"date_time_input_format": "best_effort"}), n))
-        figures["ch_insert"].append(cpu_us_per_span(
-            lambda: insert_span_file(store, path, f"paths-json-{round_}"), n))
+        figures["rows_insert"].append(cpu_us_per_span(lambda: store.insert_json_file(
+            "spans", SPAN_COLUMNS, str(path), f"paths-rows-{round_}", {"optimize_on_insert": 0}), n))
+        os.unlink(sent)
         os.unlink(path)
         cols = [[r[c] for r in rows] for c in SPAN_COLUMNS]
         for i, name in enumerate(SPAN_COLUMNS):
@@ -124,10 +110,10 @@ def main() -> None:
         figures["raw_insert"].append(cpu_us_per_span(lambda: store.client.insert(
             "spans", cols, column_names=list(SPAN_COLUMNS), column_oriented=True,
             settings={"insert_deduplication_token": f"paths-raw-{round_}"}), n))
-        figures["ch_mapping"].append(cpu_us_per_span(
-            lambda: store.command(MAPPING.format(tuple=SPAN_TUPLE, path=raw_records)), n))
     result = {k: round(statistics.median(v), 1) for k, v in figures.items()}
-    result["ingest_over_raw"] = round((result["python_decode"] + result["ch_insert"]) / result["raw_insert"], 2)
+    for route in ("sent", "rows"):
+        result[f"{route}_over_raw"] = round((result[f"{route}_decode"] + result[f"{route}_insert"])
+                                            / result["raw_insert"], 2)
     for name, value in result.items():
         print(f"{name:>16}: {value}", file=sys.stderr)
     print(json.dumps({"spans": n, **result}))

@@ -4,7 +4,7 @@ The functions here run in the consumer's decode process (see ``consumer.py``), s
 imports only the wire format, the price table, orjson and msgspec: the process starts fast and
 holds no broker or database. Spans sent without a cost are priced here (``prices.py``). A record
 whose spans all have the common shape is decoded in C (``fast_decode.py``); any other goes
-through ``validate_span`` span by span.
+through ``validate_span`` span by span. Ingest's batches become a file of spans as sent (``insert_body.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import orjson
 
 from spyglass.ingest.fast_decode import fast_rows
 from spyglass.ingest.prices import PriceTable, packaged_prices, price_row
+from spyglass.ingest.insert_body import fast_body, join_arrays, rows_body
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
 
 
@@ -67,15 +68,16 @@ Choose = Callable[[list[Any]], list[tuple[Any, float]]]
 
 
 def decode_value(value: bytes | None, source: Source, out: Decoded, prices: PriceTable | None = None,
-                 choose: Choose | None = None) -> None:
+                 choose: Choose | None = None, fast: bool = True) -> None:
     """Decode one record value into ``out``: each valid span a row, each invalid one a dead letter.
 
     ``prices`` prices spans sent without a cost (default: the packaged table). ``choose``, given the
     record's unvalidated spans, returns those to decode with their weights; a weight other than 1
-    goes into the row as ``sample_weight`` (the spans it stands for).
+    goes into the row as ``sample_weight`` (the spans it stands for). ``fast=False``: the caller
+    tried the fast path already.
     """
     prices = prices or packaged_prices()
-    if choose is None:
+    if choose is None and fast:
         rows = fast_rows(value, prices)
         if rows is not None:
             out.rows.extend(rows)
@@ -109,19 +111,20 @@ def decode_values(items: Iterable[tuple[bytes | None, Source]], prices: PriceTab
 
 @dataclass
 class EncodedRows:
-    """Validated spans ready for ClickHouse: a file holding them as one JSON array (which
-    ClickHouse reads as JSONEachRow), plus what de-duplication needs.
+    """Validated spans ready for ClickHouse: a file holding them as one JSON array of spans as sent
+    (``insert_body.py``), plus what de-duplication and erasure need, in file order.
 
-    Built in ingest's decode process; the rows stay in the file (see ``spool.py``), so only the
+    Built in ingest's decode process; the spans stay in the file (see ``spool.py``), so only the
     span identities and a few numbers cross back to the consumer.
     """
 
     path: str
-    keys: list[SpanKey] = field(default_factory=list)  # each row's identity, in file order
+    keys: list[SpanKey] = field(default_factory=list)  # each span's identity
+    users: list[str] = field(default_factory=list)  # each span's user id ("" for none)
     projects: list[str] = field(default_factory=list)  # distinct
     start_lo: float = 0.0  # earliest and latest start_time (epoch seconds)
     start_hi: float = 0.0
-    digest: str = ""  # of the rows' identities: names the insert (its de-duplication token)
+    digest: str = ""  # of the spans' identities: names the insert (its de-duplication token)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -131,18 +134,19 @@ class EncodedRows:
         return [key[2] for key in self.keys]
 
     def keep_only(self, keep: list[int]) -> None:
-        """Rewrite the file with only the rows at positions ``keep`` (duplicates, erased users' rows)."""
+        """Rewrite the file with only the spans at positions ``keep`` (duplicates, erased users' spans)."""
         if len(keep) == len(self.keys):
             return
         if keep:
             with open(self.path, "rb") as file:
-                rows = orjson.loads(file.read())
-            body = orjson.dumps([rows[i] for i in keep])
-        else:  # every row a duplicate (a topic re-read after the broker's retention): nothing to parse
+                spans = orjson.loads(file.read())
+            body = orjson.dumps([spans[i] for i in keep])
+        else:  # every span a duplicate (a topic re-read after the broker's retention): nothing to parse
             body = b"[]"
         with open(self.path, "wb") as file:
             file.write(body)
         self.keys = [self.keys[i] for i in keep]
+        self.users = [self.users[i] for i in keep]
         self.digest = identity_digest(self.keys)
 
     def discard(self) -> None:
@@ -155,19 +159,36 @@ class EncodedRows:
 
 def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str,
                       prices: PriceTable | None = None) -> Decoded:
-    """Like ``decode_values``, with the rows written to a file in ``spool`` (``Decoded.encoded``).
+    """Like ``decode_values``, with the spans written to a file in ``spool`` (``Decoded.encoded``).
 
-    One ``orjson.dumps`` of the whole list: half the cost of a line per row (measured).
+    A record msgspec takes whole goes into it as sent (``fast_body``); any other goes the Python
+    way: its valid spans' rows (``rows_body``), its invalid ones dead letters.
     """
-    out = decode_values(items, prices)
-    rows, out.rows = out.rows, []
-    body = orjson.dumps(rows)
+    prices = prices or packaged_prices()
+    out = Decoded()
+    arrays: list[bytes] = []
+    keys: list[SpanKey] = []
+    users: list[str] = []
+    starts: list[float] = []
+    for value, source in items:
+        body = fast_body(value, prices)
+        if body is not None:
+            arrays.append(body.json)
+            keys += body.keys
+            users += body.users
+            starts += body.starts
+            continue
+        decode_value(value, source, out, prices, fast=False)
+        rows, out.rows = out.rows, []
+        if rows:
+            arrays.append(rows_body(rows))
+            keys += [span_key(row) for row in rows]
+            users += [row["user_id"] for row in rows]
+            starts += [row["start_time"] for row in rows]
     fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:
-        file.write(body)
-    starts = [row["start_time"] for row in rows]
-    keys = [span_key(row) for row in rows]
-    out.encoded = EncodedRows(path, keys, sorted({row["project"] for row in rows}),
+        file.write(join_arrays(arrays))
+    out.encoded = EncodedRows(path, keys, users, sorted({key[0] for key in keys}),
                               min(starts, default=0.0), max(starts, default=0.0), identity_digest(keys))
     return out
 

@@ -1,6 +1,7 @@
 """The decode's fast path: a record of spans in the common shape decoded and checked in C (msgspec).
 
-Ingest uses it for every record, the evaluator group while it reads every span (on target).
+Ingest uses it for every record (``insert_body.py``), the evaluator group while it reads every span
+(on target).
 
 ``wire.validate_span`` is the rule; this is a shortcut that gives the same rows for the spans it
 takes. msgspec decodes a record straight into ``FastSpan`` structs built from the wire field
@@ -31,7 +32,7 @@ from spyglass.sdk.span_fields import (FIELDS, MAX_CONTEXT_DOCS, MAX_COUNT, MAX_E
 _INT64 = Annotated[int, msgspec.Meta(ge=-2**63, le=2**63 - 1)]  # beyond 64 bits orjson reads a float: Python path
 
 
-class Document(msgspec.Struct):
+class Document(msgspec.Struct, omit_defaults=True):
     content: Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
     source: str | None = None
 
@@ -58,8 +59,11 @@ def _field_type(f: SpanField) -> tuple[Any, Any]:
     return (shape, msgspec.NODEFAULT) if f.required else (shape | None, None)
 
 
-FastSpan = msgspec.defstruct("FastSpan", [(f.name, *_field_type(f)) for f in FIELDS],
-                             kw_only=True, forbid_unknown_fields=True)  # unknown fields join the metadata: Python path
+# ``decided``: not a wire field; ingest's Python sets it before re-encoding the span (``insert_body.py``)
+_DECIDED = ("decided", tuple | None, msgspec.field(default=None, name="_decided"))
+FastSpan = msgspec.defstruct("FastSpan", [(f.name, *_field_type(f)) for f in FIELDS] + [_DECIDED],
+                             kw_only=True, forbid_unknown_fields=True,  # unknown fields join the metadata: Python path
+                             omit_defaults=True)  # insert_body.py re-encodes spans: absent values stay out
 
 
 class FastRecord(msgspec.Struct):
@@ -70,14 +74,23 @@ class FastRecord(msgspec.Struct):
 _decoder = msgspec.json.Decoder(FastRecord)
 
 
+def decode_fast_record(value: bytes | None) -> FastRecord | None:
+    """The record, if its spans are all in the common shape and its version is this one's; None: the
+    Python path's. Raises msgspec's errors for a record it does not take."""
+    if value is None or len(value) > wire.MAX_RECORD_BYTES:
+        return None
+    record = _decoder.decode(value)
+    if type(record.schema_version) is not int or record.schema_version != SCHEMA_VERSION:
+        return None
+    return record
+
+
 def fast_rows(value: bytes | None, prices: PriceTable) -> list[dict[str, Any]] | None:
     """The rows of a record whose spans are all in the common shape, priced like the Python path's;
     None: decode it the Python way."""
-    if value is None or len(value) > wire.MAX_RECORD_BYTES:
-        return None
     try:
-        record = _decoder.decode(value)
-        if type(record.schema_version) is not int or record.schema_version != SCHEMA_VERSION:
+        record = decode_fast_record(value)
+        if record is None:
             return None
         rows = [_row(span) for span in record.spans]
     except (msgspec.ValidationError, msgspec.DecodeError, wire.SpanError, orjson.JSONDecodeError):
@@ -89,6 +102,8 @@ def fast_rows(value: bytes | None, prices: PriceTable) -> list[dict[str, Any]] |
 
 def _row(s: Any) -> dict[str, Any]:
     """``validate_span``'s row for a span msgspec took; raises ``SpanError`` for the Python path."""
+    if s.decided is not None:
+        raise wire.SpanError("_decided", "a sender's own field: the Python path puts it in the metadata")
     start = s.start_time
     end = start if s.end_time is None else s.end_time
     if end < start:

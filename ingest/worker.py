@@ -29,7 +29,7 @@ from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
 from spyglass.storage.erasure import filter_erased
 from spyglass.storage.rollups import SPANS_1M, repair_rollup
-from spyglass.storage.spans import insert_span_file, stored_spans
+from spyglass.storage.spans import insert_sent_spans, stored_spans
 
 
 class RecentIds:
@@ -64,7 +64,7 @@ class SpanStoreSink:
                  prices_file: str | None = None) -> None:
         prices = load_prices(prices_file)  # first: a bad price file fails before anything starts
         self.spool = make_spool()
-        # rows arrive as files (EncodedRows)
+        # spans arrive as files (EncodedRows)
         self.decode = partial(decode_for_insert, spool=self.spool, prices=prices)
         self.db = store
         self.dlq_topic = dlq_topic
@@ -107,7 +107,7 @@ class SpanStoreSink:
         try:
             self._send_dead_letters(batch.decoded)
             if batch.prepared:
-                insert_span_file(self.db, encoded.path, insert_token(encoded.digest))
+                insert_sent_spans(self.db, encoded.path, insert_token(encoded.digest))
         finally:
             encoded.discard()  # a failed batch is fetched and decoded again
         return batch.prepared or 0

@@ -1,4 +1,4 @@
-"""Writing spans: a JSON array of rows parsed by ClickHouse (format JSONEachRow), with re-delivery filtered out."""
+"""Writing spans: JSON parsed by ClickHouse (spans as sent, or rows), with re-delivery filtered out."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import orjson
 
+from spyglass.ingest.prices import PRICE_VERSION_KEY
 from spyglass.storage.store import Store
 
 # The columns of a span, written by ingest and read back by every reader (the one list).
@@ -27,13 +28,52 @@ def insert_spans(store: Store, rows: list[dict[str, Any]], dedup_token: str | No
         store.insert_json_rows("spans", SPAN_COLUMNS, orjson.dumps(rows), dedup_token)  # a JSON array, as ingest sends
 
 
-def insert_span_file(store: Store, path: str, dedup_token: str | None = None) -> None:
-    """Insert a file holding the rows as one JSON array (``ingest.decode.decode_for_insert``).
+# ``ingest.insert_body``: spans as sent, each with ``_decided``: (start, end, duration, cost, price version,
+# flattened prompt, chat messages, flattened completion)
+SENT_SPANS_STRUCTURE = (
+    "project String, trace_id String, span_id String, parent_span_id String, service String, name String, "
+    "kind String, status String, error String, model String, provider String, prompt String, completion String, "
+    "prompt_tokens UInt32, completion_tokens UInt32, total_tokens UInt32, cache_read_tokens UInt32, "
+    "cache_write_tokens UInt32, reasoning_tokens UInt32, conversation_id String, user_id String, "
+    "prompt_name String, prompt_version String, environment String, release String, context String, "
+    "tags Array(String), metadata String, _decided Tuple(DateTime64(6, 'UTC'), DateTime64(6, 'UTC'), Float64, "
+    "Float64, String, Nullable(String), Nullable(String), Nullable(String))")
+_IS_TEXT = "startsWith(x.2, '\"') OR x.2 IN ('true', 'false')"  # a metadata value stored as a string
+# each column as ``validate_span`` and ``price_row`` make it (a column not named here: as sent)
+_SENT_SPAN_COLUMNS = {
+    "kind": "if(kind = '', 'other', kind)",
+    "start_time": "_decided.1", "end_time": "_decided.2", "duration_ms": "_decided.3", "cost": "_decided.4",
+    "status": "if(status = '', if(error = '', 'ok', 'error'), status)",
+    "prompt": "ifNull(_decided.6, prompt)", "prompt_messages": "ifNull(_decided.7, '')",
+    "completion": "ifNull(_decided.8, completion)",
+    "total_tokens": "if(total_tokens = 0, prompt_tokens + completion_tokens, total_tokens)",
+    # a document is a string or {"content", "source"}
+    "context": "arrayMap(e -> if(startsWith(e, '{'), JSONExtractString(e, 'content'), JSONExtractString(e)), docs)",
+    "context_sources": "arrayMap(e -> if(startsWith(e, '{'), JSONExtractString(e, 'source'), ''), docs)",
+    "metadata": "mapFromArrays(arrayConcat(arrayMap(x -> x.1, texts), if(_decided.5 = '', [], ['" + PRICE_VERSION_KEY
+                + "'])), arrayConcat(arrayMap(x -> if(startsWith(x.2, '\"'), JSONExtractString(x.2), x.2), texts), "
+                "if(_decided.5 = '', [], [_decided.5])))",
+    "metadata_num": "mapFromArrays(arrayMap(x -> x.1, numbers), arrayMap(x -> toFloat64(x.2), numbers))",
+}
+SENT_SPANS_SQL = (
+    "SELECT " + ", ".join(_SENT_SPAN_COLUMNS.get(c, c) for c in SPAN_COLUMNS) + " FROM ("
+    "SELECT *, JSONExtractArrayRaw(context) AS docs, JSONExtractKeysAndValuesRaw(metadata) AS pairs, "
+    f"arrayFilter(x -> {_IS_TEXT}, pairs) AS texts, arrayFilter(x -> NOT ({_IS_TEXT}), pairs) AS numbers "
+    "FROM {source})")
+# values as they were written: a chat message list or object, the documents and the metadata as JSON
+# text, a number as its digits (a version or a release)
+SENT_SPANS_SETTINGS = {"input_format_json_read_objects_as_strings": 1, "input_format_json_read_arrays_as_strings": 1,
+                       "input_format_json_read_numbers_as_strings": 1}
+
+
+def insert_sent_spans(store: Store, path: str, dedup_token: str | None = None) -> None:
+    """Insert a file of spans as sent (``ingest.insert_body``); ClickHouse maps them to the columns.
 
     Ingest removed duplicates already, so ClickHouse skips collapsing them at insert time
     (``optimize_on_insert=0``: about 10% less CPU per row, measured); merges and FINAL still do.
     """
-    store.insert_json_file("spans", SPAN_COLUMNS, path, dedup_token, {"optimize_on_insert": 0})
+    store.insert_select_file("spans", SPAN_COLUMNS, SENT_SPANS_SQL, SENT_SPANS_STRUCTURE, path, dedup_token,
+                             {**SENT_SPANS_SETTINGS, "optimize_on_insert": 0})
 
 
 def stored_spans(store: Store, keys: Sequence[tuple[str, str, str]], start_lo: float,

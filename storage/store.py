@@ -98,12 +98,30 @@ class Store:
         try:
             if self.embedded:  # what clickhouse-connect's chDB backend does with a body, minus copying it to a file
                 names = ", ".join(f"`{c}`" for c in columns)
-                quoted = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
-                self.client.command(f"INSERT INTO {table} ({names}) FROM INFILE {quoted} FORMAT JSONEachRow",
+                self.client.command(f"INSERT INTO {table} ({names}) FROM INFILE {_quote(path)} FORMAT JSONEachRow",
                                     settings=settings)
             else:
                 with open(path, "rb") as body:
                     self.client.raw_insert(table, list(columns), body, settings=settings, fmt="JSONEachRow")
+        except ClickHouseError as exc:
+            raise StorageError(f"insert into {table} failed: {exc}") from exc
+
+    def insert_select_file(self, table: str, columns: Sequence[str], select: str, structure: str, path: str,
+                           dedup_token: str | None = None, settings: dict[str, Any] | None = None) -> None:
+        """``INSERT INTO table (columns) <select>``, where ``select`` reads ``{source}``: the file's
+        JSON lines with ``structure``. Embedded chDB reads the file itself; a server gets it streamed."""
+        settings = {**_json_insert_settings(dedup_token), **(settings or {})}
+        names = ", ".join(f"`{c}`" for c in columns)
+        structure = _quote(structure)
+        try:
+            if self.embedded:
+                source = f"file({_quote(path)}, JSONEachRow, {structure})"
+                self.client.command(f"INSERT INTO {table} ({names}) " + select.replace("{source}", source),
+                                    settings=settings)
+            else:
+                query = f"INSERT INTO {table} ({names}) " + select.replace("{source}", f"input({structure})")
+                with open(path, "rb") as body:
+                    self.client.command(f"{query} FORMAT JSONEachRow", data=body.read(), settings=settings)
         except ClickHouseError as exc:
             raise StorageError(f"insert into {table} failed: {exc}") from exc
 
@@ -131,6 +149,11 @@ class Store:
             self.client.close()
         except Exception:  # noqa: BLE001 - closing a dead connection is not an error
             pass
+
+
+def _quote(text: str) -> str:
+    """A ClickHouse string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _json_insert_settings(dedup_token: str | None) -> dict[str, Any]:
