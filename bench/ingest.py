@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=200_000)
     parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--decode-processes", type=int, default=2, help="ingest's decode workers (0: inline)")
+    parser.add_argument("--decode-processes", type=int, default=1, help="ingest's decode workers (0: inline)")
     args = parser.parse_args()
     console = Console(stderr=True)
     total = args.spans

@@ -78,7 +78,7 @@ class IngestSettings(Section):
     group: str = "ingest"
     batch_spans: int = Field(20_000, ge=1)
     batch_ms: int = Field(250, ge=1)
-    decode_processes: int = Field(2, ge=0, le=64, description="worker processes that parse and validate "
+    decode_processes: int = Field(1, ge=0, le=64, description="worker processes that parse and validate "
                                                               "spans; 0: on the consumer thread")
     # Tansu (the embedded broker) completes a group join only after this long, so it stays small;
     # ingest polls every batch, far more often than this

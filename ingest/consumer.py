@@ -96,7 +96,7 @@ class SpanConsumer(Generic[Prepared]):
         self.telemetry = ConsumerTelemetry(group, label)
         self._consumer_options = consumer_options or {}
         self._decode = getattr(sink, "decode", decode_values)
-        self._decoders = DecodePool(decode_processes)
+        self._decoders = DecodePool(decode_processes, setup=getattr(sink, "decode_setup", None))
         self._stop = threading.Event()
         self._book = OffsetBook()  # what to commit and where to rewind
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{label}-store")

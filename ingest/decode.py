@@ -9,6 +9,7 @@ through ``validate_span`` span by span. Ingest's batches become a file of spans 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import tempfile
@@ -19,7 +20,7 @@ import orjson
 
 from spyglass.ingest.fast_decode import fast_rows
 from spyglass.ingest.prices import PriceTable, packaged_prices, price_row
-from spyglass.ingest.insert_body import fast_body, join_arrays, rows_body
+from spyglass.ingest.insert_body import fast_body, rows_body, write_joined
 from spyglass.sdk.wire import RecordError, SpanError, decode_record, validate_span
 
 
@@ -187,10 +188,18 @@ def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str,
             starts += [row["start_time"] for row in rows]
     fd, path = tempfile.mkstemp(suffix=".json", dir=spool)
     with os.fdopen(fd, "wb") as file:
-        file.write(join_arrays(arrays))
+        write_joined(file, arrays)
     out.encoded = EncodedRows(path, keys, users, sorted({key[0] for key in keys}),
                               min(starts, default=0.0), max(starts, default=0.0), identity_digest(keys))
     return out
+
+
+def warm_up() -> None:
+    """Ready a decode worker process before its first batch (``DecodePool``'s setup): this module and
+    its imports loaded, the price table read. Decoding makes no reference cycles: the cycle collector
+    would only rescan each batch's objects, so it is turned off."""
+    packaged_prices()
+    gc.disable()
 
 
 def span_key(row: dict[str, Any]) -> SpanKey:

@@ -18,7 +18,7 @@ chDB, property-based.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import msgspec
 import orjson
@@ -128,7 +128,14 @@ def _metadata_object(strings: dict[str, str], numbers: dict[str, float]) -> byte
     return orjson.dumps(strings)[:-1] + b"," + orjson.dumps(numbers)[1:]
 
 
-def join_arrays(arrays: list[bytes]) -> bytes:
-    """JSON arrays (``Body.json``, ``rows_body``) as one array."""
-    inner = [array[1:-1] for array in arrays if len(array) > 2]
-    return b"[" + b",".join(inner) + b"]"
+def write_joined(file: BinaryIO, arrays: list[bytes]) -> None:
+    """Write JSON arrays (``Body.json``, ``rows_body``) to ``file`` as one array, without copying them."""
+    file.write(b"[")
+    first = True
+    for array in arrays:
+        if len(array) > 2:
+            if not first:
+                file.write(b",")
+            file.write(memoryview(array)[1:-1])
+            first = False
+    file.write(b"]")

@@ -23,7 +23,7 @@ from kafka.errors import KafkaError
 from spyglass.broker import BrokerError, make_producer
 from spyglass.ingest.batch import Batch
 from spyglass.ingest.consumer import SpanConsumer
-from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert
+from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert, warm_up
 from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
@@ -66,6 +66,7 @@ class SpanStoreSink:
         self.spool = make_spool()
         # spans arrive as files (EncodedRows)
         self.decode = partial(decode_for_insert, spool=self.spool, prices=prices)
+        self.decode_setup = warm_up  # decode workers import and read the prices before the first batch
         self.db = store
         self.dlq_topic = dlq_topic
         self.duplicates_skipped = 0
@@ -153,7 +154,7 @@ class IngestWorker(SpanConsumer):
 
     def __init__(self, store: Store, bootstrap: str, topic: str, dlq_topic: str, group: str = "ingest",
                  batch_spans: int = 20_000, batch_ms: int = 250, consumer_options: dict[str, Any] | None = None,
-                 recent_ids: int = 500_000, decode_processes: int = 2, prices_file: str | None = None) -> None:
+                 recent_ids: int = 500_000, decode_processes: int = 1, prices_file: str | None = None) -> None:
         self.span_sink = SpanStoreSink(store, bootstrap, dlq_topic, recent_ids, prices_file)
         super().__init__(self.span_sink, bootstrap, topic, group, batch_spans, batch_ms, consumer_options,
                          label="ingest", decode_processes=decode_processes)
