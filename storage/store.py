@@ -98,7 +98,7 @@ class Store:
         try:
             if self.embedded:  # what clickhouse-connect's chDB backend does with a body, minus copying it to a file
                 names = ", ".join(f"`{c}`" for c in columns)
-                self.client.command(f"INSERT INTO {table} ({names}) FROM INFILE {_quote(path)} FORMAT JSONEachRow",
+                self.client.command(f"INSERT INTO {table} ({names}) FROM INFILE {sql_string(path)} FORMAT JSONEachRow",
                                     settings=settings)
             else:
                 with open(path, "rb") as body:
@@ -111,17 +111,14 @@ class Store:
         """``INSERT INTO table (columns) <select>``, where ``select`` reads ``{source}``: the file's
         JSON lines with ``structure``. Embedded chDB reads the file itself; a server gets it streamed."""
         settings = {**_json_insert_settings(dedup_token), **(settings or {})}
-        names = ", ".join(f"`{c}`" for c in columns)
-        structure = _quote(structure)
         try:
             if self.embedded:
-                source = f"file({_quote(path)}, JSONEachRow, {structure})"
-                self.client.command(f"INSERT INTO {table} ({names}) " + select.replace("{source}", source),
-                                    settings=settings)
+                source = f"file({sql_string(path)}, JSONEachRow, {sql_string(structure)})"
+                self.client.command(insert_select(table, columns, select, source), settings=settings)
             else:
-                query = f"INSERT INTO {table} ({names}) " + select.replace("{source}", f"input({structure})")
+                query = insert_select(table, columns, select, f"input({sql_string(structure)})") + " FORMAT JSONEachRow"
                 with open(path, "rb") as body:
-                    self.client.command(f"{query} FORMAT JSONEachRow", data=body.read(), settings=settings)
+                    self.client.command(query, data=body.read(), settings=settings)
         except ClickHouseError as exc:
             raise StorageError(f"insert into {table} failed: {exc}") from exc
 
@@ -151,7 +148,13 @@ class Store:
             pass
 
 
-def _quote(text: str) -> str:
+def insert_select(table: str, columns: Sequence[str], select: str, source: str) -> str:
+    """``INSERT INTO table (columns) <select>``, ``{source}`` in ``select`` replaced by ``source``."""
+    names = ", ".join(f"`{c}`" for c in columns)
+    return f"INSERT INTO {table} ({names}) " + select.replace("{source}", source)
+
+
+def sql_string(text: str) -> str:
     """A ClickHouse string literal."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 

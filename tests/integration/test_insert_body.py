@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from spyglass.ingest.decode import Source, decode_for_insert, decode_values
 from spyglass.ingest.prices import packaged_prices
 from spyglass.storage import Store, migrate
-from spyglass.storage.spans import SPAN_COLUMNS, insert_sent_spans, insert_spans
+from spyglass.storage.spans import (SENT_SPANS_SQL, SENT_SPANS_STRUCTURE, SPAN_COLUMNS, insert_sent_spans,
+                                    insert_spans)
+from spyglass.storage.store import insert_select, sql_string
 from support import unique_name
 
 HERE = os.path.dirname(__file__)
@@ -123,6 +125,11 @@ def test_hand_picked_values_read_alike(stores, tmp_path):
     indented = [{**span, "span_id": f"{span['span_id']}-indented"} for span in spans[:2]]
     values = [record(spans), record(indented, indent=1), b"not json", record([])]
     assert assert_same_storage(stores, values, str(tmp_path)) == 10
+
+
+def test_the_statement_a_clickhouse_server_gets_parses(store):
+    statement = insert_select("spans", SPAN_COLUMNS, SENT_SPANS_SQL, f"input({sql_string(SENT_SPANS_STRUCTURE)})")
+    assert store.rows(f"EXPLAIN AST {statement} FORMAT JSONEachRow")  # the body follows it over HTTP
 
 
 @EXAMPLES
