@@ -245,7 +245,10 @@ class SpanConsumer(Generic[Prepared]):
         """Close the pending records into a batch and start decoding it."""
         batch: Batch[Prepared] = Batch(Decoded(), self._book.close(), oldest_ms=self._oldest_ms,
                                        newest_ms=self._newest_ms)
-        self._decoding.append((self._decoders.submit(self._decode, self._items), batch))
+        items: Any = self._items
+        if self._decoders.processes and hasattr(self.sink, "spool_records"):
+            items = self.sink.spool_records(items)  # the worker reads them from a file, not a pipe
+        self._decoding.append((self._decoders.submit(self._decode, items), batch))
         self._reset()
 
     def _advance(self) -> None:

@@ -158,13 +158,45 @@ class EncodedRows:
             pass
 
 
-def decode_for_insert(items: Iterable[tuple[bytes | None, Source]], spool: str,
+@dataclass
+class SpooledRecords:
+    """A batch's record values in one spool file: the decode worker reads them from the page cache
+    instead of through a pipe (pickling and piping ~28 MB per batch cost the consumer ~2 µs a span)."""
+
+    path: str
+    sources: list[Source]
+    sizes: list[int]  # -1: a record without a value
+
+    @classmethod
+    def write(cls, items: list[tuple[bytes | None, Source]], spool: str) -> SpooledRecords:
+        fd, path = tempfile.mkstemp(suffix=".records", dir=spool)
+        with os.fdopen(fd, "wb") as file:
+            for value, _ in items:
+                if value:
+                    file.write(value)
+        return cls(path, [source for _, source in items], [-1 if v is None else len(v) for v, _ in items])
+
+    def read(self) -> list[tuple[bytes | None, Source]]:
+        """The (value, source) pairs; the file is removed."""
+        with open(self.path, "rb") as file:
+            data = file.read()
+        os.unlink(self.path)
+        items, at = [], 0
+        for size, source in zip(self.sizes, self.sources):
+            items.append((None if size < 0 else data[at:at + size], source))
+            at += max(size, 0)
+        return items
+
+
+def decode_for_insert(items: Iterable[tuple[bytes | None, Source]] | SpooledRecords, spool: str,
                       prices: PriceTable | None = None) -> Decoded:
     """Like ``decode_values``, with the spans written to a file in ``spool`` (``Decoded.encoded``).
 
     A record msgspec takes whole goes into it as sent (``fast_body``); any other goes the Python
     way: its valid spans' rows (``rows_body``), its invalid ones dead letters.
     """
+    if isinstance(items, SpooledRecords):
+        items = items.read()
     prices = prices or packaged_prices()
     out = Decoded()
     arrays: list[bytes] = []

@@ -23,7 +23,7 @@ from kafka.errors import KafkaError
 from spyglass.broker import BrokerError, make_producer
 from spyglass.ingest.batch import Batch
 from spyglass.ingest.consumer import SpanConsumer
-from spyglass.ingest.decode import Decoded, SpanKey, decode_for_insert, warm_up
+from spyglass.ingest.decode import Decoded, SpanKey, Source, SpooledRecords, decode_for_insert, warm_up
 from spyglass.ingest.prices import load_prices
 from spyglass.ingest.spool import make_spool
 from spyglass.storage import Store
@@ -74,6 +74,10 @@ class SpanStoreSink:
         self.erased_skipped = 0
         self._recent = RecentIds(recent_ids)
         self._producer = make_producer(bootstrap, linger_ms=0)
+
+    def spool_records(self, items: list[tuple[bytes | None, Source]]) -> SpooledRecords:
+        """A batch's records written to the spool folder for the decode worker (``decode_for_insert``)."""
+        return SpooledRecords.write(items, self.spool)
 
     def prepare(self, batch: Batch[int]) -> int:
         """The batch's rows minus duplicates inside it, recently sent, or (if it may repeat) stored."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from spyglass.ingest.decode import Source, decode_for_insert, decode_values
+from spyglass.ingest.decode import Source, SpooledRecords, decode_for_insert, decode_values
 from spyglass.sdk.wire import encode_record
 
 GOOD = {"trace_id": "t", "span_id": "s", "project": "p", "name": "n", "start_time": 1.0}
@@ -48,3 +48,14 @@ def test_decode_for_insert_writes_spans_to_a_file_and_keeps_their_keys(tmp_path)
     encoded.discard()
     encoded.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_spooled_records_reach_the_decoder_as_they_were(tmp_path):
+    items = [(encode_record([GOOD]), Source("spans", 0, 1)), (None, Source("spans", 0, 2)),
+             (b"", Source("spans", 1, 3)), (b"garbage", Source("spans", 1, 4))]
+    spooled = SpooledRecords.write(items, str(tmp_path))
+    assert spooled.read() == items and list(tmp_path.iterdir()) == [], "read once, then removed"
+    out = decode_for_insert(SpooledRecords.write(items, str(tmp_path)), str(tmp_path))
+    assert out.encoded.span_ids == ["s"] and [str(d.source) for d in out.dead] == ["spans/0/2", "spans/1/3",
+                                                                                    "spans/1/4"]
+    out.encoded.discard()
