@@ -60,7 +60,8 @@ def _field_type(f: SpanField) -> tuple[Any, Any]:
 
 
 # ``decided``: not a wire field; ingest's Python sets it before re-encoding the span (``insert_body.py``)
-_DECIDED = ("decided", tuple | None, msgspec.field(default=None, name="_decided"))
+# (UNSET by default, so that a sender's own "_decided", even null, is not taken: the Python path's)
+_DECIDED = ("decided", tuple | msgspec.UnsetType, msgspec.field(default=msgspec.UNSET, name="_decided"))
 FastSpan = msgspec.defstruct("FastSpan", [(f.name, *_field_type(f)) for f in FIELDS] + [_DECIDED],
                              kw_only=True, forbid_unknown_fields=True,  # unknown fields join the metadata: Python path
                              omit_defaults=True)  # insert_body.py re-encodes spans: absent values stay out
@@ -102,7 +103,7 @@ def fast_rows(value: bytes | None, prices: PriceTable) -> list[dict[str, Any]] |
 
 def _row(s: Any) -> dict[str, Any]:
     """``validate_span``'s row for a span msgspec took; raises ``SpanError`` for the Python path."""
-    if s.decided is not None:
+    if s.decided is not msgspec.UNSET:
         raise wire.SpanError("_decided", "a sender's own field: the Python path puts it in the metadata")
     start = s.start_time
     end = start if s.end_time is None else s.end_time

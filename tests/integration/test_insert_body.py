@@ -120,11 +120,12 @@ def test_hand_picked_values_read_alike(stores, tmp_path):
         {**cases.BASE, "span_id": "tiny", "start_time": 1e-7, "end_time": 0.5, "status": "ok", "error": "kept"},
         {**cases.BASE, "span_id": "unknown", "unknown_field": {"joins": "the metadata"}},
         {**cases.BASE, "span_id": "decided", "_decided": [1, 2]},  # ingest's own field name, from a sender
+        {**cases.BASE, "span_id": "decided-null", "_decided": None},
         {**cases.BASE, "span_id": "bad", "end_time": 1.0},
     ]
     indented = [{**span, "span_id": f"{span['span_id']}-indented"} for span in spans[:2]]
     values = [record(spans), record(indented, indent=1), b"not json", record([])]
-    assert assert_same_storage(stores, values, str(tmp_path)) == 10
+    assert assert_same_storage(stores, values, str(tmp_path)) == 11
 
 
 def test_the_statement_a_clickhouse_server_gets_parses(store):
