@@ -108,8 +108,9 @@ class Store:
 
     def insert_select_file(self, table: str, columns: Sequence[str], select: str, structure: str, path: str,
                            dedup_token: str | None = None, settings: dict[str, Any] | None = None) -> None:
-        """``INSERT INTO table (columns) <select>``, where ``select`` reads ``{source}``: the file (JSONEachRow:
-        objects, or one array of them) with ``structure``. Embedded chDB reads the file itself; a server gets it streamed."""
+        """``INSERT INTO table (columns) <select>``, where ``select`` reads ``{source}``: the file
+        (JSONEachRow: objects, or one array of them) with ``structure``. Embedded chDB reads the file
+        itself; a server gets it streamed."""
         settings = {**_json_insert_settings(dedup_token), **(settings or {})}
         try:
             if self.embedded:
