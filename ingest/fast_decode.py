@@ -101,6 +101,11 @@ def fast_rows(value: bytes | None, prices: PriceTable) -> list[dict[str, Any]] |
     return rows
 
 
+def chat_prompt(messages: list[msgspec.Raw]) -> tuple[str, str]:
+    """A prompt of chat messages as the wire format flattens it: (text, the messages as JSON)."""
+    return wire._prompt({"prompt": orjson.loads(b"[" + b",".join(messages) + b"]")})
+
+
 def _row(s: Any) -> dict[str, Any]:
     """``validate_span``'s row for a span msgspec took; raises ``SpanError`` for the Python path."""
     if s.decided is not msgspec.UNSET:
@@ -114,7 +119,7 @@ def _row(s: Any) -> dict[str, Any]:
     if prompt is None:
         prompt = ""
     elif type(prompt) is list:  # also [], which stores "[]" as its messages
-        prompt, messages = wire._prompt({"prompt": orjson.loads(b"[" + b",".join(prompt) + b"]")})
+        prompt, messages = chat_prompt(prompt)
     prompt_tokens, completion_tokens = s.prompt_tokens or 0, s.completion_tokens or 0
     completion = s.completion
     if completion is None:

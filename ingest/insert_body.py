@@ -23,8 +23,8 @@ from typing import Any, BinaryIO
 import msgspec
 import orjson
 
-from spyglass.ingest.fast_decode import decode_fast_record
-from spyglass.ingest.prices import PRICE_VERSION_KEY, PRICED_KINDS, PriceTable, span_cost
+from spyglass.ingest.fast_decode import chat_prompt, decode_fast_record
+from spyglass.ingest.prices import PRICE_VERSION_KEY, PriceTable, price_of, span_cost
 from spyglass.sdk import wire
 
 _encode = msgspec.json.Encoder().encode
@@ -67,7 +67,7 @@ def fast_body(value: bytes | None, prices: PriceTable) -> Body | None:
                     return None  # the Python path overwrites the sender's key in place
             prompt = messages = completion = None
             if type(s.prompt) is list:
-                prompt, messages = wire._prompt({"prompt": orjson.loads(b"[" + b",".join(s.prompt) + b"]")})
+                prompt, messages = chat_prompt(s.prompt)
                 s.prompt = None
             if s.completion is not None and type(s.completion) is not str:
                 completion = wire._completion({"completion": s.completion})
@@ -88,14 +88,10 @@ def _small_numbers(metadata: dict[str, Any]) -> bool:
 
 def _price(s: Any, prices: PriceTable) -> tuple[float, str]:
     """``price_row``'s cost and price version for a span sent without a cost."""
-    if not s.model or s.kind not in PRICED_KINDS or not (s.prompt_tokens or s.completion_tokens):
-        return 0.0, ""
-    price = prices.find(s.model)
-    if price is None:
-        return 0.0, ""
     tokens = {"prompt_tokens": s.prompt_tokens or 0, "completion_tokens": s.completion_tokens or 0,
               "cache_read_tokens": s.cache_read_tokens or 0, "cache_write_tokens": s.cache_write_tokens or 0}
-    return span_cost(tokens, price), price.version
+    price = price_of(s.model, s.kind, tokens, prices)
+    return (0.0, "") if price is None else (span_cost(tokens, price), price.version)
 
 
 # the row fields a span object carries as they are (the rest: ``rows_body`` below)

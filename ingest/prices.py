@@ -145,14 +145,17 @@ def span_cost(row: dict[str, Any], price: ModelPrice) -> float:
             + written * price.cache_write + row["completion_tokens"] * price.output) / 1e6
 
 
+def price_of(model: str | None, kind: str | None, tokens: dict[str, int], prices: PriceTable) -> ModelPrice | None:
+    """The price of a span sent without a cost: a priced kind with tokens and a known model; else None."""
+    if not model or kind not in PRICED_KINDS or not (tokens["prompt_tokens"] or tokens["completion_tokens"]):
+        return None
+    return prices.find(model)
+
+
 def price_row(row: dict[str, Any], sent_cost: Any, prices: PriceTable) -> None:
     """Fill in a validated row's cost from ``prices`` when the span came without one (``sent_cost``
-    None) and is a priced kind with tokens and a known model; record the table version."""
-    if sent_cost is not None or not row["model"] or row["kind"] not in PRICED_KINDS:
-        return
-    if not row["prompt_tokens"] and not row["completion_tokens"]:
-        return
-    price = prices.find(row["model"])
+    None) and ``price_of`` finds one; record the table version."""
+    price = None if sent_cost is not None else price_of(row["model"], row["kind"], row, prices)
     if price is None:
         return
     row["cost"] = span_cost(row, price)

@@ -118,9 +118,12 @@ ERASED = ErasedSubjects()
 
 def is_erased(erased: dict[str, set[tuple[str, str]]], row: dict[str, Any]) -> bool:
     """Whether a span or score row belongs to an erased user or trace."""
-    project = row.get("project", "")
-    return ((project, row.get("trace_id", "")) in erased["trace"]
-            or (project, row.get("user_id", "") or "") in erased["user"])
+    return erased_ids(erased, row.get("project", ""), row.get("trace_id", ""), row.get("user_id", "") or "")
+
+
+def erased_ids(erased: dict[str, set[tuple[str, str]]], project: str, trace_id: str, user_id: str) -> bool:
+    """Whether this trace, or this user, of ``project`` is erased."""
+    return (project, trace_id) in erased["trace"] or (project, user_id) in erased["user"]
 
 
 def filter_erased(store: Store, encoded: Any) -> int:
@@ -131,7 +134,7 @@ def filter_erased(store: Store, encoded: Any) -> int:
     if not erased["user"] and not erased["trace"] or not len(encoded):
         return 0
     keep = [i for i, ((project, trace_id, _), user) in enumerate(zip(encoded.keys, encoded.users))
-            if (project, trace_id) not in erased["trace"] and (project, user) not in erased["user"]]
+            if not erased_ids(erased, project, trace_id, user)]
     dropped = len(encoded) - len(keep)
     if dropped:
         encoded.keep_only(keep)
