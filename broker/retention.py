@@ -17,16 +17,13 @@ from typing import Collection, Mapping
 class RetentionPlan:
     """``action``: "keep" (nothing to do), "rotate" (only consumed records go) or "shed" (the cap:
     the oldest records some group had not consumed go too). ``keep_from``: per partition, the
-    first offset carried into the new topic. ``shed_records``: records no group will ever see.
-    ``hold``: at the cap, a protected group's backlog alone is more than fits: producers must
-    wait until it has read more (``broker/rotation.py`` holds them at the gate)."""
+    first offset carried into the new topic. ``shed_records``: records no group will ever see."""
 
     action: str
     reason: str
     keep_from: dict[int, int] = field(default_factory=dict)
     shed_records: int = 0
     held_records: int = 0
-    hold: bool = False
 
 
 def needed_from(high: Mapping[int, int], committed: Mapping[str, Mapping[int, int]]) -> dict[int, int]:
@@ -53,8 +50,7 @@ def plan_retention(high: Mapping[int, int], committed: Mapping[str, Mapping[int,
     At ``hard_bytes`` it is recreated anyway, keeping only the newest records that fit in half
     of ``soft_bytes`` (estimated from the memory per record): the oldest unconsumed go, counted.
     Never what a ``protected`` group has not consumed (ingest: those spans are stored nowhere
-    else yet), with or without its commits: past the cap, its backlog stays in memory, and when it
-    is more than twice what fits (``hold``) producers are to wait until that group has read more.
+    else yet), with or without its commits: past the cap, its backlog stays in memory.
     """
     held = sum(high.values())
     if held == 0 or rss_bytes < soft_bytes:
@@ -75,9 +71,8 @@ def plan_retention(high: Mapping[int, int], committed: Mapping[str, Mapping[int,
         share = (end - start[partition]) * fits // needed  # each partition keeps its newest, pro rata
         keep_from[partition] = min(max(start[partition], end - share), floor[partition])
     shed = sum(keep_from[p] - start[p] for p in high)
-    hold = needed - shed > 2 * fits  # what a protected group has not read is more than the cap may hold
     if shed == 0:
         return RetentionPlan("rotate", f"at the cap; {needed} of {held} records still needed, none of them "
-                             f"sheddable (a protected group's)", start, 0, held, hold)
+                             f"sheddable (a protected group's)", start, 0, held)
     return RetentionPlan("shed", f"at the cap ({rss_bytes >> 20} MB): {needed} of {held} records still "
-                         f"needed, keeping the newest {needed - shed}", keep_from, shed, held, hold)
+                         f"needed, keeping the newest {needed - shed}", keep_from, shed, held)

@@ -11,11 +11,6 @@ Only for the embedded stack: its consumers live in this process. Producers are h
 broker's gate (``broker/gate.py``) from before the last read of the topic until it exists again:
 without the gate, a record acknowledged between that read and the deletion (a few
 milliseconds; measured: one record in two recreations under load) would be lost.
-
-At the memory cap, when ingest's own backlog is more than the cap may hold (the plan's ``hold``:
-producers outrun ingest), recreating the topic would only carry that backlog over. Producers are
-held at the gate instead, until ingest has read enough: the SDK drops spans by its own rule, the
-HTTP API answers 503 with Retry-After, and the broker's memory stays bounded.
 """
 
 from __future__ import annotations
@@ -38,9 +33,6 @@ from spyglass.telemetry.catalogue import BROKER_MEMORY, BROKER_ROTATIONS, BROKER
 log = logging.getLogger(__name__)
 
 _TAIL_ROUNDS = 20  # reads of the partition ends before deleting anyway (a producer that never pauses)
-_POLL_S = 0.5  # how often the broker's memory is read between checks
-_PRESSED_CHECK_S = 1.0  # at or past the cap, and while producers are held: a check a second
-_MAX_HOLD_S = 20.0  # then held requests go through for a second, and the next check may hold again
 
 
 def process_rss(pid: int) -> int:
@@ -76,9 +68,6 @@ class BrokerRetention:
         self.carried_records = 0  # records carried over into recreated topics, all recreations
         self.shed_records = 0
         self.shed_spans = 0
-        self.holds = 0  # times producers were held because ingest's backlog filled the cap
-        self.held_s = 0.0
-        self._holding_since = 0.0  # monotonic time the current hold began; 0: none
         self._stop = threading.Event()
         self._admin: KafkaAdminClient | None = None
         self._producer: KafkaProducer | None = None
@@ -88,21 +77,14 @@ class BrokerRetention:
         self._stop.set()
 
     def run(self) -> None:
-        """Check every ``interval_s`` (every second at the cap or while holding producers) until
-        stopped; a broker error is logged and tried again next time."""
-        last = time.monotonic()
+        """Check every ``interval_s`` until stopped; a broker error is logged and tried again next time."""
         try:
-            while not self._stop.wait(_POLL_S):
-                pressed = self._holding_since or process_rss(self.broker_pid) >= self.hard_bytes
-                if time.monotonic() - last < (_PRESSED_CHECK_S if pressed else self.interval_s):
-                    continue
-                last = time.monotonic()
+            while not self._stop.wait(self.interval_s):
                 try:
                     self.check()
                 except KafkaError as exc:
-                    log.warning("broker retention: check failed, trying again: %s", exc)
+                    log.warning("broker retention: check failed, trying again in %.0fs: %s", self.interval_s, exc)
         finally:
-            self._release(None)
             for client in (self._producer, self._admin):
                 if client is not None:
                     client.close()
@@ -116,34 +98,10 @@ class BrokerRetention:
             high = self._ends(topic)
             plan = plan_retention(high, self._committed(topic), rss, self.soft_bytes, self.hard_bytes,
                                   protected=self.protected_groups)
-            if plan.hold and self.gate is not None:
-                if self._holding_since and time.monotonic() - self._holding_since > _MAX_HOLD_S:
-                    self._release(plan)  # a moment for every held request (ingest's own dead letters too)
-                else:
-                    self._hold(plan)  # recreating now would carry ingest's whole backlog over: wait for it
-            else:
-                self._release(plan)
-                if plan.action != "keep":
-                    self._recreate(topic, partitions, plan, rss)
+            if plan.action != "keep":
+                self._recreate(topic, partitions, plan, rss)
             plans.append(plan)
         return plans
-
-    def _hold(self, plan: RetentionPlan) -> None:
-        if not self._holding_since:
-            self._holding_since = time.monotonic()
-            self.holds += 1
-            self.gate.fence()
-            log.warning("broker retention: producers held: ingest's backlog fills the memory cap of %d MB (%s)",
-                        self.hard_bytes >> 20, plan.reason)
-
-    def _release(self, plan: RetentionPlan | None) -> None:
-        if self._holding_since and self.gate is not None:
-            held = time.monotonic() - self._holding_since
-            self._holding_since = 0.0
-            self.held_s += held
-            self.gate.lift()
-            log.warning("broker retention: producers released after %.1fs (%s)", held,
-                        plan.reason if plan else "stopping")
 
     def _admin_client(self) -> KafkaAdminClient:
         if self._admin is None:

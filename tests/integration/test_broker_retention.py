@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartitio
 from kafka.errors import KafkaError
 
 from spyglass.broker import EmbeddedBroker, ensure_topics, make_producer
-from spyglass.broker.rotation import BrokerRetention, process_rss
+from spyglass.broker.rotation import BrokerRetention
 from spyglass.ingest.consumer import SpanConsumer
 from spyglass.ingest.decode import Decoded, Source
 from spyglass.sdk.wire import decode_record, encode_record
@@ -164,39 +164,6 @@ def test_at_the_cap_the_oldest_unread_records_are_shed_and_counted(caplog):
     assert BROKER_SHED_RECORDS.labels(topic)._value.get() - before == retention.shed_records
     assert any("shed" in record.getMessage() for record in caplog.records)
     assert rss < 48 * MB + 8 * MB
-
-
-@pytest.mark.slow
-def test_at_the_cap_producers_wait_while_ingests_backlog_fills_it():
-    """Ingest's unread records are never shed; when they alone fill the cap, recreating the topic would
-    carry them all over: producers are held at the gate instead, and released once ingest has read on."""
-    with EmbeddedBroker(gate=True) as broker:
-        topic, ingest = unique_name("hold"), unique_name("ingest")
-        ensure_topics(broker.bootstrap, {topic: 1})
-        part = TopicPartition(topic, 0)
-        retention = BrokerRetention(broker.bootstrap, {topic: 1}, broker.pid, soft_bytes=24 * MB,
-                                    hard_bytes=48 * MB, interval_s=1.0, gate=broker.gate, protected_groups=(ingest,))
-        producer = make_producer(broker.bootstrap)
-        first = 0
-        while process_rss(broker.pid) < 48 * MB:  # ingest has read nothing
-            send(producer, topic, encode_record(compact_spans(first, SPANS_PER_RECORD)))
-            first += SPANS_PER_RECORD
-        assert retention.check()[0].hold and broker.gate.fenced and retention.rotations == 0
-        pending = producer.send(topic, encode_record(compact_spans(first, 1)))
-        wait_for(lambda: broker.gate._held, 10, message="the produce request held at the gate")
-        assert retention.check()[0].hold and not pending.is_done  # still held, still no recreation
-
-        reader = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=ingest, enable_auto_commit=False)
-        reader.assign([part])
-        end = reader.end_offsets([part])[part]
-        reader.commit({part: OffsetAndMetadata(end, "", -1)})  # ingest caught up
-        reader.close()
-        plan = retention.check()[0]
-        assert not plan.hold and plan.action == "rotate" and retention.rotations == 1
-        assert not broker.gate.fenced and retention.holds == 1 and retention.held_s > 0
-        assert pending.get(10) is not None  # the held record was taken, and carried into the new topic
-        assert retention.carried_records == 1
-        producer.close()
 
 
 class StallingSink(CountingSink):

@@ -51,15 +51,3 @@ def test_at_the_cap_nothing_ingest_has_not_stored_is_shed():
 def test_at_the_cap_an_ingest_backlog_is_kept_whole_even_without_commits():
     plan = plan_retention({0: 1_000}, {"evaluators": {0: 990}}, 256 * MB, 64 * MB, 256 * MB, protected=("ingest",))
     assert plan.action == "rotate" and plan.keep_from == {0: 0} and plan.shed_records == 0
-
-
-def test_at_the_cap_producers_are_held_only_when_ingests_own_backlog_is_more_than_fits():
-    # ingest has read nothing of 1,000 records at the cap: recreating would carry all of them
-    plan = plan_retention({0: 1_000}, {"evaluators": {0: 990}}, 256 * MB, 64 * MB, 256 * MB, protected=("ingest",))
-    assert plan.hold
-    # ingest is 100 records behind (a tenth), the evaluators far behind: shedding theirs is enough
-    plan = plan_retention({0: 1_000}, {"ingest": {0: 900}, "evaluators": {0: 0}}, 256 * MB, 64 * MB, 256 * MB,
-                          protected=("ingest",))
-    assert plan.action == "shed" and not plan.hold
-    # under the cap nothing is held, whatever ingest's backlog
-    assert not plan_retention({0: 1_000}, {}, 128 * MB, 64 * MB, 256 * MB, protected=("ingest",)).hold
